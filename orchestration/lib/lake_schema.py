@@ -142,3 +142,29 @@ TABLES = {
     "ref_targets": (REF_TARGETS, "reference", None),
     "source_inventory": (SOURCE_INVENTORY, None, None),
 }
+
+
+def lake_path(lake_dir, table: str) -> str:
+    """Glob that dbt and the checks read a lake table through."""
+    _, _, partition = TABLES[table]
+    return f"{lake_dir}/{table}/*/*.parquet" if partition else f"{lake_dir}/{table}/*.parquet"
+
+
+def write_empty_table(con, lake_dir, table: str) -> None:
+    """Write a zero-row Parquet file with the table's schema (so readers never meet a missing table)."""
+    import os
+
+    schema, _, partition = TABLES[table]
+    cols = ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in schema.items())
+    folder = os.path.join(lake_dir, table, f"{partition}=__none__") if partition else os.path.join(lake_dir, table)
+    os.makedirs(folder, exist_ok=True)
+    con.execute(f"COPY (SELECT {cols} LIMIT 0) TO '{folder}/part-0.parquet' (FORMAT parquet)")
+
+
+def write_empty_lake(lake_dir) -> None:
+    """A lake with every table present and empty — for development and tests of the dbt layer."""
+    import duckdb
+
+    con = duckdb.connect()
+    for table in TABLES:
+        write_empty_table(con, lake_dir, table)
