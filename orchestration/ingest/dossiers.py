@@ -1,0 +1,205 @@
+"""Dossiers (hồ sơ TTHC): read the national sync JSON or the flat export, apply the row rules of
+DATA_CONTRACT §1.6, pseudonymise the applicant, and return typed valid rows and quarantined rows.
+
+Both formats are first reduced to the flat layout (lake_schema.DOSSIER_FLAT_COLUMNS) as text, then typed
+and checked by one SQL statement, so the JSON and CSV routes cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingest import sql
+from orchestration.ingest.errors import FileRejected
+from orchestration.ingest.readers import read_tabular
+from orchestration.lib.lake_schema import DOSSIER_FLAT_COLUMNS, DOSSIER_PERSONAL_COLUMNS
+
+# How each flat column is typed. PII columns are not listed: they only feed the pseudonym.
+COLUMN_KINDS = {
+    "ma_ho_so": "code", "ma_tthc": "code", "ten_tthc": "text", "ma_linh_vuc": "code", "ten_linh_vuc": "text",
+    "don_vi_xu_ly": "text", "ma_don_vi_xu_ly": "code", "kenh_thuc_hien": "int", "loai_doi_tuong": "int",
+    "ngay_nop_ho_so": "ts", "ngay_tiep_nhan": "ts", "ngay_hen_tra": "ts", "trang_thai_ho_so": "int",
+    "ngay_ket_thuc_xu_ly": "ts", "ngay_tra": "ts", "ngay_tu_choi": "ts",
+    "ho_so_co_thanh_phan_so_hoa": "flag", "tai_khoan_duoc_xac_thuc_voi_vneid": "flag",
+    "duoc_thanh_toan_truc_tuyen": "int", "trang_thai_dong_bo_dvc": "flag", "la_ho_so_chung_thuc": "flag",
+    "so_lan_bo_sung": "int", "ngay_bo_sung": "ts", "ngay_tiep_nhan_bo_sung": "ts",
+    "co_tep_dinh_kem": "flag", "co_thanh_phan_so_hoa": "flag", "co_thanh_phan_tai_su_dung": "flag",
+    "lay_tu_kho_dmqg": "flag", "so_giay_to_ket_qua": "int", "co_ket_qua_dien_tu": "flag",
+    "tong_le_phi": "number", "co_le_phi": "flag", "ket_noi_csdl": "int", "ngay_cap_nhat": "ts",
+}
+assert set(COLUMN_KINDS) | set(DOSSIER_PERSONAL_COLUMNS) == set(DOSSIER_FLAT_COLUMNS)
+
+# A flat file must carry these; the others may be absent (then NULL, noted in the load manifest).
+REQUIRED_FLAT_COLUMNS = ["ma_ho_so", "ma_tthc", "trang_thai_ho_so", "ngay_tiep_nhan", "ngay_hen_tra",
+                         "ngay_ket_thuc_xu_ly", "ngay_tra", "ngay_cap_nhat"]
+
+# Event times that may not lie in the future of the load, and times that may not precede reception.
+EVENT_TIMES = ["ngay_nop_ho_so", "ngay_tiep_nhan", "ngay_ket_thuc_xu_ly", "ngay_tra", "ngay_tu_choi",
+               "ngay_bo_sung", "ngay_tiep_nhan_bo_sung", "ngay_cap_nhat"]
+NOT_BEFORE_RECEPTION = ["ngay_ket_thuc_xu_ly", "ngay_tra", "ngay_bo_sung", "ngay_tiep_nhan_bo_sung"]
+
+_S = "VARCHAR"
+JSON_COLUMNS = {
+    "service": _S,
+    "isUpdating": _S,
+    "data": "STRUCT(MaHoSo VARCHAR, MaTTHC VARCHAR, TenTTHC VARCHAR, MaLinhVuc VARCHAR, TenLinhVuc VARCHAR,"
+    " DonViXuLy VARCHAR, MaDonViXuLy VARCHAR, KenhThucHien VARCHAR, ChuHoSo VARCHAR, SoGiayToChuHoSo VARCHAR,"
+    " SoDienThoai VARCHAR, Email VARCHAR, DiaChi VARCHAR, LoaiDoiTuong VARCHAR, NgayNopHoSo VARCHAR,"
+    " NgayTiepNhan VARCHAR, NgayHenTra VARCHAR, TrangThaiHoSo VARCHAR, NgayKetThucXuLy VARCHAR, NgayTra VARCHAR,"
+    " NgayTuChoi VARCHAR, HoSoCoThanhPhanSoHoa VARCHAR, TaiKhoanDuocXacThucVoiVNeID VARCHAR,"
+    " DuocThanhToanTrucTuyen VARCHAR, TrangThaiDongBoDVC VARCHAR, LaHoSoChungThuc VARCHAR,"
+    " TaiLieuNop STRUCT(MaThanhPhanHoSo VARCHAR, TepDinhKemId VARCHAR, DuocSoHoa VARCHAR, DuocTaiSuDung VARCHAR,"
+    " DuocLayTuKhoDMQG VARCHAR)[],"
+    " DanhSachLePhi STRUCT(MaPhiLePhi VARCHAR, TenPhiLePhi VARCHAR, Gia VARCHAR)[],"
+    " DanhSachHoSoBoSung STRUCT(NgayBoSung VARCHAR, NgayTiepNhanBoSung VARCHAR, NgayHenTraTruoc VARCHAR,"
+    " NgayHenTraMoi VARCHAR)[],"
+    " DanhSachGiayToKetQua STRUCT(MaGiayToKetQua VARCHAR, DuongDanTepTinKetQua VARCHAR)[],"
+    " DSKetNoiCSDL STRUCT(MaCSDL VARCHAR)[],"
+    " NgayCapNhat VARCHAR)[]",
+}
+
+# JSON field → flat column, for the scalar fields.
+JSON_SCALARS = {
+    "MaHoSo": "ma_ho_so", "MaTTHC": "ma_tthc", "TenTTHC": "ten_tthc", "MaLinhVuc": "ma_linh_vuc",
+    "TenLinhVuc": "ten_linh_vuc", "DonViXuLy": "don_vi_xu_ly", "MaDonViXuLy": "ma_don_vi_xu_ly",
+    "KenhThucHien": "kenh_thuc_hien", "ChuHoSo": "chu_ho_so", "SoGiayToChuHoSo": "so_giay_to_chu_ho_so",
+    "SoDienThoai": "so_dien_thoai", "Email": "email", "DiaChi": "dia_chi", "LoaiDoiTuong": "loai_doi_tuong",
+    "NgayNopHoSo": "ngay_nop_ho_so", "NgayTiepNhan": "ngay_tiep_nhan", "NgayHenTra": "ngay_hen_tra",
+    "TrangThaiHoSo": "trang_thai_ho_so", "NgayKetThucXuLy": "ngay_ket_thuc_xu_ly", "NgayTra": "ngay_tra",
+    "NgayTuChoi": "ngay_tu_choi", "HoSoCoThanhPhanSoHoa": "ho_so_co_thanh_phan_so_hoa",
+    "TaiKhoanDuocXacThucVoiVNeID": "tai_khoan_duoc_xac_thuc_voi_vneid",
+    "DuocThanhToanTrucTuyen": "duoc_thanh_toan_truc_tuyen", "TrangThaiDongBoDVC": "trang_thai_dong_bo_dvc",
+    "LaHoSoChungThuc": "la_ho_so_chung_thuc", "NgayCapNhat": "ngay_cap_nhat",
+}
+
+
+def _nonempty(expr: str) -> str:
+    return f"coalesce(trim({expr}), '') <> ''"
+
+
+def read_dossier_json(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> None:
+    """Register ``view`` (flat text layout + _rec + _bad_supplement) over a DongBoHoSoMC payload."""
+    if path.stat().st_size == 0:
+        raise FileRejected(str(path), "empty_file", "the file is empty")
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {view}__raw AS SELECT * FROM read_json(?, columns={JSON_COLUMNS!r},"
+            " format='auto', maximum_object_size=2147483647)",
+            [str(path)],
+        )
+    except duckdb.Error as exc:
+        raise FileRejected(str(path), "unreadable_json", str(exc).splitlines()[0]) from exc
+    roots = con.execute(f"SELECT count(*), count(data), max(service) FROM {view}__raw").fetchone()
+    if roots[0] != 1 or roots[1] != 1:
+        raise FileRejected(
+            str(path), "wrong_json_root",
+            'expected one object {"service": "DongBoHoSoMC", "data": [ … ]} at the root'
+            f" (found {roots[0]} top-level value(s), {roots[1]} with a 'data' array)",
+        )
+    scalars = ", ".join(f"d.{k} AS {v}" for k, v in JSON_SCALARS.items())
+    # Child lists reduced to what the indicators need (DATA_CONTRACT §1.1 b). The supplement list is sorted
+    # by request time (yyyyMMddHHmmss sorts as text) so "first supplement" means the earliest request.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP VIEW {view} AS
+        WITH rows AS (SELECT generate_subscripts(data, 1) AS _rec, unnest(data) AS d FROM {view}__raw),
+        reduced AS (
+            SELECT _rec, d, list_sort(coalesce(d.DanhSachHoSoBoSung, [])) AS sups FROM rows
+        )
+        SELECT _rec, {scalars},
+            CAST(len(sups) AS VARCHAR) AS so_lan_bo_sung,
+            sups[1].NgayBoSung AS ngay_bo_sung,
+            sups[1].NgayTiepNhanBoSung AS ngay_tiep_nhan_bo_sung,
+            CASE WHEN len(list_filter(coalesce(d.TaiLieuNop, []), x -> {_nonempty('x.TepDinhKemId')})) > 0 THEN '1' ELSE '0' END AS co_tep_dinh_kem,
+            CASE WHEN len(list_filter(coalesce(d.TaiLieuNop, []), x -> trim(x.DuocSoHoa) = '1')) > 0 THEN '1' ELSE '0' END AS co_thanh_phan_so_hoa,
+            CASE WHEN len(list_filter(coalesce(d.TaiLieuNop, []), x -> trim(x.DuocTaiSuDung) = '1')) > 0 THEN '1' ELSE '0' END AS co_thanh_phan_tai_su_dung,
+            CASE WHEN len(list_filter(coalesce(d.TaiLieuNop, []), x -> trim(x.DuocLayTuKhoDMQG) = '1')) > 0 THEN '1' ELSE '0' END AS lay_tu_kho_dmqg,
+            CAST(len(coalesce(d.DanhSachGiayToKetQua, [])) AS VARCHAR) AS so_giay_to_ket_qua,
+            CASE WHEN len(list_filter(coalesce(d.DanhSachGiayToKetQua, []), x -> {_nonempty('x.DuongDanTepTinKetQua')})) > 0 THEN '1' ELSE '0' END AS co_ket_qua_dien_tu,
+            CAST(coalesce(list_sum(list_transform(coalesce(d.DanhSachLePhi, []), x -> TRY_CAST(x.Gia AS DOUBLE))), 0) AS VARCHAR) AS tong_le_phi,
+            CASE WHEN len(coalesce(d.DanhSachLePhi, [])) > 0 THEN '1' ELSE '0' END AS co_le_phi,
+            CAST(len(coalesce(d.DSKetNoiCSDL, [])) AS VARCHAR) AS ket_noi_csdl,
+            -- every supplement (not only the first) must be received after it was requested
+            len(list_filter(sups, s -> {sql.timestamp('s.NgayTiepNhanBoSung')} < {sql.timestamp('s.NgayBoSung')})) > 0 AS _bad_supplement
+        FROM reduced
+    """)
+
+
+def read_dossier_flat(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> list[str]:
+    """Register ``view`` over a flat CSV/XLSX export. Returns the optional columns that were absent."""
+    present = read_tabular(con, path, f"{view}__flat", REQUIRED_FLAT_COLUMNS)
+    absent = [c for c in DOSSIER_FLAT_COLUMNS if c not in present]
+    cols = ", ".join(f'"{c}"' if c in present else f"CAST(NULL AS VARCHAR) AS {c}" for c in DOSSIER_FLAT_COLUMNS)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT _rec, {cols}, false AS _bad_supplement FROM {view}__flat")
+    return absent
+
+
+def _typed(col: str) -> str:
+    kind = COLUMN_KINDS[col]
+    return {
+        "code": sql.code, "text": sql.text, "int": sql.integer, "ts": sql.timestamp, "flag": sql.flag,
+        "number": sql.number,
+    }[kind](f"r.{col}")
+
+
+def _bad(col: str) -> str | None:
+    kind = COLUMN_KINDS[col]
+    f = {"int": sql.integer_is_bad, "ts": sql.timestamp_is_bad, "flag": sql.flag_is_bad, "number": sql.number_is_bad}.get(kind)
+    return f(f"r.{col}") if f else None
+
+
+def _violation(cond: str, rule: str, field: str, value: str) -> str:
+    return f"CASE WHEN {cond} THEN {{'rule': '{rule}', 'field': '{field}', 'value': CAST({value} AS VARCHAR)}} END"
+
+
+def checked_dossiers_sql(view: str) -> str:
+    """SELECT over ``view`` giving every typed lake column, the applicant pseudonym and ``_violations``
+    (a list of {rule, field, value}); requires temp table ``agencies_ref`` and parameters $key, $now."""
+    typed = ",\n".join(f"{_typed(c)} AS {c}" for c in COLUMN_KINDS)
+    applicant = sql.pseudonym(
+        f"coalesce({sql.code('r.so_giay_to_chu_ho_so')}, lower({sql.text('r.chu_ho_so')}))"
+    )
+    checks = []
+    for col, kind in COLUMN_KINDS.items():
+        bad = _bad(col)
+        if bad:
+            checks.append(_violation(bad, "unparseable_value" if kind != "ts" else "unparseable_date", col, f"r.{col}"))
+        if kind == "ts":
+            checks.append(_violation(f"t.{col} < TIMESTAMP '2000-01-01'", "date_before_2000", col, f"r.{col}"))
+    for col in EVENT_TIMES:
+        checks.append(_violation(f"t.{col} > $now", "date_in_future", col, f"r.{col}"))
+    for col in NOT_BEFORE_RECEPTION:
+        checks.append(_violation(f"t.{col} < t.ngay_tiep_nhan", "before_reception", col, f"r.{col}"))
+    checks += [
+        _violation("t.ma_ho_so IS NULL", "missing_code", "ma_ho_so", "r.ma_ho_so"),
+        _violation("t.trang_thai_ho_so IS NULL AND NOT (" + sql.integer_is_bad("r.trang_thai_ho_so") + ")",
+                   "missing_status", "trang_thai_ho_so", "r.trang_thai_ho_so"),
+        _violation("t.trang_thai_ho_so NOT BETWEEN 1 AND 10", "unknown_status", "trang_thai_ho_so", "r.trang_thai_ho_so"),
+        _violation("t.kenh_thuc_hien NOT IN (1, 2, 3)", "unknown_channel", "kenh_thuc_hien", "r.kenh_thuc_hien"),
+        _violation("t.trang_thai_ho_so IN (2, 4, 5, 6, 7, 8, 9, 10) AND t.ngay_tiep_nhan IS NULL AND NOT ("
+                   + sql.timestamp_is_bad("r.ngay_tiep_nhan") + ")", "missing_reception", "ngay_tiep_nhan", "r.ngay_tiep_nhan"),
+        _violation("t.trang_thai_ho_so BETWEEN 7 AND 10 AND coalesce(t.ngay_ket_thuc_xu_ly, t.ngay_tra, t.ngay_tu_choi) IS NULL",
+                   "missing_end", "ngay_ket_thuc_xu_ly", "coalesce(r.ngay_ket_thuc_xu_ly, r.ngay_tra, r.ngay_tu_choi)"),
+        # due date compared by calendar date: a date-only due date on the reception day is valid
+        _violation("CAST(t.ngay_hen_tra AS DATE) < CAST(t.ngay_tiep_nhan AS DATE)", "before_reception", "ngay_hen_tra", "r.ngay_hen_tra"),
+        _violation("t.ngay_tiep_nhan_bo_sung < t.ngay_bo_sung OR r._bad_supplement", "supplement_before_request",
+                   "ngay_tiep_nhan_bo_sung", "r.ngay_tiep_nhan_bo_sung"),
+        _violation("t.ma_ho_so IS NOT NULL AND NOT EXISTS (SELECT 1 FROM agencies_ref a WHERE a.agency_code = t.agency_key"
+                   " AND coalesce(CAST(coalesce(t.ngay_tiep_nhan, t.ngay_nop_ho_so) AS DATE), a.valid_from) BETWEEN a.valid_from"
+                   " AND coalesce(a.valid_to, DATE '9999-12-31'))",
+                   "unknown_agency", "ma_don_vi_xu_ly", "t.agency_key"),
+    ]
+    return f"""
+        WITH t AS (
+            SELECT r._rec, r._bad_supplement, {typed},
+                {applicant} AS chu_ho_so_pseudonym,
+                -- attribution key: MaDonViXuLy, else the agency e-ID prefix of MaHoSo
+                coalesce({sql.code('r.ma_don_vi_xu_ly')}, regexp_extract({sql.code('r.ma_ho_so')}, '^(.+)-[0-9]{{6}}-[0-9]+$', 1)) AS agency_key,
+                md5(CAST(ROW({", ".join("r." + c for c in DOSSIER_FLAT_COLUMNS)}) AS VARCHAR)) AS _fingerprint
+            FROM {view} r
+        )
+        SELECT t.* EXCLUDE (ma_don_vi_xu_ly, agency_key), nullif(t.agency_key, '') AS ma_don_vi_xu_ly,
+            list_filter([{", ".join(checks)}], v -> v IS NOT NULL) AS _violations
+        FROM t JOIN {view} r USING (_rec)
+    """

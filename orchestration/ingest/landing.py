@@ -1,0 +1,383 @@
+"""Landing raw files into the lake: one immutable landed Parquet per raw file (keyed by its sha256), its
+quarantined records, and its load manifest; then the lake tables built from the landed files of the raw
+files currently present.
+
+Re-delivering a file with the same content is a no-op (its sha256 is already landed). Every file's row
+accounting holds and is recorded: rows read = rows loaded + rows quarantined + exact duplicates dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import hashlib
+import json
+import os
+import shutil
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from orchestration.ingest import dossiers, sql
+from orchestration.ingest.errors import FileRejected, QuarantineLimitExceeded
+from orchestration.ingest.readers import TABULAR_SUFFIXES, read_tabular
+from orchestration.ingest.tables import SPECS, TableSpec
+from orchestration.lib import lake_schema
+from orchestration.lib.settings import LOCAL_TZ, SEEDS_DIR, Settings
+
+QUARANTINE_COLUMNS = {
+    "source_table": "VARCHAR", "_source_file": "VARCHAR", "_source_sha256": "VARCHAR", "_source_record": "BIGINT",
+    "record_key": "VARCHAR", "rule": "VARCHAR", "field": "VARCHAR", "value": "VARCHAR", "_loaded_at": "TIMESTAMP",
+}
+
+
+@dataclass
+class FileLoad:
+    """Provenance and row accounting of one raw file (the load manifest entry)."""
+
+    table: str
+    file: str  # relative to the raw root
+    sha256: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    duplicates_dropped: int = 0
+    absent_columns: list[str] = field(default_factory=list)
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    extract_time: str | None = None  # latest update/record time in the file
+    months: list[str] = field(default_factory=list)  # reception months present (dossiers)
+    loaded_at: str = ""
+    status: str = "landed"  # landed | unchanged (already landed earlier)
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_read == self.rows_loaded + self.rows_quarantined + self.duplicates_dropped
+
+
+def now_local() -> dt.datetime:
+    return dt.datetime.now(ZoneInfo(LOCAL_TZ)).replace(tzinfo=None, microsecond=0)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def raw_files(raw_dir: Path, folder: str, pattern: str = "*", suffixes: set[str] | None = None) -> list[Path]:
+    """Data files of a raw folder, in name order (extracts are named by date, so name order is delivery order)."""
+    base = raw_dir / folder
+    if not base.is_dir():
+        return []
+    out = []
+    for p in sorted(base.rglob("*")):
+        if not p.is_file() or p.name.startswith((".", "~$")) or p.suffix.lower() in (".md", ".txt"):
+            continue
+        if suffixes and p.suffix.lower() not in suffixes:
+            continue
+        if fnmatch.fnmatch(p.name.lower(), pattern):
+            out.append(p)
+    return out
+
+
+class LakeFiles:
+    """Where landed data, quarantine and manifests live inside the lake folder."""
+
+    def __init__(self, lake_dir: Path):
+        self.lake_dir = Path(lake_dir)
+
+    def landed(self, table: str, sha: str) -> Path:
+        return self.lake_dir / "_landed" / table / f"{sha}.parquet"
+
+    def quarantine(self, table: str, sha: str) -> Path:
+        return self.lake_dir / "quarantine" / table / f"{sha}.parquet"
+
+    def manifest(self, table: str, sha: str) -> Path:
+        return self.lake_dir / "_manifest" / table / f"{sha}.json"
+
+    def table_dir(self, table: str) -> Path:
+        return self.lake_dir / table
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
+def _copy(con, query: str, path: Path, params: dict | None = None) -> None:
+    """COPY a query to Parquet atomically (write beside, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".parquet.tmp")
+    con.execute(f"COPY ({query}) TO '{tmp}' (FORMAT parquet)", params or {})
+    os.replace(tmp, path)
+
+
+def _cast_sql(kind: str, col: str) -> str:
+    return {
+        "code": sql.code, "text": sql.text, "int": sql.integer, "ts": sql.timestamp, "date": sql.date,
+        "flag": sql.flag, "number": sql.number,
+    }[kind](col)
+
+
+def _bad_sql(kind: str, col: str) -> str | None:
+    f = {"int": sql.integer_is_bad, "ts": sql.timestamp_is_bad, "date": sql.timestamp_is_bad,
+         "flag": sql.flag_is_bad, "number": sql.number_is_bad}.get(kind)
+    return f(col) if f else None
+
+
+def _finish(con, lake: LakeFiles, load: FileLoad, checked: str, lake_cols: list[str], key_expr: str,
+            settings: Settings) -> FileLoad:
+    """Common tail: split checked rows into landed / quarantined / duplicates, write, account, manifest."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE checked AS
+        SELECT *, row_number() OVER (PARTITION BY _fingerprint ORDER BY _rec) > 1 AS _duplicate
+        FROM ({checked})""")
+    read, dups, bad = con.execute(
+        "SELECT count(*), count(*) FILTER (_duplicate), count(*) FILTER (NOT _duplicate AND len(_violations) > 0) FROM checked"
+    ).fetchone()
+    load.rows_read, load.duplicates_dropped, load.rows_quarantined = read, dups, bad
+    load.rows_loaded = read - dups - bad
+    reasons = con.execute(
+        "SELECT v.rule, count(*) FROM (SELECT unnest(_violations) AS v FROM checked WHERE NOT _duplicate) GROUP BY 1 ORDER BY 2 DESC"
+    ).fetchall()
+    load.quarantine_reasons = {r: n for r, n in reasons}
+    if read and bad / read > settings.max_quarantine_share:
+        top = ", ".join(f"{r} ({n})" for r, n in reasons[:5])
+        raise QuarantineLimitExceeded(load.file, bad, read, settings.max_quarantine_share, top)
+    prov = f"'{load.file}' AS _source_file, '{load.sha256}' AS _source_sha256, _rec AS _source_record, TIMESTAMP '{load.loaded_at}' AS _loaded_at"
+    _copy(con, f"SELECT {', '.join(lake_cols)}, {prov} FROM checked WHERE NOT _duplicate AND len(_violations) = 0 ORDER BY _rec",
+          lake.landed(load.table, load.sha256))
+    _copy(con, f"""SELECT '{load.table}' AS source_table, '{load.file}' AS _source_file, '{load.sha256}' AS _source_sha256,
+                 _rec AS _source_record, {key_expr} AS record_key, v.rule, v.field, v.value, TIMESTAMP '{load.loaded_at}' AS _loaded_at
+              FROM (SELECT *, unnest(_violations) AS v FROM checked WHERE NOT _duplicate) ORDER BY _rec""",
+          lake.quarantine(load.table, load.sha256))
+    path = lake.manifest(load.table, load.sha256)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(load), ensure_ascii=False, indent=1), encoding="utf-8")
+    return load
+
+
+def _cached(lake: LakeFiles, table: str, sha: str, rel: str) -> FileLoad | None:
+    m = lake.manifest(table, sha)
+    if m.exists() and lake.landed(table, sha).exists():
+        data = json.loads(m.read_text(encoding="utf-8"))
+        data.update(status="unchanged", file=rel)
+        return FileLoad(**data)
+    return None
+
+
+def agencies_reference(con, settings: Settings) -> None:
+    """Temp table agencies_ref: the committed seed overridden/extended by the raw root's reference agencies."""
+    seed = SEEDS_DIR / "agencies.csv"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE agencies_ref AS
+        SELECT agency_code, unit_code, CAST(valid_from AS DATE) AS valid_from, CAST(valid_to AS DATE) AS valid_to
+        FROM read_csv('{seed}', all_varchar=true, header=true)""")
+    landed = LakeFiles(settings.lake_dir).table_dir("ref_agencies") / "part-0.parquet"
+    if landed.exists():
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE agencies_ref AS
+            SELECT agency_code, unit_code, valid_from, valid_to FROM read_parquet('{landed}')
+            UNION ALL
+            SELECT * FROM agencies_ref s WHERE NOT EXISTS (
+                SELECT 1 FROM read_parquet('{landed}') r WHERE r.agency_code = s.agency_code AND r.valid_from = s.valid_from)""")
+
+
+def land_dossier_file(settings: Settings, path: Path, now: dt.datetime | None = None) -> FileLoad:
+    rel = str(path.relative_to(settings.raw_dir))
+    sha = sha256_file(path)
+    lake = LakeFiles(settings.lake_dir)
+    cached = _cached(lake, "dossiers", sha, rel)
+    if cached:
+        return cached
+    now = now or now_local()
+    load = FileLoad(table="dossiers", file=rel, sha256=sha, loaded_at=now.isoformat(sep=" "))
+    con = _connect()
+    try:
+        if path.suffix.lower() == ".json":
+            dossiers.read_dossier_json(con, path, "src")
+        elif path.suffix.lower() in TABULAR_SUFFIXES:
+            load.absent_columns = dossiers.read_dossier_flat(con, path, "src")
+        else:
+            raise FileRejected(rel, "unsupported_format", f"'{path.suffix}' is not an accepted dossier format (json, csv, xlsx)")
+    except FileRejected as exc:
+        raise FileRejected(rel, exc.rule, exc.detail) from None
+    agencies_reference(con, settings)
+    con.execute("CREATE OR REPLACE TEMP MACRO month_of(t_recv, t_sub) AS strftime(coalesce(t_recv, t_sub), '%Y-%m')")
+    checked = dossiers.checked_dossiers_sql("src")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE checked_raw AS {checked}", {"key": settings.pseudonym_key, "now": now})
+    # Two records of one dossier with the same NgayCapNhat but different content: neither can be trusted.
+    con.execute("""CREATE OR REPLACE TEMP TABLE checked_raw AS
+        SELECT c.* REPLACE (CASE WHEN count(DISTINCT _fingerprint) OVER (PARTITION BY ma_ho_so, ngay_cap_nhat) > 1
+            THEN list_append(_violations, {'rule': 'conflicting_versions', 'field': 'ngay_cap_nhat', 'value': CAST(ngay_cap_nhat AS VARCHAR)})
+            ELSE _violations END AS _violations)
+        FROM checked_raw c""")
+    cols = [c for c in lake_schema.DOSSIERS if not c.startswith("_")]
+    _finish(con, lake, load, "SELECT * FROM checked_raw", cols, "ma_ho_so", settings)
+    stats = con.execute(
+        "SELECT max(ngay_cap_nhat), list(DISTINCT month_of(ngay_tiep_nhan, ngay_nop_ho_so) ORDER BY 1) FROM checked"
+        " WHERE NOT _duplicate AND len(_violations) = 0"
+    ).fetchone()
+    load.extract_time = stats[0].isoformat(sep=" ") if stats[0] else None
+    load.months = [m for m in (stats[1] or []) if m]
+    lake.manifest("dossiers", sha).write_text(json.dumps(asdict(load), ensure_ascii=False, indent=1), encoding="utf-8")
+    con.close()
+    return load
+
+
+def land_table_file(settings: Settings, spec: TableSpec, path: Path, now: dt.datetime | None = None) -> FileLoad:
+    rel = str(path.relative_to(settings.raw_dir))
+    sha = sha256_file(path)
+    lake = LakeFiles(settings.lake_dir)
+    cached = _cached(lake, spec.table, sha, rel)
+    if cached:
+        return cached
+    now = now or now_local()
+    load = FileLoad(table=spec.table, file=rel, sha256=sha, loaded_at=now.isoformat(sep=" "))
+    con = _connect()
+    try:
+        present = read_tabular(con, path, "src", spec.required)
+    except FileRejected as exc:
+        raise FileRejected(rel, exc.rule, exc.detail) from None
+    schema = lake_schema.TABLES[spec.table][0]
+    fixed = [c for c in spec.kinds]
+    load.absent_columns = [c for c in fixed if c not in present and c not in spec.required]
+    typed, checks = [], []
+    for col, kind in spec.kinds.items():
+        raw = f'r."{col}"' if col in present else "CAST(NULL AS VARCHAR)"
+        typed.append(f"{_cast_sql(kind, raw)} AS {col}")
+        bad = _bad_sql(kind, raw)
+        if bad:
+            checks.append(dossiers._violation(bad, "unparseable_value", col, raw))
+    for col in spec.key:
+        if col in spec.required:
+            checks.append(dossiers._violation(f"t.{col} IS NULL", "missing_key", col, "NULL"))
+    for cond, rule, fld in spec.rules:
+        checks.append(dossiers._violation(cond, rule, fld, f"t.{fld}"))
+    extra = []
+    for pcol, sources in spec.pii.items():
+        parts = [f"lower({sql.text('r.' + c)})" for c in sources if c in present]
+        extra.append(f"{sql.pseudonym('nullif(concat_ws(chr(31), ' + ', '.join(parts) + '), chr(31))') if parts else 'NULL'} AS {pcol}")
+    answers = [c for c in present if c.startswith(("hl_", "tc_", "mong_doi"))] if spec.wide_answers else []
+    for col in answers:  # survey answer columns stay text until unpivoted; their own rules below
+        extra.append(f'r."{col}" AS "{col}"')
+        if col.startswith("hl_"):
+            checks.append(dossiers._violation(
+                f"{sql.blank('r.' + col)} IS NOT NULL AND coalesce({sql.integer('r.' + col)} NOT BETWEEN 1 AND 5, true)",
+                "likert_out_of_range", col, f"r.{col}"))
+        elif col.startswith("tc_"):
+            checks.append(dossiers._violation(
+                f"{sql.blank('r.' + col)} IS NOT NULL AND {sql.flag('r.' + col)} IS NULL", "unparseable_value", col, f"r.{col}"))
+    fingerprint_cols = ", ".join(f'r."{c}"' for c in present)
+    key_expr = " || '/' || ".join(f"coalesce(CAST({k} AS VARCHAR), '')" for k in spec.key if k in spec.kinds)
+    checked = f"""
+        WITH t AS (SELECT r._rec, {', '.join(typed + extra)}, md5(CAST(ROW({fingerprint_cols}) AS VARCHAR)) AS _fingerprint FROM src r)
+        SELECT t.*, list_filter([{', '.join(checks) or 'NULL'}], v -> v IS NOT NULL) AS _violations FROM t JOIN src r USING (_rec)"""
+    # parameters bind here; the personal-data key never appears in SQL text or logs
+    con.execute(f"CREATE OR REPLACE TEMP TABLE checked_raw AS {checked}", {"key": settings.pseudonym_key} if spec.pii else {})
+    lake_cols = ["* EXCLUDE (_rec, _fingerprint, _violations, _duplicate)"] if spec.wide_answers else [
+        c for c in schema if not c.startswith("_")]
+    _finish(con, lake, load, "SELECT * FROM checked_raw", lake_cols, key_expr, settings)
+    if spec.wide_answers:
+        _unpivot_survey(con, lake, load, answers, schema)
+    con.close()
+    return load
+
+
+def _unpivot_survey(con, lake: LakeFiles, load: FileLoad, answers: list[str], schema: dict) -> None:
+    """Rewrite the landed survey file in long form: one row per respondent × question (lake_schema.SURVEY_ANSWERS)."""
+    landed = lake.landed(load.table, load.sha256)
+    parts = []
+    for col in answers:
+        if col.startswith("hl_") or col.startswith("tc_"):
+            val = sql.integer(f'"{col}"') if col.startswith("hl_") else f"CAST({sql.flag(chr(34) + col + chr(34))} AS INTEGER)"
+            parts.append(f"SELECT *, '{col}' AS cau_hoi, {val} AS gia_tri, CAST(NULL AS VARCHAR) AS ma_mong_doi FROM w WHERE {sql.blank(chr(34) + col + chr(34))} IS NOT NULL")
+        else:
+            parts.append(f"SELECT *, 'mong_doi' AS cau_hoi, CAST(NULL AS INTEGER) AS gia_tri, upper({sql.code(chr(34) + col + chr(34))}) AS ma_mong_doi FROM w WHERE {sql.blank(chr(34) + col + chr(34))} IS NOT NULL")
+    cols = ", ".join(c for c in schema)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW w AS SELECT * FROM read_parquet('{landed}')")
+    if parts:
+        _copy(con, f"SELECT {cols} FROM ({' UNION ALL '.join(parts)}) ORDER BY _source_record, cau_hoi", landed)
+    else:
+        _copy(con, f"SELECT {', '.join(f'CAST(NULL AS {t}) AS {c}' for c, t in schema.items())} LIMIT 0", landed)
+
+
+def _present_landed(lake: LakeFiles, table: str, loads: list[FileLoad]) -> list[str]:
+    return [str(lake.landed(table, ld.sha256)) for ld in loads]
+
+
+def build_table(settings: Settings, table: str, loads: list[FileLoad]) -> int:
+    """Rebuild lake/<table>/part-0.parquet from the landed files of the raw files present; one row per key,
+    the latest file (name order) winning. Returns the row count."""
+    lake = LakeFiles(settings.lake_dir)
+    con = _connect()
+    schema = lake_schema.TABLES[table][0]
+    files = _present_landed(lake, table, loads)
+    out = lake.table_dir(table) / "part-0.parquet"
+    if not files:
+        lake_schema.write_empty_table(con, settings.lake_dir, table)
+        return 0
+    spec = SPECS[table]
+    order = {ld.sha256: i for i, ld in enumerate(loads)}
+    con.execute("CREATE TEMP TABLE file_order (sha VARCHAR, ord INTEGER)")
+    con.executemany("INSERT INTO file_order VALUES (?, ?)", list(order.items()))
+    cols = ", ".join(schema)
+    _copy(con, f"""SELECT {cols} FROM read_parquet({files!r}, union_by_name=true) l JOIN file_order f ON f.sha = l._source_sha256
+                  QUALIFY row_number() OVER (PARTITION BY {', '.join(spec.key)} ORDER BY f.ord DESC, l._source_record DESC) = 1
+                  ORDER BY {', '.join(spec.key)}""", out)
+    n = con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()[0]
+    con.close()
+    return n
+
+
+def build_dossier_partitions(settings: Settings, loads: list[FileLoad], months: list[str] | None = None) -> dict[str, int]:
+    """Rewrite the lake's dossier partitions (reception month) for ``months`` (all months when None): the
+    latest version (NgayCapNhat) of each dossier among the landed files of the raw files present; an older
+    version arriving late is ignored. Returns rows per partition written."""
+    lake = LakeFiles(settings.lake_dir)
+    con = _connect()
+    base = lake.table_dir("dossiers")
+    files = _present_landed(lake, "dossiers", loads)
+    if not files:
+        lake_schema.write_empty_table(con, settings.lake_dir, "dossiers")
+        return {}
+    order = {ld.sha256: i for i, ld in enumerate(loads)}
+    con.execute("CREATE TEMP TABLE file_order (sha VARCHAR, ord INTEGER)")
+    con.executemany("INSERT INTO file_order VALUES (?, ?)", list(order.items()))
+    cols = ", ".join(lake_schema.DOSSIERS)
+    con.execute(f"""CREATE TEMP TABLE latest AS
+        SELECT {cols}, strftime(coalesce(ngay_tiep_nhan, ngay_nop_ho_so), '%Y-%m') AS month
+        FROM read_parquet({files!r}) l JOIN file_order f ON f.sha = l._source_sha256
+        QUALIFY row_number() OVER (PARTITION BY ma_ho_so ORDER BY ngay_cap_nhat DESC NULLS LAST, f.ord DESC, l._source_record DESC) = 1""")
+    present = [r[0] for r in con.execute("SELECT DISTINCT month FROM latest WHERE month IS NOT NULL ORDER BY 1").fetchall()]
+    targets = present if months is None else months
+    written = {}
+    for month in targets:
+        folder = base / f"{lake_schema.DOSSIER_PARTITION_COLUMN}={month}"
+        n = con.execute("SELECT count(*) FROM latest WHERE month = ?", [month]).fetchone()[0]
+        if n == 0:
+            shutil.rmtree(folder, ignore_errors=True)
+            continue
+        _copy(con, f"SELECT {cols} FROM latest WHERE month = '{month}' ORDER BY ma_ho_so", folder / "part-0.parquet")
+        written[month] = n
+    if months is None:  # a full rebuild also removes partitions whose dossiers are gone
+        for folder in base.glob(f"{lake_schema.DOSSIER_PARTITION_COLUMN}=*"):
+            if folder.name.split("=", 1)[1] not in present:
+                shutil.rmtree(folder)
+    if not any(base.glob("*/*.parquet")):
+        lake_schema.write_empty_table(con, settings.lake_dir, "dossiers")
+    elif (base / f"{lake_schema.DOSSIER_PARTITION_COLUMN}=__none__").exists():
+        shutil.rmtree(base / f"{lake_schema.DOSSIER_PARTITION_COLUMN}=__none__")
+    con.close()
+    return written
+
+
+def write_inventory(settings: Settings, table: str, present: bool, files: int, rows: int) -> None:
+    """One row of lake/source_inventory: was the table's source folder present, how much it gave."""
+    con = _connect()
+    _copy(con, f"SELECT '{table}' AS source_name, {str(present).lower()} AS present, {files} AS files, CAST({rows} AS BIGINT) AS rows_loaded",
+          LakeFiles(settings.lake_dir).table_dir("source_inventory") / f"{table}.parquet")
+    con.close()

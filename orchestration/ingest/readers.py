@@ -1,0 +1,135 @@
+"""Read raw files into DuckDB relations of text columns, whatever their encoding or layout.
+
+Every reader returns the name of a DuckDB view with one VARCHAR column per source column (header names
+normalised to lower snake case) plus ``_rec``, the 1-based record position in the file, so every later
+message can point at the record. Typing and rules come afterwards, in SQL.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingest.errors import FileRejected
+
+TABULAR_SUFFIXES = {".csv", ".xlsx", ".tsv"}
+
+
+def normalise_header(name: object) -> str:
+    """Headers are the documented snake_case names: trim, lower-case, drop a BOM, NFC-normalise and turn
+    spaces/dashes into underscores (' Ma_TTHC' → 'ma_tthc')."""
+    text = unicodedata.normalize("NFC", str(name or "")).replace("\ufeff", "").strip().lower()
+    return re.sub(r"[\s\-]+", "_", text)
+
+
+def _detect_encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16"
+    return "utf-8"
+
+
+def read_csv_text(con: duckdb.DuckDBPyConnection, path: Path, view: str, required: list[str]) -> list[str]:
+    """Register ``view`` over a CSV file (UTF-8 with/without BOM, or UTF-16). Returns its column names."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if path.stat().st_size == 0:
+        raise FileRejected(str(path), "empty_file", "the file is empty (no header, no records)")
+    encoding = _detect_encoding(head)
+    if encoding == "utf-8":
+        source = str(path)
+    else:
+        # DuckDB's reader wants UTF-8: re-encode small odd files in memory (spreadsheet exports).
+        text = path.read_bytes().decode(encoding)
+        source = str(path) + ".utf8.tmp"
+        Path(source).write_text(text, encoding="utf-8")
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {view}__raw AS SELECT * FROM read_csv(?, header=true, all_varchar=true,"
+            " auto_detect=true, delim=',', quote='\"', escape='\"', strict_mode=false, null_padding=true)",
+            [source],
+        )
+    except duckdb.Error as exc:
+        raise FileRejected(str(path), "unreadable_csv", str(exc).splitlines()[0]) from exc
+    finally:
+        if source != str(path):
+            Path(source).unlink(missing_ok=True)
+    return _finish_view(con, path, view, required)
+
+
+def read_xlsx_text(con: duckdb.DuckDBPyConnection, path: Path, view: str, required: list[str]) -> list[str]:
+    """Register ``view`` over the first sheet of an XLSX file whose header row may sit below title rows:
+    the header is the first row that contains every required column."""
+    import openpyxl
+    import pandas as pd
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken zip
+        raise FileRejected(str(path), "unreadable_xlsx", f"{type(exc).__name__}: {exc}") from exc
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header, header_row = None, 0
+    for i, row in enumerate(rows, 1):
+        names = [normalise_header(c) for c in row]
+        if all(r in names for r in required):
+            header, header_row = names, i
+            break
+        if i > 30:
+            break
+    if header is None:
+        raise FileRejected(str(path), "missing_columns", f"no header row with the columns {required} in the first 30 rows")
+    records = []
+    for row in rows:
+        if row is None or all(c is None or str(c).strip() == "" for c in row):
+            continue
+        records.append(["" if c is None else _cell_text(c) for c in row][: len(header)])
+    wb.close()
+    frame = pd.DataFrame(records, columns=header[: max((len(r) for r in records), default=len(header))] if records else header, dtype="string")
+    # record position = row number in the sheet, so a message points at the cell a person can open
+    frame.insert(0, "_rec", range(header_row + 1, header_row + 1 + len(frame)))
+    con.register(f"{view}__frame", frame)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {view}__raw AS SELECT * FROM {view}__frame")
+    con.unregister(f"{view}__frame")
+    return _finish_view(con, path, view, required, has_rec=True)
+
+
+def _cell_text(value: object) -> str:
+    # Spreadsheet numbers come back as floats; 5.0 is the answer "5", not "5.0".
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    return str(value)
+
+
+def _finish_view(con, path: Path, view: str, required: list[str], has_rec: bool = False) -> list[str]:
+    cols = [r[0] for r in con.execute(f"DESCRIBE {view}__raw").fetchall()]
+    names = [normalise_header(c) for c in cols]
+    missing = [r for r in required if r not in names]
+    if missing:
+        raise FileRejected(str(path), "missing_columns", f"required column(s) {missing} not in the header {names}")
+    selects = []
+    for c, n in zip(cols, names):
+        if n == "_rec":
+            continue
+        selects.append(f'CAST("{c}" AS VARCHAR) AS "{n}"')
+    rec = '"_rec"' if has_rec else "row_number() OVER ()"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {rec} AS _rec, {', '.join(selects)} FROM {view}__raw")
+    return [n for n in names if n != "_rec"]
+
+
+def read_tabular(con, path: Path, view: str, required: list[str]) -> list[str]:
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return read_xlsx_text(con, path, view, required)
+    if suffix in (".csv", ".tsv"):
+        return read_csv_text(con, path, view, required)
+    raise FileRejected(str(path), "unsupported_format", f"'{suffix}' is not an accepted format (csv, xlsx)")

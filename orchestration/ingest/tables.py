@@ -1,0 +1,81 @@
+"""The tabular sources other than dossiers: which raw files feed each lake table, how columns are typed,
+which columns are personal data, and the row rules. Adding a source is adding a TableSpec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from orchestration.lib import lake_schema
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    table: str  # lake table name (lake_schema.TABLES)
+    folder: str  # raw folder
+    pattern: str  # file-name glob inside the folder
+    kinds: dict[str, str]  # column → code | text | int | ts | date | flag | number
+    required: list[str]
+    key: list[str]  # one row per key in the lake (latest file wins)
+    pii: dict[str, list[str]] = field(default_factory=dict)  # pseudonym column → personal-data columns
+    rules: list[tuple[str, str, str]] = field(default_factory=list)  # (SQL condition on t.*, rule, field)
+    wide_answers: bool = False  # survey sheet: hl_*/tc_*/mong_doi_* columns unpivoted to long form
+
+
+def _kinds(schema: dict[str, str], overrides: dict[str, str]) -> dict[str, str]:
+    by_type = {"VARCHAR": "code", "INTEGER": "int", "BIGINT": "int", "DOUBLE": "number", "BOOLEAN": "flag",
+               "DATE": "date", "TIMESTAMP": "ts"}
+    out = {c: by_type[t] for c, t in schema.items() if not c.startswith("_")}
+    out.update(overrides)
+    return out
+
+
+SPECS: dict[str, TableSpec] = {
+    "procedures": TableSpec(
+        "procedures", "procedures", "procedures*",
+        _kinds(lake_schema.PROCEDURES, {"ten_tthc": "text", "ten_linh_vuc": "text"}),
+        required=["ma_tthc", "ten_tthc", "cap_thuc_hien", "thoi_han"], key=["ma_tthc"],
+        rules=[("t.don_vi_thoi_han NOT IN ('ngay_lam_viec', 'ngay', 'gio')", "unknown_time_unit", "don_vi_thoi_han")],
+    ),
+    "publications": TableSpec(
+        "publications", "procedures", "publications*",
+        _kinds(lake_schema.PUBLICATIONS, {}),
+        required=["so_quyet_dinh", "ngay_quyet_dinh", "ma_tthc"], key=["so_quyet_dinh", "ma_tthc"],
+    ),
+    "reviews": TableSpec(
+        "reviews", "procedures", "reviews*",
+        _kinds(lake_schema.REVIEWS, {}),
+        required=["ma_ke_hoach", "unit_code", "ma_tthc"], key=["ma_ke_hoach", "unit_code", "ma_tthc"],
+    ),
+    "petitions": TableSpec(
+        "petitions", "petitions", "*",
+        _kinds(lake_schema.PETITIONS, {}),
+        required=["ma_pakn", "agency_code", "ngay_tiep_nhan", "trang_thai"], key=["ma_pakn"],
+        rules=[("t.trang_thai NOT IN ('cho_tiep_nhan', 'dang_xu_ly', 'da_xu_ly', 'tu_choi')", "unknown_status", "trang_thai"),
+               ("t.ngay_tiep_nhan IS NULL", "missing_reception", "ngay_tiep_nhan")],
+    ),
+    "ratings": TableSpec(
+        "ratings", "ratings", "*",
+        _kinds(lake_schema.RATINGS, {}),
+        required=["ma_ho_so", "muc_do"], key=["ma_ho_so"],
+        rules=[("t.muc_do NOT IN ('rat_hai_long', 'hai_long', 'khong_hai_long')", "unknown_rating", "muc_do")],
+    ),
+    "survey_answers": TableSpec(
+        "survey_answers", "surveys", "*",
+        {"ma_phieu": "code", "unit_code": "code", "ngay_khao_sat": "date", "ma_tthc": "code"},
+        required=["ma_phieu", "unit_code"], key=["ma_phieu", "cau_hoi", "ma_mong_doi"],
+        pii={"nguoi_tra_loi_pseudonym": ["ho_ten", "so_dien_thoai"]},
+        wide_answers=True,
+    ),
+    "ref_agencies": TableSpec(
+        "ref_agencies", "reference", "agencies*",
+        _kinds(lake_schema.REF_AGENCIES, {"agency_name": "text"}),
+        required=["agency_code", "unit_code", "valid_from"], key=["agency_code", "valid_from"],
+    ),
+    "ref_targets": TableSpec(
+        "ref_targets", "reference", "targets*",
+        _kinds(lake_schema.REF_TARGETS, {"ghi_chu": "text"}),
+        required=["unit_code", "nam", "ma_chi_tieu", "indicator_id", "so_sanh", "gia_tri"],
+        key=["unit_code", "nam", "ma_chi_tieu", "indicator_id", "ma_linh_vuc"],
+        rules=[("t.so_sanh NOT IN ('ge', 'le', 'eq')", "unknown_comparator", "so_sanh")],
+    ),
+}
