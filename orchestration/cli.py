@@ -1,0 +1,177 @@
+"""``cchc`` — the command line for unattended runs and tests.
+
+    cchc run --raw DIR --out DIR [--as-of ISO]   ingest, build, validate, publish (the Dagster assets)
+    cchc generate --out DIR [--seed N] …          synthetic extracts for Bạch Thông district
+    cchc prepare                                   parse the dbt project (manifest for Dagster)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+
+
+def _run_outcome(result) -> tuple[list[str], list[str]]:
+    """Readable failures and warnings of a Dagster run result."""
+    failures, warnings = [], []
+    for ev in result.all_events:
+        if ev.event_type_value == "STEP_FAILURE":
+            err = ev.event_specific_data.error
+            msg = err.message.strip() if err else ev.message
+            if err and err.cause:
+                msg = err.cause.message.strip()
+            failures.append(f"step {ev.step_key} failed: {msg}")
+        elif ev.event_type_value == "ASSET_CHECK_EVALUATION":
+            data = ev.event_specific_data
+            if not data.passed:
+                meta = {k: getattr(v, "value", v) for k, v in data.metadata.items()}
+                line = f"check {data.check_name} on {data.asset_key.to_user_string()}: {meta.get('critical_failures') or meta}"
+                (failures if data.severity.value == "ERROR" else warnings).append(line)
+    return failures, warnings
+
+
+def cmd_run(args) -> int:
+    import dagster as dg
+
+    from orchestration.ingest.assets import read_dossier_state
+    from orchestration.lib.partitions import range_tags
+    from orchestration.lib.settings import settings_from_env
+
+    settings = settings_from_env(args.raw, args.out)
+    if not settings.raw_dir.is_dir():
+        print(f"error: raw root {settings.raw_dir} is not a folder", file=sys.stderr)
+        return 2
+    os.environ["CCHC_RAW_DIR"], os.environ["CCHC_OUT_DIR"] = str(settings.raw_dir), str(settings.out_dir)
+    if args.as_of:
+        os.environ["CCHC_AS_OF"] = args.as_of
+    settings.out_dir.mkdir(parents=True, exist_ok=True)
+    from orchestration.definitions import build_definitions
+
+    defs = build_definitions(str(settings.raw_dir), str(settings.out_dir), args.as_of or "")
+    graph = defs.resolve_asset_graph()
+    assets = list(defs.assets)
+    landing_keys = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name == "ingest" and not graph.get(k).is_partitioned]
+    instance = dg.DagsterInstance.ephemeral()
+    resources = defs.resources
+    print(f"cchc run: raw {settings.raw_dir} → out {settings.out_dir}", flush=True)
+    # Run 1: land every source (unpartitioned) — tells which reception months the dossiers cover.
+    r1 = dg.materialize(assets, selection=landing_keys, resources=resources, instance=instance, raise_on_error=False)
+    failures, warnings = _run_outcome(r1)
+    if r1.success:
+        loads = read_dossier_state(settings)["loads"]
+        months = sorted({m for ld in loads for m in ld["months"]})
+        if not months:
+            failures.append("no dossier was loaded: the raw root needs a dossiers/ folder with at least one valid record")
+        else:
+            # Run 2: the dossier partitions of those months, then dbt, the quality gate and publication.
+            rest = [k for k in graph.get_all_asset_keys() if k not in landing_keys]
+            r2 = dg.materialize(assets, selection=rest, resources=resources, instance=instance,
+                                tags=range_tags(months[0], months[-1]), raise_on_error=False)
+            f2, w2 = _run_outcome(r2)
+            failures += f2
+            warnings += w2
+            if not r2.success and not f2:
+                failures.append("the run did not succeed (see the log above)")
+    print_summary(settings, failures, warnings)
+    return 1 if failures else 0
+
+
+def print_summary(settings, failures: list[str], warnings: list[str]) -> None:
+    manifests = sorted((settings.lake_dir / "_manifest").glob("*/*.json"))
+    rows = [json.loads(p.read_text(encoding="utf-8")) for p in manifests]
+    print("\nLoads (rows read = loaded + quarantined + duplicates dropped):")
+    print(f"  {'table':<16}{'files':>6}{'read':>9}{'loaded':>9}{'quarant.':>9}{'dupl.':>7}  reasons")
+    by_table: dict[str, dict] = {}
+    for r in rows:
+        t = by_table.setdefault(r["table"], {"files": 0, "read": 0, "loaded": 0, "q": 0, "d": 0, "reasons": {}})
+        t["files"] += 1
+        t["read"] += r["rows_read"]
+        t["loaded"] += r["rows_loaded"]
+        t["q"] += r["rows_quarantined"]
+        t["d"] += r["duplicates_dropped"]
+        for k, v in r["quarantine_reasons"].items():
+            t["reasons"][k] = t["reasons"].get(k, 0) + v
+    for name, t in sorted(by_table.items()):
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(t["reasons"].items(), key=lambda kv: -kv[1])) or "-"
+        print(f"  {name:<16}{t['files']:>6}{t['read']:>9}{t['loaded']:>9}{t['q']:>9}{t['d']:>7}  {reasons}")
+    if any(t["q"] for t in by_table.values()):
+        print(f"  quarantined records: {settings.lake_dir / 'quarantine'} (file, record, field, value, rule)")
+    for w in warnings:
+        print(f"warning: {w}")
+    latest = settings.publish_dir / "latest"
+    if failures:
+        print("\nPUBLICATION BLOCKED — nothing was published:")
+        for f in failures:
+            print(f"  - {f}")
+        if latest.is_symlink():
+            print(f"The previous release is unchanged: {latest.resolve()}")
+        return
+    folder = latest.resolve()
+    print(f"\nRelease {folder.name}: {folder}")
+    import duckdb
+
+    obs = folder / "indicator_observations.csv"
+    summary = duckdb.sql(f"""
+        SELECT period, unit_code, any_value(unit_name) AS unit, round(any_value(ratio), 2) AS ratio_2_1,
+               round(any_value(points), 2) AS points, any_value(obs_status) AS status
+        FROM read_csv('{obs}', all_varchar=false, types={{'unit_code': 'VARCHAR', 'period': 'VARCHAR'}})
+        WHERE indicator_id = 'QD766_2_1' AND period_type = 'Q' AND agency_code IS NULL AND ma_linh_vuc IS NULL
+          AND unit_level IN ('huyen', 'tinh') GROUP BY ALL ORDER BY period, unit_code""").fetchall()
+    if summary:
+        print("QD766_2_1 (dossiers early or on time, %) by quarter, district and province:")
+        print(f"  {'period':<9}{'unit':<7}{'name':<24}{'ratio':>8}{'points':>8}  status")
+        for p, u, n, r, pts, st in summary:
+            print(f"  {p:<9}{u:<7}{(n or '')[:23]:<24}{'' if r is None else r:>8}{'' if pts is None else pts:>8}  {st}")
+
+
+def cmd_generate(args) -> int:
+    from orchestration.generate import generate
+
+    summary = generate(args.out, seed=args.seed, start=args.start, end=args.end, fmt=args.format,
+                       defect_rate=args.defect_rate, scale=args.scale, dossiers_per_year=args.dossiers_per_year,
+                       progress=lambda m: print(m, flush=True))
+    print(json.dumps(summary, ensure_ascii=False, indent=1, default=str))
+    return 0
+
+
+def cmd_prepare(args) -> int:
+    from dbt.cli.main import dbtRunner
+
+    from orchestration.lib.settings import DBT_PROJECT_DIR
+
+    res = dbtRunner().invoke(["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"])
+    return 0 if res.success else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="cchc", description="CCHC indicators: ingest, build, validate, publish.")
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run the whole pipeline on a raw root and publish a release")
+    r.add_argument("--raw", required=True, help="raw root (dossiers/, procedures/, petitions/, ratings/, surveys/, reference/)")
+    r.add_argument("--out", required=True, help="output root (lake/, warehouse.duckdb, publish/)")
+    r.add_argument("--as-of", default=None, help="as-of time (ISO); default: the latest NgayCapNhat loaded")
+    r.set_defaults(func=cmd_run)
+    g = sub.add_parser("generate", help="write synthetic extracts (Bạch Thông district)")
+    g.add_argument("--out", required=True)
+    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--start", default="2023-01")
+    g.add_argument("--end", default="2024-12")
+    g.add_argument("--format", choices=["json", "csv"], default="json")
+    g.add_argument("--defect-rate", type=float, default=0.0)
+    g.add_argument("--scale", choices=["district", "province", "national"], default="district")
+    g.add_argument("--dossiers-per-year", type=int, default=None)
+    g.set_defaults(func=cmd_generate)
+    sub.add_parser("prepare", help="parse the dbt project (writes the manifest Dagster loads)").set_defaults(func=cmd_prepare)
+    args = p.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Releases: immutable folders ``publish/<release_id>/`` and the ``publish/latest`` pointer.
+
+A release is written into a hidden staging folder, renamed into place when every file is written, and only
+then is ``latest`` (a symlink) swapped atomically. A run that fails anywhere before that leaves the previous
+release and ``latest`` untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+
+from orchestration.lib.settings import REPO_ROOT, Settings
+
+# Column order of the published files (DATA_CONTRACT §2.2).
+OBSERVATION_COLUMNS = [
+    "release_id", "formula_version", "indicator_id", "indicator_name_vi", "period_type", "period", "unit_code",
+    "unit_valid_from", "unit_level", "unit_name", "agency_code", "ma_linh_vuc", "ma_tthc", "numerator",
+    "denominator", "ratio", "points", "max_points", "grade", "rank", "rank_of", "n", "obs_status", "comment",
+]
+BIEU06_COLUMNS = [
+    "period_type", "period", "unit_code", "unit_valid_from", "ma_linh_vuc", "ten_linh_vuc", "received_total",
+    "received_online", "received_direct_postal", "carried_over", "resolved_total", "resolved_early",
+    "resolved_on_time", "resolved_late", "pending_total", "pending_within_time", "pending_overdue",
+]
+PERIOD_ORDER = "period_type, period"
+
+
+def next_release_id(publish_dir: Path, today: dt.date | None = None) -> str:
+    """Release id = date + sequence: 2026-11-27.1, 2026-11-27.2, …"""
+    today = today or dt.date.today()
+    prefix = today.isoformat()
+    seqs = [int(p.name.split(".", 1)[1]) for p in publish_dir.glob(f"{prefix}.*")
+            if p.is_dir() and p.name.split(".", 1)[1].isdigit()]
+    return f"{prefix}.{max(seqs, default=0) + 1}"
+
+
+def code_version() -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(REPO_ROOT), "describe", "--always", "--dirty"], capture_output=True, text=True, timeout=10)
+        if out.returncode == 0:
+            return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    from importlib.metadata import version
+
+    return version("cchc")
+
+
+def _relation(con, name: str) -> str:
+    from orchestration.quality.checks import find_relation
+
+    return find_relation(con, name)
+
+
+def _copy_csv(con, query: str, path: Path) -> int:
+    con.execute(f"COPY ({query}) TO '{path}' (HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')")
+    return con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
+
+
+def write_release(settings: Settings, quality: dict, release_id: str | None = None) -> Path:
+    """Write a complete release from the warehouse and move ``latest`` to it. Returns the release folder."""
+    publish = settings.publish_dir
+    publish.mkdir(parents=True, exist_ok=True)
+    release_id = release_id or next_release_id(publish)
+    staging = publish / f".staging-{release_id}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    counts = {}
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        obs = _relation(con, "indicator_observations")
+        cols = ", ".join(c for c in OBSERVATION_COLUMNS if c != "release_id")
+        counts["indicator_observations.csv"] = _copy_csv(
+            con, f"SELECT '{release_id}' AS release_id, {cols} FROM {obs} ORDER BY indicator_id, {PERIOD_ORDER}, unit_code, unit_valid_from, agency_code NULLS FIRST, ma_linh_vuc NULLS FIRST, ma_tthc NULLS FIRST",
+            staging / "indicator_observations.csv")
+        b06 = _relation(con, "report_bieu06")
+        counts["report_bieu06.csv"] = _copy_csv(
+            con, f"SELECT {', '.join(BIEU06_COLUMNS)} FROM {b06} ORDER BY {PERIOD_ORDER}, unit_code, unit_valid_from, ma_linh_vuc NULLS FIRST",
+            staging / "report_bieu06.csv")
+        formula_versions = [r[0] for r in con.execute(f"SELECT DISTINCT formula_version FROM {obs} ORDER BY 1").fetchall()]
+    loads = []
+    manifest_dir = settings.lake_dir / "_manifest"
+    for m in sorted(manifest_dir.glob("*/*.json")):
+        d = json.loads(m.read_text(encoding="utf-8"))
+        loads.append({k: d[k] for k in ("table", "file", "sha256", "rows_read", "rows_loaded", "rows_quarantined", "duplicates_dropped", "extract_time")})
+    present = {(ld["table"], ld["file"]) for ld in loads}
+    manifest = {
+        "release_id": release_id,
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "raw_root": settings.raw_dir.name,
+        "inputs": loads,
+        "code_version": code_version(),
+        "formula_versions": formula_versions,
+        "quality": quality,
+        "row_counts": counts,
+        "previous_release": _current_latest(publish),
+    }
+    assert len(present) == len(loads)
+    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    final = publish / release_id
+    os.rename(staging, final)  # the release appears whole or not at all
+    _point_latest(publish, release_id)
+    return final
+
+
+def _current_latest(publish: Path) -> str | None:
+    latest = publish / "latest"
+    return os.readlink(latest) if latest.is_symlink() else None
+
+
+def _point_latest(publish: Path, release_id: str) -> None:
+    tmp = publish / f".latest-{release_id}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(release_id, tmp)  # relative target: the publish folder can be moved or copied
+    os.replace(tmp, publish / "latest")  # atomic rename over the old pointer

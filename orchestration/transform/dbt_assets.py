@@ -1,0 +1,58 @@
+"""The dbt project as Dagster assets (group ``transform``); dbt tests appear as asset checks.
+
+The manifest is prepared once (``cchc prepare`` / ``make setup`` run ``dbt parse``); definitions never parse
+dbt on import in production. Only one step writes the warehouse at a time (DuckDB has one writer per file):
+the dbt step runs in the ``warehouse_writer`` pool, the others read through read-only connections.
+"""
+
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.lib.resources import CchcSettings
+from orchestration.lib.settings import DBT_PROJECT_DIR
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def ensure_manifest() -> None:
+    """Write target/manifest.json with `dbt parse` when it is missing (fresh checkout)."""
+    if dbt_project.manifest_path.exists():
+        return
+    from dbt.cli.main import dbtRunner
+
+    res = dbtRunner().invoke(["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"])
+    if not res.success:
+        raise RuntimeError(f"dbt parse failed: {res.exception}")
+
+
+ensure_manifest()
+dbt_project.prepare_if_dev()
+
+
+class CchcDbtTranslator(DagsterDbtTranslator):
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return "transform"
+
+
+def dbt_build_args(as_of: str | None) -> list[str]:
+    """The dbt command of a run (pure, unit-tested): build everything, with the as-of time when given."""
+    args = ["build"]
+    if as_of:
+        args += ["--vars", json.dumps({"as_of": as_of})]
+    return args
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=CchcDbtTranslator(), pool="warehouse_writer")
+def cchc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cchc: CchcSettings):
+    settings = cchc.export_env()
+    settings.out_dir.mkdir(parents=True, exist_ok=True)
+    yield from dbt.cli(dbt_build_args(settings.as_of), context=context).stream()
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project)
