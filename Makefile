@@ -1,0 +1,40 @@
+# Two commands set everything up on a fresh machine:  make run  ·  make test
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test dev clean lock
+
+setup: $(STAMP) dbt_project/target/manifest.json
+
+$(VENV)/bin/python:
+	$(PY) -m venv $(VENV)
+
+# Exact versions from requirements.lock, then the project itself (editable, no dependency resolution).
+$(STAMP): $(VENV)/bin/python requirements.lock pyproject.toml
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.lock
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
+	touch $(STAMP)
+
+dbt_project/target/manifest.json: $(STAMP) $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
+	$(BIN)/cchc prepare
+	touch $@
+
+run: setup
+	$(BIN)/cchc run --raw raw/sample --out out
+
+test: setup
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+dev: setup
+	CCHC_RAW_DIR=$(CURDIR)/raw/sample CCHC_OUT_DIR=$(CURDIR)/out DAGSTER_HOME=$(CURDIR)/.dagster_home \
+	  sh -c 'mkdir -p $$DAGSTER_HOME && cp -n dagster.yaml $$DAGSTER_HOME/ 2>/dev/null; $(BIN)/dagster dev'
+
+# Re-resolve the lock from pyproject's ranges (deliberate upgrades only).
+lock:
+	$(PY) -m venv /tmp/cchc-lock-venv && /tmp/cchc-lock-venv/bin/pip install -q ".[test]" && \
+	  /tmp/cchc-lock-venv/bin/pip freeze --exclude cchc > requirements.lock
+
+clean:
+	rm -rf out dbt_project/target dbt_project/logs
