@@ -1,0 +1,88 @@
+-- One row per (dossier, period) in scope: received (is_received) on or before P_end and not ended before the
+-- period's start (METHODOLOGY §1 period membership, §4 Biểu 06). Judged from dates, never from today's status,
+-- so a closed period is reproducible.
+{% set granularity = classification_granularity() %}
+with dossiers as (
+    select * from {{ ref('int_dossier_lifecycle') }}
+    where is_received and received_at is not null
+),
+periods as (
+    select * from {{ ref('int_periods') }}
+),
+scoped as (
+    select
+        d.dossier_code,
+        d.agency_code,
+        d.unit_code,
+        d.unit_valid_from,
+        d.field_code,
+        d.procedure_code,
+        d.channel,
+        d.received_date,
+        d.received_at,
+        d.due_at,
+        d.due_date,
+        d.end_date,
+        d.outcome_class,
+        d.supplement_count,
+        d.legal_limit_kind,
+        d.legal_limit_amount,
+        d.received_working_day_index,
+        d.received_cum_working_seconds,
+        p.period_type,
+        p.period,
+        p.period_start,
+        p.period_end,
+        p.p_end,
+        p.p_end_at,
+        p.is_running,
+        p.p_end_working_day_index,
+        d.received_date >= p.period_start as received_in_period,
+        d.end_date is not null and d.end_date <= p.p_end as resolved_in_period
+    from dossiers d
+    join periods p
+      on d.received_date <= p.p_end
+     and (d.end_date is null or d.end_date >= p.period_start)
+),
+flags as (
+select
+    dossier_code,
+    period_type,
+    period,
+    period_start,
+    p_end,
+    is_running,
+    agency_code,
+    unit_code,
+    unit_valid_from,
+    field_code,
+    procedure_code,
+    received_in_period,
+    received_in_period and coalesce(channel, 1) = 2 as received_online,
+    received_in_period and coalesce(channel, 1) <> 2 as received_direct_postal,
+    not received_in_period as carried_over,
+    resolved_in_period,
+    case when resolved_in_period then outcome_class end as resolved_class,
+    not resolved_in_period as pending_at_end,
+    case when not resolved_in_period then
+        case
+            when supplement_count > 1 then false
+            {%- if granularity == 'timestamp' %}
+            when due_at is not null then due_at >= p_end_at
+            {%- else %}
+            when due_at is not null then due_date >= p_end
+            {%- endif %}
+            when legal_limit_kind is not null then
+                {{ within_legal_limit('legal_limit_kind', 'legal_limit_amount', 'received_date', 'p_end',
+                                      'received_working_day_index', 'p_end_working_day_index',
+                                      'received_cum_working_seconds',
+                                      cumulative_working_seconds_end_of_day('p_end_working_day_index')) }}
+            else true
+        end
+    else false end as pending_within_time
+from scoped
+)
+select
+    *,
+    pending_at_end and not pending_within_time as pending_overdue
+from flags

@@ -1,0 +1,32 @@
+-- The tidy observation table (DATA_CONTRACT §2.2) without release_id (the publication step prepends it).
+-- A union of the indicator models: add a model name to `members` to publish a new indicator; each member has
+-- exactly these columns.
+{% set members = ['ind_qd766_2_1'] %}
+{% for member in members %}
+select
+    cast(formula_version as varchar)    as formula_version,
+    cast(indicator_id as varchar)       as indicator_id,
+    cast(indicator_name_vi as varchar)  as indicator_name_vi,
+    cast(period_type as varchar)        as period_type,
+    cast(period as varchar)             as period,
+    cast(unit_code as varchar)          as unit_code,
+    cast(unit_valid_from as date)       as unit_valid_from,
+    cast(unit_level as varchar)         as unit_level,
+    cast(unit_name as varchar)          as unit_name,
+    cast(agency_code as varchar)        as agency_code,
+    cast(ma_linh_vuc as varchar)        as ma_linh_vuc,
+    cast(ma_tthc as varchar)            as ma_tthc,
+    cast(numerator as double)           as numerator,
+    cast(denominator as double)         as denominator,
+    cast(ratio as double)               as ratio,
+    cast(points as double)              as points,
+    cast(max_points as double)          as max_points,
+    cast(grade as varchar)              as grade,
+    cast(rank as integer)               as rank,
+    cast(rank_of as integer)            as rank_of,
+    cast(n as bigint)                   as n,
+    cast(obs_status as varchar)         as obs_status,
+    cast(comment as varchar)            as comment
+from {{ ref(member) }}
+{% if not loop.last %}union all{% endif %}
+{% endfor %}

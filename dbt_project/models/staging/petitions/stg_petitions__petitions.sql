@@ -1,0 +1,20 @@
+select
+    ma_pakn                                  as petition_code,
+    agency_code                              as agency_code,
+    cast(ngay_tiep_nhan as timestamp)        as received_at,
+    phan_loai                                as category,
+    ma_ho_so_lien_quan                       as related_dossier_code,
+    trang_thai                               as status,
+    cast(ngay_chuyen as timestamp)           as transferred_at,
+    cast(ngay_tu_choi as timestamp)          as refused_at,
+    cast(ngay_yeu_cau_bo_sung as timestamp)  as supplement_requested_at,
+    cast(ngay_xu_ly as timestamp)            as handled_at,
+    cast(ngay_cong_khai as timestamp)        as answer_published_at,
+    cast(luot_thich as integer)              as likes,
+    cast(luot_khong_thich as integer)        as dislikes,
+    khieu_nai_lai                            as has_repeat_complaint,
+    _source_file                             as source_file,
+    _source_sha256                           as source_sha256,
+    _source_record                           as source_record,
+    _loaded_at                               as loaded_at
+from {{ source('lake', 'petitions') }}

@@ -1,0 +1,21 @@
+select
+    ma_tthc                          as procedure_code,
+    ten_tthc                         as procedure_name,
+    ma_linh_vuc                      as field_code,
+    ten_linh_vuc                     as field_name,
+    cap_thuc_hien                    as levels,
+    cast(thoi_han as double)         as legal_time_limit,
+    don_vi_thoi_han                  as legal_time_unit,
+    co_phi                           as has_fee,
+    yeu_cau_kq_giay                  as requires_paper_result,
+    du_dieu_kien_toan_trinh          as eligible_full_online,
+    muc_do_dvc                       as online_service_level,
+    doi_tuong_cong_dan               as is_citizen_facing,
+    cong_khai_day_du                 as is_fully_disclosed,
+    cast(hieu_luc_tu as date)        as valid_from,
+    cast(hieu_luc_den as date)       as valid_to,
+    _source_file                     as source_file,
+    _source_sha256                   as source_sha256,
+    _source_record                   as source_record,
+    _loaded_at                       as loaded_at
+from {{ source('lake', 'procedures') }}
