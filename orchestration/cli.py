@@ -57,7 +57,10 @@ def cmd_run(args) -> int:
     defs = build_definitions(str(settings.raw_dir), str(settings.out_dir), args.as_of or "")
     graph = defs.resolve_asset_graph()
     assets = list(defs.assets)
-    landing_keys = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name == "ingest" and not graph.get(k).is_partitioned]
+    executable = [k for k in graph.get_all_asset_keys() if graph.get(k).is_executable]
+    # run 1 = the ingest assets upstream of the dossier partitions (every source lands)
+    landing_keys = [k for k in executable if graph.get(k).group_name == "ingest" and not graph.get(k).is_partitioned
+                    and k.to_user_string() != "lake/source_inventory"]
     instance = dg.DagsterInstance.ephemeral()
     resources = defs.resources
     print(f"cchc run: raw {settings.raw_dir} → out {settings.out_dir}", flush=True)
@@ -71,7 +74,7 @@ def cmd_run(args) -> int:
             failures.append("no dossier was loaded: the raw root needs a dossiers/ folder with at least one valid record")
         else:
             # Run 2: the dossier partitions of those months, then dbt, the quality gate and publication.
-            rest = [k for k in graph.get_all_asset_keys() if k not in landing_keys]
+            rest = [k for k in executable if k not in landing_keys]
             r2 = dg.materialize(assets, selection=rest, resources=resources, instance=instance,
                                 tags=range_tags(months[0], months[-1]), raise_on_error=False)
             f2, w2 = _run_outcome(r2)
@@ -123,7 +126,7 @@ def print_summary(settings, failures: list[str], warnings: list[str]) -> None:
                round(any_value(points), 2) AS points, any_value(obs_status) AS status
         FROM read_csv('{obs}', all_varchar=false, types={{'unit_code': 'VARCHAR', 'period': 'VARCHAR'}})
         WHERE indicator_id = 'QD766_2_1' AND period_type = 'Q' AND agency_code IS NULL AND ma_linh_vuc IS NULL
-          AND unit_level IN ('huyen', 'tinh') GROUP BY ALL ORDER BY period, unit_code""").fetchall()
+          AND unit_level IN ('huyen', 'tinh') AND obs_status <> 'M' GROUP BY ALL ORDER BY period, unit_code""").fetchall()
     if summary:
         print("QD766_2_1 (dossiers early or on time, %) by quarter, district and province:")
         print(f"  {'period':<9}{'unit':<7}{'name':<24}{'ratio':>8}{'points':>8}  status")

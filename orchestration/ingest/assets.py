@@ -138,11 +138,23 @@ def lake_dossiers(context: dg.AssetExecutionContext, cchc: CchcSettings):
         landing.build_dossier_partitions(settings, loads)
     state["pending_months"] = sorted(pending - set(months))
     write_dossier_state(settings, state)
-    rows = sum(ld.rows_loaded for ld in loads)
-    landing.write_inventory(settings, "dossiers", (settings.raw_dir / "dossiers").is_dir(), len(loads), rows)
     context.log.info(f"partitions rewritten: {written or 'none (no change in the months of this run)'}")
     yield dg.MaterializeResult(metadata={"partitions_written": json.dumps(written), "months_in_run": len(in_run)})
     yield check_lake_dossiers(settings, sorted(written))
 
 
-ASSETS = [*TABLE_ASSETS.values(), landed_dossier_files, lake_dossiers]
+@dg.asset(
+    key_prefix=LAKE_PREFIX, group_name="ingest", deps=[lake_dossiers, *TABLE_ASSETS.values()], kinds={"parquet"},
+    description="One row per source: was its folder present in the raw root, how many files and rows it gave. "
+    "Indicators of an absent source are published as missing (obs_status M).",
+)
+def source_inventory(cchc: CchcSettings) -> dg.MaterializeResult:
+    settings = cchc.settings()
+    state = read_dossier_state(settings)
+    rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{settings.lake_dir}/dossiers/*/*.parquet')").fetchone()[0]
+    landing.write_inventory(settings, "dossiers", (settings.raw_dir / "dossiers").is_dir(), len(state["loads"]), rows)
+    inventory = duckdb.sql(f"SELECT * FROM read_parquet('{settings.lake_dir}/source_inventory/*.parquet') ORDER BY 1").fetchall()
+    return dg.MaterializeResult(metadata={name: f"present={p}, files={f}, rows={r}" for name, p, f, r in inventory})
+
+
+ASSETS = [*TABLE_ASSETS.values(), landed_dossier_files, lake_dossiers, source_inventory]

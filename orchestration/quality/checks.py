@@ -53,7 +53,7 @@ def find_relation(con, name: str) -> str:
 
 
 @dg.asset(
-    group_name="quality", deps=[dg.AssetKey([t]) for t in ["indicator_observations", "report_bieu06"]],
+    group_name="quality", deps=[dg.AssetKey(["publish", t]) for t in ["indicator_observations", "report_bieu06"]],
     check_specs=[dg.AssetCheckSpec("gx_publish_tables", asset="quality_gate", blocking=True,
                                    description="GX suites on the publish tables; a critical failure blocks publication")],
     description="Validates the publish tables of the warehouse with Great Expectations (read-only connection) "

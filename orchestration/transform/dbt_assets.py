@@ -55,4 +55,8 @@ def cchc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cchc
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project)
+    # the dbt of this virtual environment, whether or not the venv is on PATH
+    import sys
+    from pathlib import Path
+
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt")))

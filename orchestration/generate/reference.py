@@ -1,0 +1,128 @@
+"""Units and agencies for the generator, read from the committed dbt seeds (never duplicated in code)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
+
+# District agencies by role, recognised from their registered names (agencies.csv).
+ROLE_KEYWORDS = [
+    ("vpdk", "đăng ký đất đai"),
+    ("tp", "tư pháp"),
+    ("ktht", "kinh tế và hạ tầng"),
+    ("tckh", "tài chính - kế hoạch"),
+    ("ldtbxh", "lao động"),
+    ("ubnd_huyen", "ubnd huyện"),
+]
+
+DISTRICT_CODE = "063"  # Bạch Thông: the only district-scale sample so far
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    valid_from: date
+    valid_to: date | None
+    name: str
+    level: str
+    unit_type: str
+    parent_code: str
+
+
+@dataclass(frozen=True)
+class Agency:
+    code: str
+    name: str
+    unit_code: str
+    valid_from: date
+    valid_to: date | None
+    row: dict  # the seed row as read, written back to reference/agencies.csv
+
+
+def _d(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _read(name: str, seeds_dir: Path) -> list[dict]:
+    with open(seeds_dir / name, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _overlaps(vf: date, vt: date | None, a: date, b: date) -> bool:
+    return vf <= b and (vt is None or vt >= a)
+
+
+@dataclass
+class DistrictScope:
+    province: Unit
+    district: Unit
+    communes: list[Unit]  # seed order
+    agencies: list[Agency]  # the district's own agencies and its communes' committees, seed order
+    commune_agency: dict  # commune unit code → Agency (the people's committee)
+    roles: dict  # role → district Agency
+    district_agencies: list[Agency]
+    agency_columns: list[str]
+
+    @property
+    def unit_of_agency(self) -> dict:
+        return {a.code: a.unit_code for a in self.agencies}
+
+
+def load_district(start: date, end: date, district_code: str = DISTRICT_CODE, seeds_dir: Path = SEEDS_DIR) -> DistrictScope:
+    units = [
+        Unit(r["unit_code"], _d(r["valid_from"]), _d(r["valid_to"]), r["unit_name"], r["unit_level"], r["unit_type"],
+             r["parent_code"])
+        for r in _read("admin_units.csv", seeds_dir)
+    ]
+    live = [u for u in units if _overlaps(u.valid_from, u.valid_to, start, end)]
+    districts = [u for u in live if u.code == district_code and u.level == "huyen"]
+    if not districts:
+        raise ValueError(f"district {district_code} is not in admin_units.csv for {start} … {end}")
+    district = districts[0]
+    if district.valid_to is not None and district.valid_to < end or district.valid_from > start:
+        raise ValueError(
+            f"district {district_code} ({district.name}) exists only {district.valid_from} … {district.valid_to}; "
+            f"the requested range {start} … {end} goes beyond it (districts were abolished on 2025-07-01)"
+        )
+    province = next(u for u in live if u.code == district.parent_code and u.level == "tinh")
+    communes = [u for u in live if u.parent_code == district.code and u.level == "xa"]
+    unit_codes = {district.code} | {u.code for u in communes}
+
+    rows = _read("agencies.csv", seeds_dir)
+    columns = list(rows[0].keys()) if rows else ["agency_code", "agency_name", "unit_code", "valid_from", "valid_to"]
+    agencies = [
+        Agency(r["agency_code"], r["agency_name"], r["unit_code"], _d(r["valid_from"]), _d(r["valid_to"]), r)
+        for r in rows
+        if r["unit_code"] in unit_codes and _overlaps(_d(r["valid_from"]), _d(r["valid_to"]), start, end)
+    ]
+    commune_agency = {}
+    for u in communes:
+        found = [a for a in agencies if a.unit_code == u.code]
+        if not found:
+            raise ValueError(f"no agency in agencies.csv for commune {u.code} {u.name}")
+        commune_agency[u.code] = found[0]
+    district_agencies = [a for a in agencies if a.unit_code == district.code]
+    roles = {}
+    for role, keyword in ROLE_KEYWORDS:
+        match = [a for a in district_agencies if keyword in a.name.lower()]
+        if match:
+            roles[role] = match[0]
+    if "ubnd_huyen" not in roles:
+        if not district_agencies:
+            raise ValueError(f"no district-level agency for {district.code} in agencies.csv")
+        roles["ubnd_huyen"] = district_agencies[0]
+    for role, _ in ROLE_KEYWORDS:
+        roles.setdefault(role, roles["ubnd_huyen"])
+    return DistrictScope(province, district, communes, agencies, commune_agency, roles, district_agencies, columns)
+
+
+def lower_unit_name(name: str) -> str:
+    """'Xã Vi Hương' → 'xã Vi Hương', 'Thị trấn Phủ Thông' → 'thị trấn Phủ Thông' (as used inside addresses)."""
+    for prefix in ("Thị trấn", "Thành phố", "Huyện", "Tỉnh", "Xã", "Phường"):
+        if name.startswith(prefix + " "):
+            return prefix.lower() + name[len(prefix):]
+    return name
