@@ -37,51 +37,58 @@ def _run_outcome(result) -> tuple[list[str], list[str]]:
     return failures, warnings
 
 
-def cmd_run(args) -> int:
+def run_pipeline(settings, as_of: str | None = None) -> tuple[list[str], list[str], set[str]]:
+    """Materialise every asset of the Dagster definitions for one raw root: run 1 lands every source
+    (it tells which reception months the dossiers cover), run 2 writes those monthly partitions and
+    everything downstream (dbt, quality gate, release). Returns (failures, warnings, materialised keys)."""
     import dagster as dg
 
     from orchestration.ingest.assets import read_dossier_state
     from orchestration.lib.partitions import range_tags
-    from orchestration.lib.settings import settings_from_env
 
-    settings = settings_from_env(args.raw, args.out)
-    if not settings.raw_dir.is_dir():
-        print(f"error: raw root {settings.raw_dir} is not a folder", file=sys.stderr)
-        return 2
     os.environ["CCHC_RAW_DIR"], os.environ["CCHC_OUT_DIR"] = str(settings.raw_dir), str(settings.out_dir)
-    if args.as_of:
-        os.environ["CCHC_AS_OF"] = args.as_of
+    if as_of:
+        os.environ["CCHC_AS_OF"] = as_of
     settings.out_dir.mkdir(parents=True, exist_ok=True)
     from orchestration.definitions import build_definitions
 
-    defs = build_definitions(str(settings.raw_dir), str(settings.out_dir), args.as_of or "")
+    defs = build_definitions(str(settings.raw_dir), str(settings.out_dir), as_of or "")
     graph = defs.resolve_asset_graph()
     assets = list(defs.assets)
     executable = [k for k in graph.get_all_asset_keys() if graph.get(k).is_executable]
-    # run 1 = the ingest assets upstream of the dossier partitions (every source lands)
     landing_keys = [k for k in executable if graph.get(k).group_name == "ingest" and not graph.get(k).is_partitioned
                     and k.to_user_string() != "lake/source_inventory"]
     instance = dg.DagsterInstance.ephemeral()
-    resources = defs.resources
-    print(f"cchc run: raw {settings.raw_dir} → out {settings.out_dir}", flush=True)
-    # Run 1: land every source (unpartitioned) — tells which reception months the dossiers cover.
-    r1 = dg.materialize(assets, selection=landing_keys, resources=resources, instance=instance, raise_on_error=False)
+    r1 = dg.materialize(assets, selection=landing_keys, resources=defs.resources, instance=instance, raise_on_error=False)
     failures, warnings = _run_outcome(r1)
+    done = {e.asset_key.to_user_string() for e in r1.get_asset_materialization_events()}
     if r1.success:
         loads = read_dossier_state(settings)["loads"]
         months = sorted({m for ld in loads for m in ld["months"]})
         if not months:
             failures.append("no dossier was loaded: the raw root needs a dossiers/ folder with at least one valid record")
         else:
-            # Run 2: the dossier partitions of those months, then dbt, the quality gate and publication.
             rest = [k for k in executable if k not in landing_keys]
-            r2 = dg.materialize(assets, selection=rest, resources=resources, instance=instance,
+            r2 = dg.materialize(assets, selection=rest, resources=defs.resources, instance=instance,
                                 tags=range_tags(months[0], months[-1]), raise_on_error=False)
             f2, w2 = _run_outcome(r2)
             failures += f2
             warnings += w2
+            done |= {e.asset_key.to_user_string() for e in r2.get_asset_materialization_events()}
             if not r2.success and not f2:
                 failures.append("the run did not succeed (see the log above)")
+    return failures, warnings, done
+
+
+def cmd_run(args) -> int:
+    from orchestration.lib.settings import settings_from_env
+
+    settings = settings_from_env(args.raw, args.out)
+    if not settings.raw_dir.is_dir():
+        print(f"error: raw root {settings.raw_dir} is not a folder", file=sys.stderr)
+        return 2
+    print(f"cchc run: raw {settings.raw_dir} → out {settings.out_dir}", flush=True)
+    failures, warnings, _ = run_pipeline(settings, args.as_of)
     print_summary(settings, failures, warnings)
     return 1 if failures else 0
 

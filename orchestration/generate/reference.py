@@ -83,7 +83,7 @@ def load_district(start: date, end: date, district_code: str = DISTRICT_CODE, se
     if not districts:
         raise ValueError(f"district {district_code} is not in admin_units.csv for {start} … {end}")
     district = districts[0]
-    if district.valid_to is not None and district.valid_to < end or district.valid_from > start:
+    if (district.valid_to is not None and district.valid_to < end) or district.valid_from > start:
         raise ValueError(
             f"district {district_code} ({district.name}) exists only {district.valid_from} … {district.valid_to}; "
             f"the requested range {start} … {end} goes beyond it (districts were abolished on 2025-07-01)"

@@ -52,6 +52,10 @@ class WorkCalendar:
             return self.next_working(d)
         return self.days[self.idx_ge(d + timedelta(days=1)) + n - 1]
 
+    def wd_before(self, d: date, n: int) -> date:
+        """The n-th working day strictly before d (n ≥ 1)."""
+        return self.days[self.idx_ge(d) - n]
+
     def working_days_between(self, a: date, b: date) -> list[date]:
         """Working days d with a ≤ d < b."""
         return self.days[self.idx_ge(a): self.idx_ge(b)]

@@ -19,9 +19,20 @@ from orchestration.lib.settings import DBT_PROJECT_DIR
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
+def _manifest_is_fresh() -> bool:
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        return False
+    built = manifest.stat().st_mtime
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        sources += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    return all(p.stat().st_mtime <= built for p in sources)
+
+
 def ensure_manifest() -> None:
-    """Write target/manifest.json with `dbt parse` when it is missing (fresh checkout)."""
-    if dbt_project.manifest_path.exists():
+    """Write target/manifest.json with `dbt parse` when it is missing or older than the project's files."""
+    if _manifest_is_fresh():
         return
     from dbt.cli.main import dbtRunner
 
