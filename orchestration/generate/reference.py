@@ -126,3 +126,8 @@ def lower_unit_name(name: str) -> str:
         if name.startswith(prefix + " "):
             return prefix.lower() + name[len(prefix):]
     return name
+
+
+def seed_agency_codes(seeds_dir: Path = SEEDS_DIR) -> set:
+    """Every agency code of the seed (any unit, any validity): defect codes must avoid all of them."""
+    return {r["agency_code"] for r in _read("agencies.csv", seeds_dir)}

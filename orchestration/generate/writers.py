@@ -194,10 +194,15 @@ def write_xlsx(path: Path, title_rows: list[str], columns: list[str], rows: list
                 cell.number_format = "DD/MM/YYYY"
     buf = io.BytesIO()
     wb.save(buf)
-    _rezip_deterministic(buf.getvalue(), path)
+    # openpyxl stamps the save time into docProps/core.xml: put the fixed time back
+    from openpyxl.xml.functions import tostring
+
+    wb.properties.modified = fixed
+    core = tostring(wb.properties.to_tree())
+    _rezip_deterministic(buf.getvalue(), path, {"docProps/core.xml": core})
 
 
-def _rezip_deterministic(data: bytes, path: Path) -> None:
+def _rezip_deterministic(data: bytes, path: Path, replace: dict) -> None:
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
@@ -205,7 +210,7 @@ def _rezip_deterministic(data: bytes, path: Path) -> None:
             zi = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o600 << 16
-            dst.writestr(zi, src.read(info.filename))
+            dst.writestr(zi, replace.get(info.filename, src.read(info.filename)))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(out.getvalue())
 

@@ -1,0 +1,218 @@
+"""``generate()``: write a synthetic raw root (DATA_CONTRACT §1) for a scale, a seed and a month range."""
+
+from __future__ import annotations
+
+import calendar
+import random
+import re
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+from orchestration.generate import catalogue as cat
+from orchestration.generate import sources as src
+from orchestration.generate.defects import (
+    inject_dossier_defects,
+    inject_row_defects,
+)
+from orchestration.generate.dossiers import DossierFactory
+from orchestration.generate.people import PeopleFactory, village_labels
+from orchestration.generate.reference import load_district, lower_unit_name, seed_agency_codes
+from orchestration.generate.workcal import WorkCalendar
+from orchestration.generate.writers import write_csv, write_dossier_csv, write_dossier_json, write_xlsx
+
+DEFAULT_DOSSIERS_PER_YEAR = {"district": 30_000}
+BATCH_SIZE = 10_000  # dossiers per file at most
+FORMATS = ("json", "csv")
+# Independent random streams, all derived from the one seed in this fixed order.
+STREAMS = ("places", "dossiers", "defects", "procedures", "petitions", "ratings", "surveys", "row_defects")
+
+# Files this generator owns in a raw root (removed before writing, so a re-run never leaves stale batches).
+OWN_FILES = {
+    "dossiers": [re.compile(r"dongbo_\d{6}_\d{3}\.json"), re.compile(r"hoso_\d{6}_\d{3}\.csv")],
+    "procedures": [re.compile(r"(procedures|publications|reviews)\.csv")],
+    "petitions": [re.compile(r"petitions\.csv")],
+    "ratings": [re.compile(r"dossier_ratings\.csv")],
+    "surveys": [re.compile(r"sipas_\d{4}\.xlsx")],
+    "reference": [re.compile(r"(agencies|targets)\.csv")],
+}
+
+
+def _month(text: str, name: str) -> date:
+    m = re.fullmatch(r"(\d{4})-(\d{2})", str(text))
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ValueError(f"{name} must be a month 'YYYY-MM', got {text!r}")
+    return date(int(m.group(1)), int(m.group(2)), 1)
+
+
+def extract_time_for(end: str) -> datetime:
+    """The extract time of a range ending in month ``end``: its last day at 18:00."""
+    e = _month(end, "end")
+    return datetime(e.year, e.month, calendar.monthrange(e.year, e.month)[1], 18, 0, 0)
+
+
+def _clean(out: Path) -> None:
+    for folder, patterns in OWN_FILES.items():
+        base = out / folder
+        if not base.is_dir():
+            continue
+        for p in sorted(base.iterdir()):
+            if p.is_file() and any(rx.fullmatch(p.name) for rx in patterns):
+                p.unlink()
+
+
+def generate(out_dir, *, seed=1, start="2023-01", end="2024-12", fmt="json", defect_rate=0.0, scale="district",
+             dossiers_per_year=None, progress=None) -> dict:
+    """Write a synthetic raw root under ``out_dir`` and return a summary.
+
+    seed: any int — the same arguments give byte-identical files. start/end: months 'YYYY-MM' (inclusive);
+    the extract time is the last day of ``end`` at 18:00 and no event time lies after it. fmt: 'json'
+    (national sync payload) or 'csv' (flat export) for dossiers — the same dossiers either way.
+    defect_rate: share of dossier records given one DATA_CONTRACT §1.6 defect (and a few rows of the other
+    sources). scale: 'district' (Bạch Thông, 063); 'province'/'national' are not implemented yet.
+    dossiers_per_year: yearly volume (default 30,000 for a district). progress: optional callable(str).
+    """
+    say = progress or (lambda msg: None)
+    if scale in ("province", "national"):
+        raise NotImplementedError(f"scale={scale!r} is not implemented yet; only scale='district' (Bạch Thông, 063) is")
+    if scale != "district":
+        raise ValueError(f"scale must be 'district', 'province' or 'national', got {scale!r}")
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
+    if not 0 <= float(defect_rate) < 0.5:
+        raise ValueError(f"defect_rate must be in [0, 0.5), got {defect_rate!r}")
+    start_d = _month(start, "start")
+    T = extract_time_for(end)
+    if start_d > T.date():
+        raise ValueError(f"start {start} is after end {end}")
+    per_year = DEFAULT_DOSSIERS_PER_YEAR[scale] if dossiers_per_year is None else float(dossiers_per_year)
+    if per_year <= 0:
+        raise ValueError(f"dossiers_per_year must be positive, got {dossiers_per_year!r}")
+
+    scope = load_district(start_d, T.date())
+    cal = WorkCalendar(start_d.year - 1, T.year + 2)
+    master = random.Random(seed)
+    rngs = {name: random.Random(master.getrandbits(64)) for name in STREAMS}
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _clean(out)
+    files: dict = {}
+
+    def rel(p: Path) -> str:
+        return p.relative_to(out).as_posix()
+
+    # ---------------------------------------------------------------- dossiers
+    villages = village_labels(rngs["places"], scope.communes, scope.district.name)
+    people = PeopleFactory(rngs["dossiers"], villages, lower_unit_name(scope.district.name),
+                           lower_unit_name(scope.province.name))
+    factory = DossierFactory(rngs["dossiers"], cal, scope, people, T)
+    records = factory.generate(start_d, per_year, progress=say)
+    clean_count = len(records)
+    say(f"dossiers: {clean_count:,} generated")
+
+    known_procs = {p.ma_tthc for p in cat.PROCEDURES} | {p.ma_tthc for p in cat.UNLISTED_PROCEDURES}
+    all_agencies = seed_agency_codes()
+    records, dossier_defects = inject_dossier_defects(records, float(defect_rate), rngs["defects"], fmt, known_procs,
+                                                      all_agencies)
+    records.sort(key=lambda r: (r["_batch"], r["_sort"], r["MaHoSo"], r.get("_duplicate_copy", False)))
+
+    ddir = out / "dossiers"
+    ddir.mkdir(parents=True, exist_ok=True)
+    batches: dict = {}
+    for r in records:
+        batches.setdefault(r["_batch"], []).append(r)
+    for month in sorted(batches):
+        chunk = batches[month]
+        for i in range(0, len(chunk), BATCH_SIZE):
+            part = chunk[i:i + BATCH_SIZE]
+            n = i // BATCH_SIZE + 1
+            if fmt == "json":
+                path = ddir / f"dongbo_{month}_{n:03d}.json"
+                write_dossier_json(path, part)
+            else:
+                path = ddir / f"hoso_{month}_{n:03d}.csv"
+                write_dossier_csv(path, part)
+            files[rel(path)] = len(part)
+    say(f"dossiers: {len(records):,} records written in {len(batches)} month batch(es)")
+
+    # ---------------------------------------------------------------- procedures, publications, reviews
+    rng = rngs["procedures"]
+    proc_rows = src.catalogue_rows(T.date())
+    pub_rows = src.publication_rows(rng, cal, start_d, T, scope.province.code)
+    rev_rows = src.review_rows(rng, cal, start_d, T, scope.district.code)
+    rd = rngs["row_defects"]
+    other_defects = {"procedures": inject_row_defects("procedures", proc_rows, "ma_tthc", src.PROCEDURE_DEFECTS,
+                                                      float(defect_rate), rd)}
+    for name, cols, rows in (("procedures", src.PROCEDURE_COLUMNS, proc_rows),
+                             ("publications", src.PUBLICATION_COLUMNS, pub_rows),
+                             ("reviews", src.REVIEW_COLUMNS, rev_rows)):
+        path = out / "procedures" / f"{name}.csv"
+        write_csv(path, cols, rows)
+        files[rel(path)] = len(rows)
+
+    # ---------------------------------------------------------------- petitions and ratings
+    clean = [r for r in records if "_defect" not in r]
+    pet_rows = src.petition_rows(rngs["petitions"], cal, start_d, T, scope, clean)
+    other_defects["petitions"] = inject_row_defects("petitions", pet_rows, "ma_pakn", src.PETITION_DEFECTS,
+                                                    float(defect_rate), rd)
+    path = out / "petitions" / "petitions.csv"
+    write_csv(path, src.PETITION_COLUMNS, pet_rows)
+    files[rel(path)] = len(pet_rows)
+
+    rat_rows = src.rating_rows(rngs["ratings"], T, clean)
+    other_defects["ratings"] = inject_row_defects("ratings", rat_rows, "ma_ho_so", src.RATING_DEFECTS,
+                                                  float(defect_rate), rd)
+    path = out / "ratings" / "dossier_ratings.csv"
+    write_csv(path, src.RATING_COLUMNS, rat_rows)
+    files[rel(path)] = len(rat_rows)
+
+    # ---------------------------------------------------------------- surveys
+    survey_people = PeopleFactory(rngs["surveys"], villages, "", "")
+    respondents = 0
+    survey_defects: dict = {}
+    for year in range(start_d.year, T.year + 1):
+        rows = src.survey_rows(rngs["surveys"], cal, year, start_d, T, scope, survey_people)
+        rep = inject_row_defects("surveys", rows, "ma_phieu", src.SURVEY_DEFECTS, float(defect_rate), rd)
+        for k, v in rep.items():
+            acc = survey_defects.setdefault(k, {"count": 0, "records": [], "expected": v["expected"]})
+            acc["count"] += v["count"]
+            acc["records"] += v["records"]
+        path = out / "surveys" / f"sipas_{year}.xlsx"
+        write_xlsx(path, src.survey_title_rows(scope, year), src.SURVEY_COLUMNS, rows,
+                   text_columns={"ma_phieu", "unit_code", "so_dien_thoai", "ma_tthc", "ho_ten"},
+                   date_columns={"ngay_khao_sat"})
+        files[rel(path)] = len(rows)
+        respondents += len(rows)
+    other_defects["surveys"] = survey_defects
+
+    # ---------------------------------------------------------------- reference
+    path = out / "reference" / "agencies.csv"
+    write_csv(path, ["agency_code", "agency_name", "unit_code", "valid_from", "valid_to"], [a.row for a in scope.agencies])
+    files[rel(path)] = len(scope.agencies)
+    targets = src.target_rows(scope)
+    path = out / "reference" / "targets.csv"
+    write_csv(path, src.TARGET_COLUMNS, targets)
+    files[rel(path)] = len(targets)
+    say("all sources written")
+
+    # ---------------------------------------------------------------- summary
+    distinct = [r for r in records if not r.get("_duplicate_copy")]
+    defects = {"dossiers": dossier_defects, **other_defects}
+    return {
+        "seed": seed, "scale": scale, "start": start, "end": end, "format": fmt, "defect_rate": float(defect_rate),
+        "dossiers_per_year": per_year, "extract_time": T.isoformat(sep=" "), "out_dir": str(out),
+        "files": dict(sorted(files.items())),
+        "counts": {
+            "dossiers": len(distinct), "dossier_records": len(records), "procedures": len(proc_rows),
+            "publications": len(pub_rows), "reviews": len(rev_rows), "petitions": len(pet_rows),
+            "ratings": len(rat_rows), "survey_respondents": respondents, "agencies": len(scope.agencies),
+            "targets": len(targets),
+        },
+        "dossier_status": {str(k): v for k, v in sorted(Counter(r["TrangThaiHoSo"] for r in distinct).items())},
+        "dossier_fields": dict(sorted(Counter(r["MaLinhVuc"] for r in distinct).items())),
+        "dossiers_online": sum(1 for r in distinct if r.get("KenhThucHien") == 2),
+        "dossiers_unlisted_procedure": sum(1 for r in distinct if r["MaTTHC"] in {p.ma_tthc for p in cat.UNLISTED_PROCEDURES}),
+        "defects": defects,
+        "defects_total": {s: sum(k["count"] for k in v.values()) for s, v in defects.items()},
+    }
