@@ -90,6 +90,7 @@ def sample_warehouse(tmp_path_factory):
     result = _dbt_build(work / "lake", work / "warehouse.duckdb", work)
     assert result.success, f"dbt build failed: {result.exception}"
     con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+    con.execute(f"set variable manifest = '{work / 'target' / 'manifest.json'}'")
     yield con
     con.close()
 
@@ -217,3 +218,23 @@ def test_never_received_dossiers_not_counted(sample_warehouse):
 def test_codes_keep_leading_zeros(sample_warehouse):
     codes = {r[0] for r in sample_warehouse.sql("select distinct unit_code from publish.report_bieu06").fetchall()}
     assert {"06", "063", "01969"} <= codes
+
+
+def test_every_model_and_column_documented(sample_warehouse):
+    # The YAML is the data dictionary provinces read: every model and seed, and every column it really has.
+    import json
+
+    manifest = json.loads(Path(sample_warehouse.sql("select getvariable('manifest')").fetchone()[0]).read_text())
+    missing = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] not in ("model", "seed"):
+            continue
+        if not node.get("description"):
+            missing.append(node["name"])
+        documented = {name.lower() for name, col in node["columns"].items() if col.get("description")}
+        actual = sample_warehouse.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [node["schema"], node["alias"]]).fetchall()
+        assert actual, node["name"]
+        missing += [f"{node['name']}.{c}" for (c,) in actual if c.lower() not in documented]
+    assert missing == []

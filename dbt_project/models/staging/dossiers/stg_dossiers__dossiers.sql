@@ -1,3 +1,6 @@
+{{ config(materialized="table") }}
+-- Materialised (not a view like the other staging models): every downstream model reads it, and the window
+-- de-duplication over tens of millions of rows should run once per build.
 -- Dossiers (hồ sơ): English names, light typing. One row per dossier_code: the lake already keeps the latest
 -- version, but a dossier whose reception month changed between versions could sit in two partitions, so the
 -- latest updated_at (then latest load) wins here as well.
