@@ -8,7 +8,6 @@ resources of its --raw/--out arguments.
 import dagster as dg
 
 from orchestration.ingest.assets import ASSETS as INGEST_ASSETS
-from orchestration.lib.partitions import monthly
 from orchestration.lib.resources import CchcSettings
 from orchestration.lib.sensors import raw_files_sensor
 from orchestration.publish.assets import release
@@ -18,7 +17,7 @@ from orchestration.transform.dbt_assets import cchc_dbt_models, dbt_resource
 ALL_ASSETS = [*INGEST_ASSETS, cchc_dbt_models, quality_gate, release]
 
 refresh_job = dg.define_asset_job(
-    "cchc_refresh", selection=dg.AssetSelection.all(), partitions_def=monthly,
+    "cchc_refresh", selection=dg.AssetSelection.all(),
     description="Land new raw files, rewrite the changed monthly partitions, rebuild the warehouse, validate, publish.",
 )
 monthly_schedule = dg.build_schedule_from_partitioned_job(
