@@ -85,8 +85,8 @@ def generate(out_dir, *, seed=1, start="2023-01", end="2024-12", fmt="json", def
     T = extract_time_for(end)
     if start_d > T.date():
         raise ValueError(f"start {start} is after end {end}")
-    per_year = DEFAULT_DOSSIERS_PER_YEAR[scale] if dossiers_per_year is None else float(dossiers_per_year)
-    if per_year <= 0:
+    per_year = DEFAULT_DOSSIERS_PER_YEAR[scale] if dossiers_per_year is None else dossiers_per_year
+    if not isinstance(per_year, (int, float)) or per_year <= 0:
         raise ValueError(f"dossiers_per_year must be positive, got {dossiers_per_year!r}")
 
     scope = load_district(start_d, T.date())

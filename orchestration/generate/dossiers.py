@@ -239,7 +239,9 @@ class DossierFactory:
                         # waiting for the applicant to pay fees / financial obligations before the result
                         gap_s = (end - t_prev).total_seconds()
                         if gap_s > 4 * 3600:
-                            ev.append((end - timedelta(seconds=int(rng.uniform(0.3, 0.9) * min(5 * 86400, gap_s))), 6))
+                            wait_from = end - timedelta(seconds=int(rng.uniform(0.3, 0.9) * min(5 * 86400, gap_s)))
+                            snapped = cal.snap_to_office(wait_from)
+                            ev.append((snapped if snapped < end else wait_from, 6))
                     ev.append((end, 9))
                     times["NgayKetThucXuLy"] = end
                     ended_with_result = True
@@ -256,7 +258,8 @@ class DossierFactory:
                                 ret = cal.office_time(cal.wd_after(end.date(), k), rng)
                         ev.append((ret, 10))
                         times["NgayTra"] = ret
-                        omit_end = rng.random() < 0.03
+                        # some systems fill only NgayTra when the result is handed over on the day it is ready
+                        omit_end = rng.random() < 0.05 and ret.date() == end.date()
             if rng.random() < 0.8:  # processing starts (status 4) shortly after reception
                 p = r + timedelta(minutes=rng.randint(2, 180), seconds=rng.randint(0, 59))
                 if all(p < t for t, s in ev if t > r):

@@ -71,27 +71,42 @@ def publication_rows(rng, cal, start: date, T: datetime, province_code: str) -> 
         groups[land_law]["sua_doi"].extend(
             p.ma_tthc for p in cat.PROCEDURES if p.ma_linh_vuc == "G05-DD" and p.in_force(land_law)
             and p.hieu_luc_tu < land_law)
-    for year in range(start.year, T.year + 1):
-        for _ in range(rng.randint(3, 5)):
-            basis = cal.next_working(date(year, rng.randint(1, 12), rng.randint(1, 28)))
-            pool = [p.ma_tthc for p in cat.PROCEDURES if p.in_force(basis)]
-            groups[basis]["sua_doi"].extend(rng.sample(pool, rng.randint(2, 8)))
-    plans = []
+    plans = []  # [decision date or None, basis, loai, codes, on time]
     for basis in sorted(groups):
         for loai in ("them_moi", "sua_doi", "bai_bo"):
             codes = sorted(set(groups[basis].get(loai, [])))
             if codes:
-                plans.append([basis, loai, codes, rng.random() < (0.4 if basis == land_law else 0.8)])
+                plans.append([None, basis, loai, codes, rng.random() < (0.4 if basis == land_law else 0.8)])
+    # amendments: a few decisions a year (pro rata for a partial year), dated inside the range
+    for year in range(start.year, T.year + 1):
+        days = cal.working_days_in(max(start, date(year, 1, 1)), min(T.date(), date(year, 12, 31)))
+        if not days:
+            continue
+        months = len({(d.year, d.month) for d in days})
+        for _ in range(max(2, round(rng.randint(4, 6) * months / 12))):
+            decided = rng.choice(days)
+            pool = [p.ma_tthc for p in cat.PROCEDURES if p.in_force(decided)]
+            plans.append([decided, None, "sua_doi", sorted(rng.sample(pool, rng.randint(2, 8))), rng.random() < 0.8])
     for year in range(start.year, T.year + 1):  # every year has some late decision (as real provinces do)
-        of_year = [p for p in plans if p[0].year == year]
-        if len(of_year) >= 2 and all(p[3] for p in of_year):
-            rng.choice(of_year)[3] = False
+        of_year = [p for p in plans if (p[0] or p[1]).year == year]
+        if len(of_year) >= 2 and all(p[4] for p in of_year):
+            rng.choice(of_year)[4] = False
     decisions = []
-    for basis, loai, codes, on_time in plans:
-        if on_time:
-            decided = cal.wd_before(basis, rng.randint(5, 25))
-        else:
-            decided = cal.wd_before(basis, rng.randint(1, 4)) if rng.random() < 0.4 else cal.wd_after(basis, rng.randint(1, 25))
+    for decided, basis, loai, codes, on_time in plans:
+        if decided is None:  # the legal basis is given: date the decision from it
+            if on_time:
+                decided = cal.wd_before(basis, rng.randint(5, 25))
+            elif rng.random() < 0.4:
+                decided = cal.wd_before(basis, rng.randint(1, 4))
+            else:
+                decided = cal.wd_after(basis, rng.randint(1, 25))
+        else:  # the decision date is given: place its legal basis
+            if on_time:
+                basis = cal.wd_after(decided, rng.randint(5, 25))
+            elif rng.random() < 0.4:
+                basis = cal.wd_after(decided, rng.randint(1, 4))
+            else:
+                basis = cal.wd_before(decided, rng.randint(1, 20))
         decisions.append((decided, basis, loai, codes))
     decisions.sort(key=lambda x: (x[0], x[2], x[1]))
     rows = []
@@ -220,7 +235,13 @@ def rating_rows(rng, T: datetime, dossiers: list[dict]) -> list[dict]:
             continue
         if rng.random() >= (0.26 if r.get("KenhThucHien") == 2 else 0.12):
             continue
-        t = r["NgayTra"] + timedelta(minutes=rng.randint(1, 2880))
+        if rng.random() < 0.6:  # at the counter's rating kiosk / on the portal when the result arrives
+            t = r["NgayTra"] + timedelta(minutes=rng.randint(1, 30), seconds=rng.randint(0, 59))
+        else:  # later, from the link sent by SMS / Zalo, at waking hours
+            day = r["NgayTra"].date() + timedelta(days=rng.randint(0, 3))
+            t = datetime(day.year, day.month, day.day, rng.randint(7, 21), rng.randint(0, 59))
+            if t <= r["NgayTra"]:
+                t = r["NgayTra"] + timedelta(minutes=rng.randint(5, 90))
         if t > T:
             continue
         unhappy = rng.random() < (0.35 if r.get("_late") else 0.075)
