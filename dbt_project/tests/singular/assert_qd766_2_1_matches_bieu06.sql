@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'ind_qd766_2_1'}}}) }}
 -- QD766_2_1 is Biểu 06 col (8 + 9 + 12) / (7 + 11) for the same unit, field, agency and period.
 select q.*
 from {{ ref('ind_qd766_2_1') }} q
