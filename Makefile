@@ -29,7 +29,7 @@ test: setup
 
 dev: setup
 	CCHC_RAW_DIR=$(CURDIR)/raw/sample CCHC_OUT_DIR=$(CURDIR)/out DAGSTER_HOME=$(CURDIR)/.dagster_home \
-	  sh -c 'mkdir -p $$DAGSTER_HOME && cp -n dagster.yaml $$DAGSTER_HOME/ 2>/dev/null; $(BIN)/dagster dev'
+	  PATH=$(CURDIR)/$(BIN):$$PATH sh -c 'mkdir -p $$DAGSTER_HOME && cp -n dagster.yaml $$DAGSTER_HOME/ 2>/dev/null; $(BIN)/dagster dev'
 
 # Re-resolve the lock from pyproject's ranges (deliberate upgrades only).
 lock:

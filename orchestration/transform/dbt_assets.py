@@ -42,7 +42,7 @@ def ensure_manifest() -> None:
 
 
 ensure_manifest()
-dbt_project.prepare_if_dev()
+
 
 
 class CchcDbtTranslator(DagsterDbtTranslator):
