@@ -310,9 +310,9 @@ def test_no_event_after_the_extract_time(year_json):
         for s in d["DanhSachHoSoBoSung"]:
             for f in ("NgayBoSung", "NgayTiepNhanBoSung"):
                 assert parse_json_date(s.get(f)) is None or parse_json_date(s.get(f)) <= T
-        # due dates after T only for dossiers open at T or ended early
+        # a due date may lie after T (an appointment, not an event): only for received dossiers
         if d.get("NgayHenTra") and parse_json_date(d["NgayHenTra"]) > T:
-            assert d["TrangThaiHoSo"] in (2, 4, 5, 6) or _classify(d, T) in ("early", "on_time")
+            assert d["TrangThaiHoSo"] in (2, 4, 5, 6, 7, 8, 9, 10)
     for r in read_csv(root / "petitions" / "petitions.csv"):
         for f in ("ngay_tiep_nhan", "ngay_chuyen", "ngay_tu_choi", "ngay_yeu_cau_bo_sung", "ngay_xu_ly", "ngay_cong_khai"):
             assert not r[f] or datetime.strptime(r[f], "%Y-%m-%d %H:%M") <= T
@@ -333,8 +333,9 @@ def test_open_dossiers_near_the_end_of_a_short_range(tmp_path):
     assert s["extract_time"] == "2023-03-31 18:00:00"
     dossiers = load_json_dossiers(tmp_path)
     open_ = [d for d in dossiers if d["TrangThaiHoSo"] in (2, 4, 5, 6)]
-    assert open_ and all(d["NgayTiepNhan"] >= "20230301" for d in open_[: len(open_) // 2])
-    assert any(d["TrangThaiHoSo"] == 1 for d in dossiers)
+    assert len(open_) >= 5
+    assert sum(d["NgayTiepNhan"] >= "20230301" for d in open_) / len(open_) > 0.6  # mostly recent receptions
+    assert any(d["TrangThaiHoSo"] == 1 and d["NgayNopHoSo"] >= "20230325" for d in dossiers)
 
 
 def test_volume_dips_in_the_tet_month(year_json):

@@ -199,6 +199,7 @@ def generate(out_dir, *, seed=1, start="2023-01", end="2024-12", fmt="json", def
     # ---------------------------------------------------------------- summary
     distinct = [r for r in records if not r.get("_duplicate_copy")]
     defects = {"dossiers": dossier_defects, **other_defects}
+    unlisted = {p.ma_tthc for p in cat.UNLISTED_PROCEDURES}
     return {
         "seed": seed, "scale": scale, "start": start, "end": end, "format": fmt, "defect_rate": float(defect_rate),
         "dossiers_per_year": per_year, "extract_time": T.isoformat(sep=" "), "out_dir": str(out),
@@ -212,7 +213,7 @@ def generate(out_dir, *, seed=1, start="2023-01", end="2024-12", fmt="json", def
         "dossier_status": {str(k): v for k, v in sorted(Counter(r["TrangThaiHoSo"] for r in distinct).items())},
         "dossier_fields": dict(sorted(Counter(r["MaLinhVuc"] for r in distinct).items())),
         "dossiers_online": sum(1 for r in distinct if r.get("KenhThucHien") == 2),
-        "dossiers_unlisted_procedure": sum(1 for r in distinct if r["MaTTHC"] in {p.ma_tthc for p in cat.UNLISTED_PROCEDURES}),
+        "dossiers_unlisted_procedure": sum(1 for r in distinct if r["MaTTHC"] in unlisted),
         "defects": defects,
         "defects_total": {s: sum(k["count"] for k in v.values()) for s, v in defects.items()},
     }

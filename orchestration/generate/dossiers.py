@@ -150,8 +150,13 @@ class DossierFactory:
         else:
             r = cal.office_time(day, rng)
         if online:
-            gap = min(4 * 24 * 60, 3 + int(rng.expovariate(1 / 600)))
-            sub = r - timedelta(minutes=gap, seconds=rng.randint(0, 59))
+            lag = rng.random()
+            if lag < 0.45:  # submitted the same day, received within the hour or so
+                gap = min(300, 3 + int(rng.expovariate(1 / 60)))
+                sub = r - timedelta(minutes=gap, seconds=rng.randint(0, 59))
+            else:  # waited for reception since the previous (or an earlier) working day: evenings, weekends
+                since = datetime.combine(cal.wd_before(day, 1 if lag < 0.85 else 3), time(7, 0))
+                sub = since + timedelta(seconds=rng.randint(0, max(60, int((r - since).total_seconds()) - 180)))
         else:
             sub = r - timedelta(minutes=rng.randint(1, 20), seconds=rng.randint(0, 59))
         if sub > T:
@@ -239,7 +244,7 @@ class DossierFactory:
                         # waiting for the applicant to pay fees / financial obligations before the result
                         gap_s = (end - t_prev).total_seconds()
                         if gap_s > 4 * 3600:
-                            wait_from = end - timedelta(seconds=int(rng.uniform(0.3, 0.9) * min(5 * 86400, gap_s)))
+                            wait_from = t_prev + timedelta(seconds=int(rng.uniform(0.25, 0.75) * gap_s))
                             snapped = cal.snap_to_office(wait_from)
                             ev.append((snapped if snapped < end else wait_from, 6))
                     ev.append((end, 9))

@@ -105,6 +105,6 @@ def village_labels(rng, communes, district_name: str) -> dict:
             labels = [f"Tổ {i}" for i in range(1, rng.randint(8, 12) + 1)]
         else:
             names = rng.sample(cat.VILLAGES, rng.randint(6, 12))
-            labels = [f"{'Bản' if rng.random() < 0.25 else 'Thôn'} {n}" for n in names]
+            labels = [f"{'Bản' if rng.random() < 0.25 and not n.startswith('Bản ') else 'Thôn'} {n}" for n in names]
         out[u.code] = (lower_unit_name(u.name), labels)
     return out
