@@ -5,7 +5,6 @@ root's own reference data (``reference/``)."""
 from __future__ import annotations
 
 import bisect
-import itertools
 import unicodedata
 from collections import defaultdict
 from datetime import date, datetime, timedelta
