@@ -43,7 +43,7 @@ def run_pipeline(settings, as_of: str | None = None) -> tuple[list[str], list[st
     everything downstream (dbt, quality gate, release). Returns (failures, warnings, materialised keys)."""
     import dagster as dg
 
-    from orchestration.ingest.assets import read_dossier_state
+    from orchestration.ingest.assets import PARTITIONED, read_dossier_state, read_file_state
     from orchestration.lib.partitions import range_tags
 
     os.environ["CCHC_RAW_DIR"], os.environ["CCHC_OUT_DIR"] = str(settings.raw_dir), str(settings.out_dir)
@@ -63,9 +63,9 @@ def run_pipeline(settings, as_of: str | None = None) -> tuple[list[str], list[st
     failures, warnings = _run_outcome(r1)
     done = {e.asset_key.to_user_string() for e in r1.get_asset_materialization_events()}
     if r1.success:
-        loads = read_dossier_state(settings)["loads"]
-        months = sorted({m for ld in loads for m in ld["months"]})
-        if not months:
+        # the run covers every month of every time-based source (dossiers, PAKN, ratings)
+        months = sorted({m for t in PARTITIONED for ld in read_file_state(settings, t)["loads"] for m in ld["months"]})
+        if not read_dossier_state(settings)["loads"] or not any(ld["rows_loaded"] for ld in read_dossier_state(settings)["loads"]):
             failures.append("no dossier was loaded: the raw root needs a dossiers/ folder with at least one valid record")
         else:
             rest = [k for k in executable if k not in landing_keys]

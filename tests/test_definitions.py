@@ -14,13 +14,13 @@ def test_asset_groups_and_key_assets():
     assert set(groups) == {"ingest", "transform", "quality", "publish"}
     assert {"lake/landed_dossier_files", "lake/dossiers", "lake/procedures", "lake/publications", "lake/reviews",
             "lake/petitions", "lake/ratings", "lake/survey_answers", "lake/ref_agencies", "lake/ref_targets",
-            "lake/source_inventory"} == groups["ingest"]
+            "lake/source_inventory", "lake/landed_petition_files", "lake/landed_rating_files"} == groups["ingest"]
     assert {"publish/indicator_observations", "publish/report_bieu06", "indicators/ind_qd766_2_1",
             "indicators/ind_bieu06", "marts/fct_dossiers"} <= groups["transform"]
     assert groups["quality"] == {"quality_gate"} and groups["publish"] == {"release"}
     assert graph.get(graph.get_all_asset_keys().__iter__().__next__()) is not None
-    lake_dossiers = next(k for k in graph.get_all_asset_keys() if k.to_user_string() == "lake/dossiers")
-    assert graph.get(lake_dossiers).is_partitioned
+    partitioned = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).is_partitioned}
+    assert partitioned == {"lake/dossiers", "lake/petitions", "lake/ratings"}  # the time-based sources, by month
 
 
 def test_blocking_checks_and_dbt_tests_are_asset_checks():

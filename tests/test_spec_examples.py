@@ -66,3 +66,18 @@ def test_examples_by_hand(release):
     # the province rolls up the district's subtree; a commune with no dossier is missing (M), not zero
     assert qd766_2_1(release, "06", "2023-06") == [(2, 2, 100.0, 20.0, "A")]
     assert qd766_2_1(release, "01969", "2023-06") == [(0, 0, None, 0.0, "M")]
+
+
+def test_a_raw_root_with_only_dossiers_publishes(tmp_path):
+    """Every source but dossiers is optional: the absent ones become empty lake tables, recorded as absent."""
+    raw = tmp_path / "raw"
+    shutil.copytree(EXAMPLES / "dossiers", raw / "dossiers")
+    out = tmp_path / "out"
+    failures, _, _ = run_pipeline(Settings(raw_dir=raw, out_dir=out))
+    assert failures == []
+    inventory = dict(duckdb.sql(f"SELECT source_name, present FROM read_parquet('{out}/lake/source_inventory/*.parquet')").fetchall())
+    assert inventory["dossiers"] is True and inventory["petitions"] is False and inventory["ratings"] is False
+    assert inventory["procedures"] is False and inventory["survey_answers"] is False
+    # same dossiers, same values as with every source present (QD766_2_1 needs only dossiers and agencies;
+    # the example's agency 000.05.63.H06 now resolves through the committed seed, to Đôn Phong 01984)
+    assert qd766_2_1((out / "publish" / "latest").resolve(), "063", "2023-07") == [(1, 2, 50.0, 10.0, "A")]

@@ -63,98 +63,129 @@ def table_asset(spec: TableSpec, deps: list | None = None) -> dg.AssetsDefinitio
     return _asset
 
 
-TABLE_ASSETS = {name: table_asset(spec) for name, spec in SPECS.items()}
+PARTITIONED = [t for t, (_, _, part) in lake_schema.TABLES.items() if part]  # dossiers, petitions, ratings
+TABLE_ASSETS = {name: table_asset(spec) for name, spec in SPECS.items() if name not in PARTITIONED}
 
 
-def _state_path(settings):
-    return settings.lake_dir / "_state" / "dossier_files.json"
+def _state_path(settings, table: str):
+    return settings.lake_dir / "_state" / f"{table}_files.json"
 
 
-def read_dossier_state(settings) -> dict:
-    path = _state_path(settings)
+def read_file_state(settings, table: str) -> dict:
+    """Landed files of a time-based table and the months still to be (re)written."""
+    path = _state_path(settings, table)
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8"))
     return {"loads": [], "pending_months": []}
 
 
-def write_dossier_state(settings, state: dict) -> None:
-    path = _state_path(settings)
+def read_dossier_state(settings) -> dict:
+    return read_file_state(settings, "dossiers")
+
+
+def write_file_state(settings, table: str, state: dict) -> None:
+    path = _state_path(settings, table)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-@dg.asset(
-    key_prefix=LAKE_PREFIX, group_name="ingest", deps=[TABLE_ASSETS["ref_agencies"]], kinds={"parquet"},
-    description="Every dossier file of the raw root landed once (by sha256): parsed (JSON sync payload or flat export), "
-    "checked against the row rules, applicant pseudonymised; rejected records quarantined with file, record, field, value and rule.",
-)
-def landed_dossier_files(context: dg.AssetExecutionContext, cchc: CchcSettings) -> dg.MaterializeResult:
-    settings = cchc.settings()
-    files = landing.raw_files(settings.raw_dir, "dossiers")
-    loads = []
-    for i, path in enumerate(files, 1):
-        ld = landing.land_dossier_file(settings, path)
-        loads.append(ld)
-        context.log.info(f"[{i}/{len(files)}] {ld.file}: {ld.status}, read {ld.rows_read}, loaded {ld.rows_loaded}, "
-                         f"quarantined {ld.rows_quarantined} {ld.quarantine_reasons or ''}, duplicates {ld.duplicates_dropped}")
-        assert ld.balanced, f"row accounting broken for {ld.file}"
-    # Months whose partition must be rewritten: those of files new since the last landing and of files gone.
-    state = read_dossier_state(settings)
-    before = {d["sha256"]: d for d in state["loads"]}
-    now = {ld.sha256: ld for ld in loads}
-    changed = {m for sha, ld in now.items() if sha not in before for m in ld.months}
-    changed |= {m for sha, d in before.items() if sha not in now for m in d["months"]}
-    pending = sorted(set(state.get("pending_months", [])) | changed)
-    write_dossier_state(settings, {"loads": [asdict(ld) for ld in loads], "pending_months": pending})
-    months = sorted({m for ld in loads for m in ld.months})
-    return dg.MaterializeResult(metadata=load_metadata(loads, {
-        "months": ", ".join(months), "pending_months": ", ".join(pending),
-        "first_month": months[0] if months else "", "last_month": months[-1] if months else "",
-    }))
+def partitioned_table_assets(table: str, landed_name: str, deps: list, check_specs: list | None = None, check_fn=None):
+    """Two assets for a time-based table: ``landed_name`` lands every new raw file (unpartitioned: a
+    file may hold many months) and ``<table>`` writes the monthly partitions whose files changed."""
+    folder = lake_schema.TABLES[table][1]
+
+    @dg.asset(
+        name=landed_name, key_prefix=LAKE_PREFIX, group_name="ingest", deps=deps, kinds={"parquet"},
+        description=f"Every `{folder}/` file of the raw root landed once (by sha256): parsed, checked against the row "
+        "rules, personal data pseudonymised; rejected records quarantined with file, record, field, value and rule.",
+    )
+    def landed(context: dg.AssetExecutionContext, cchc: CchcSettings) -> dg.MaterializeResult:
+        settings = cchc.settings()
+        files = landing.table_files(settings, table)
+        loads = []
+        for i, path in enumerate(files, 1):
+            ld = landing.land_file(settings, table, path)
+            loads.append(ld)
+            context.log.info(f"[{i}/{len(files)}] {ld.file}: {ld.status}, read {ld.rows_read}, loaded {ld.rows_loaded}, "
+                             f"quarantined {ld.rows_quarantined} {ld.quarantine_reasons or ''}, duplicates {ld.duplicates_dropped}")
+            if not ld.balanced:
+                raise RuntimeError(f"row accounting broken for {ld.file}: {ld}")
+        # Months to rewrite: those of files new since the last landing and of files gone; kept until written.
+        state = read_file_state(settings, table)
+        before = {d["sha256"]: d for d in state["loads"]}
+        now = {ld.sha256: ld for ld in loads}
+        changed = {m for sha, ld in now.items() if sha not in before for m in ld.months}
+        changed |= {m for sha, d in before.items() if sha not in now for m in d["months"]}
+        pending = sorted(set(state.get("pending_months", [])) | changed)
+        write_file_state(settings, table, {"loads": [asdict(ld) for ld in loads], "pending_months": pending})
+        months = sorted({m for ld in loads for m in ld.months})
+        return dg.MaterializeResult(metadata=load_metadata(loads, {
+            "months": ", ".join(months), "pending_months": ", ".join(pending),
+            "first_month": months[0] if months else "", "last_month": months[-1] if months else "",
+        }))
+
+    @dg.asset(
+        name=table, key_prefix=LAKE_PREFIX, group_name="ingest", deps=[landed],
+        partitions_def=monthly, backfill_policy=dg.BackfillPolicy.single_run(), kinds={"parquet"},
+        check_specs=check_specs or [],
+        description=f"Lake table `{table}` by month ({lake_schema.TABLES[table][2]}): one row per record, the latest "
+        "version winning. Only months of the run whose files changed (or that were never written) are rewritten.",
+    )
+    def partitions(context: dg.AssetExecutionContext, cchc: CchcSettings):
+        settings = cchc.settings()
+        state = read_file_state(settings, table)
+        loads = [landing.FileLoad(**d) for d in state["loads"]]
+        in_run = {k[:7] for k in context.partition_keys}
+        base = settings.lake_dir / table
+        part = lake_schema.TABLES[table][2]
+        present = {m for ld in loads for m in ld.months}
+        pending = set(state.get("pending_months", []))
+        missing = {m for m in present if not (base / f"{part}={m}").exists()}
+        months = sorted(in_run & (pending | missing))
+        written = landing.build_partitions(settings, table, loads, months) if months and loads else {}
+        if not loads:  # no file (or no source folder): an empty table, so readers never meet a missing file
+            landing.build_partitions(settings, table, loads)
+        state["pending_months"] = sorted(pending - set(months))
+        write_file_state(settings, table, state)
+        context.log.info(f"partitions rewritten: {written or 'none (no change in the months of this run)'}")
+        yield dg.MaterializeResult(metadata={"partitions_written": json.dumps(written), "months_in_run": len(in_run)})
+        if check_fn:
+            yield check_fn(settings, sorted(written))
+
+    return landed, partitions
 
 
-@dg.asset(
-    key_prefix=LAKE_PREFIX, name="dossiers", group_name="ingest", deps=[landed_dossier_files],
-    partitions_def=monthly, backfill_policy=dg.BackfillPolicy.single_run(), kinds={"parquet"},
-    check_specs=[dg.AssetCheckSpec("gx_lake_dossiers", asset=dg.AssetKey([LAKE_PREFIX, "dossiers"]), blocking=True,
-                                   description="Great Expectations suite expectations/lake_dossiers.json on every partition written")],
-    description="Dossiers by reception month (thang_tiep_nhan): the latest version (NgayCapNhat) of each dossier. "
-    "Only months with new or removed files are rewritten.",
-)
-def lake_dossiers(context: dg.AssetExecutionContext, cchc: CchcSettings):
+def _check_lake_dossiers(settings, months):
     from orchestration.quality.checks import check_lake_dossiers
 
-    settings = cchc.settings()
-    state = read_dossier_state(settings)
-    loads = [landing.FileLoad(**d) for d in state["loads"]]
-    in_run = {k[:7] for k in context.partition_keys}
-    base = settings.lake_dir / "dossiers"
-    present = {m for ld in loads for m in ld.months}
-    pending = set(state.get("pending_months", []))
-    missing = {m for m in present if not (base / f"{lake_schema.DOSSIER_PARTITION_COLUMN}={m}").exists()}
-    months = sorted(in_run & (pending | missing))
-    written = landing.build_dossier_partitions(settings, loads, months) if months else {}
-    if not loads:
-        landing.build_dossier_partitions(settings, loads)
-    state["pending_months"] = sorted(pending - set(months))
-    write_dossier_state(settings, state)
-    context.log.info(f"partitions rewritten: {written or 'none (no change in the months of this run)'}")
-    yield dg.MaterializeResult(metadata={"partitions_written": json.dumps(written), "months_in_run": len(in_run)})
-    yield check_lake_dossiers(settings, sorted(written))
+    return check_lake_dossiers(settings, months)
+
+
+landed_dossier_files, lake_dossiers = partitioned_table_assets(
+    "dossiers", "landed_dossier_files", deps=[TABLE_ASSETS["ref_agencies"]], check_fn=_check_lake_dossiers,
+    check_specs=[dg.AssetCheckSpec("gx_lake_dossiers", asset=dg.AssetKey([LAKE_PREFIX, "dossiers"]), blocking=True,
+                                   description="Great Expectations suite expectations/lake_dossiers.json on every partition written")])
+landed_petition_files, lake_petitions = partitioned_table_assets("petitions", "landed_petition_files", deps=[])
+landed_rating_files, lake_ratings = partitioned_table_assets("ratings", "landed_rating_files", deps=[])
+PARTITIONED_ASSETS = [landed_dossier_files, lake_dossiers, landed_petition_files, lake_petitions,
+                      landed_rating_files, lake_ratings]
 
 
 @dg.asset(
-    key_prefix=LAKE_PREFIX, group_name="ingest", deps=[lake_dossiers, *TABLE_ASSETS.values()], kinds={"parquet"},
+    key_prefix=LAKE_PREFIX, group_name="ingest", deps=[lake_dossiers, lake_petitions, lake_ratings, *TABLE_ASSETS.values()],
+    kinds={"parquet"},
     description="One row per source: was its folder present in the raw root, how many files and rows it gave. "
     "Indicators of an absent source are published as missing (obs_status M).",
 )
 def source_inventory(cchc: CchcSettings) -> dg.MaterializeResult:
     settings = cchc.settings()
-    state = read_dossier_state(settings)
-    rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{settings.lake_dir}/dossiers/*/*.parquet')").fetchone()[0]
-    landing.write_inventory(settings, "dossiers", (settings.raw_dir / "dossiers").is_dir(), len(state["loads"]), rows)
+    for table in PARTITIONED:
+        state = read_file_state(settings, table)
+        rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{settings.lake_dir}/{table}/*/*.parquet')").fetchone()[0]
+        folder = settings.raw_dir / lake_schema.TABLES[table][1]
+        landing.write_inventory(settings, table, folder.is_dir(), len(state["loads"]), rows)
     inventory = duckdb.sql(f"SELECT * FROM read_parquet('{settings.lake_dir}/source_inventory/*.parquet') ORDER BY 1").fetchall()
     return dg.MaterializeResult(metadata={name: f"present={p}, files={f}, rows={r}" for name, p, f, r in inventory})
 
 
-ASSETS = [*TABLE_ASSETS.values(), landed_dossier_files, lake_dossiers, source_inventory]
+ASSETS = [*TABLE_ASSETS.values(), *PARTITIONED_ASSETS, source_inventory]

@@ -48,7 +48,7 @@ class FileLoad:
     absent_columns: list[str] = field(default_factory=list)
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     extract_time: str | None = None  # latest update/record time in the file
-    months: list[str] = field(default_factory=list)  # reception months present (dossiers)
+    months: list[str] = field(default_factory=list)  # months present (time-based tables: lake_schema.PARTITION_MONTH_OF)
     loaded_at: str = ""
     status: str = "landed"  # landed | unchanged (already landed earlier)
 
@@ -283,8 +283,28 @@ def land_table_file(settings: Settings, spec: TableSpec, path: Path, now: dt.dat
     _finish(con, lake, load, "SELECT * FROM checked_raw", lake_cols, key_expr, settings)
     if spec.wide_answers:
         _unpivot_survey(con, lake, load, answers, schema)
+    if spec.table in lake_schema.PARTITION_MONTH_OF:
+        month = lake_schema.PARTITION_MONTH_OF[spec.table]
+        found = con.execute(f"SELECT list(DISTINCT strftime({month}, '%Y-%m') ORDER BY 1) FROM checked"
+                            " WHERE NOT _duplicate AND len(_violations) = 0").fetchone()[0]
+        load.months = [m for m in (found or []) if m]
+        lake.manifest(spec.table, sha).write_text(json.dumps(asdict(load), ensure_ascii=False, indent=1), encoding="utf-8")
     con.close()
     return load
+
+
+def land_file(settings: Settings, table: str, path: Path) -> FileLoad:
+    """Land one raw file of a lake table (no-op when its content was landed before)."""
+    if table == "dossiers":
+        return land_dossier_file(settings, path)
+    return land_table_file(settings, SPECS[table], path)
+
+
+def table_files(settings: Settings, table: str) -> list[Path]:
+    if table == "dossiers":
+        return raw_files(settings.raw_dir, "dossiers")
+    spec = SPECS[table]
+    return raw_files(settings.raw_dir, spec.folder, spec.pattern)
 
 
 def _unpivot_survey(con, lake: LakeFiles, load: FileLoad, answers: list[str], schema: dict) -> None:
@@ -333,46 +353,52 @@ def build_table(settings: Settings, table: str, loads: list[FileLoad]) -> int:
     return n
 
 
-def build_dossier_partitions(settings: Settings, loads: list[FileLoad], months: list[str] | None = None) -> dict[str, int]:
-    """Rewrite the lake's dossier partitions (reception month) for ``months`` (all months when None): the
-    latest version (NgayCapNhat) of each dossier among the landed files of the raw files present; an older
-    version arriving late is ignored. Returns rows per partition written."""
+def build_partitions(settings: Settings, table: str, loads: list[FileLoad], months: list[str] | None = None) -> dict[str, int]:
+    """Rewrite the monthly partitions of a time-based lake table for ``months`` (all when None) from the
+    landed files of the raw files present: one row per key, the preferred version winning
+    (lake_schema.VERSION_ORDER, then the latest file in name order). Returns rows per partition written."""
     lake = LakeFiles(settings.lake_dir)
     con = _connect()
-    base = lake.table_dir("dossiers")
-    files = _present_landed(lake, "dossiers", loads)
+    schema, _, part = lake_schema.TABLES[table]
+    key = ["ma_ho_so"] if table == "dossiers" else SPECS[table].key
+    base = lake.table_dir(table)
+    files = _present_landed(lake, table, loads)
     if not files:
-        lake_schema.write_empty_table(con, settings.lake_dir, "dossiers")
+        shutil.rmtree(base, ignore_errors=True)
+        lake_schema.write_empty_table(con, settings.lake_dir, table)
         return {}
-    order = {ld.sha256: i for i, ld in enumerate(loads)}
     con.execute("CREATE TEMP TABLE file_order (sha VARCHAR, ord INTEGER)")
-    con.executemany("INSERT INTO file_order VALUES (?, ?)", list(order.items()))
-    cols = ", ".join(lake_schema.DOSSIERS)
+    con.executemany("INSERT INTO file_order VALUES (?, ?)", [(ld.sha256, i) for i, ld in enumerate(loads)])
+    cols = ", ".join(schema)
+    order = ", ".join(filter(None, [lake_schema.VERSION_ORDER.get(table), "f.ord DESC", "l._source_record DESC"]))
     con.execute(f"""CREATE TEMP TABLE latest AS
-        SELECT {cols}, strftime(coalesce(ngay_tiep_nhan, ngay_nop_ho_so), '%Y-%m') AS month
+        SELECT {cols}, strftime({lake_schema.PARTITION_MONTH_OF[table]}, '%Y-%m') AS month
         FROM read_parquet({files!r}) l JOIN file_order f ON f.sha = l._source_sha256
-        QUALIFY row_number() OVER (PARTITION BY ma_ho_so ORDER BY ngay_cap_nhat DESC NULLS LAST, f.ord DESC, l._source_record DESC) = 1""")
+        QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} ORDER BY {order}) = 1""")
     present = [r[0] for r in con.execute("SELECT DISTINCT month FROM latest WHERE month IS NOT NULL ORDER BY 1").fetchall()]
-    targets = present if months is None else months
     written = {}
-    for month in targets:
-        folder = base / f"{lake_schema.DOSSIER_PARTITION_COLUMN}={month}"
+    for month in present if months is None else months:
+        folder = base / f"{part}={month}"
         n = con.execute("SELECT count(*) FROM latest WHERE month = ?", [month]).fetchone()[0]
         if n == 0:
             shutil.rmtree(folder, ignore_errors=True)
             continue
-        _copy(con, f"SELECT {cols} FROM latest WHERE month = '{month}' ORDER BY ma_ho_so", folder / "part-0.parquet")
+        _copy(con, f"SELECT {cols} FROM latest WHERE month = '{month}' ORDER BY {', '.join(key)}", folder / "part-0.parquet")
         written[month] = n
-    if months is None:  # a full rebuild also removes partitions whose dossiers are gone
-        for folder in base.glob(f"{lake_schema.DOSSIER_PARTITION_COLUMN}=*"):
+    if months is None:  # a full rebuild also removes partitions whose records are gone
+        for folder in base.glob(f"{part}=*"):
             if folder.name.split("=", 1)[1] not in present:
                 shutil.rmtree(folder)
     if not any(base.glob("*/*.parquet")):
-        lake_schema.write_empty_table(con, settings.lake_dir, "dossiers")
-    elif (base / f"{lake_schema.DOSSIER_PARTITION_COLUMN}=__none__").exists():
-        shutil.rmtree(base / f"{lake_schema.DOSSIER_PARTITION_COLUMN}=__none__")
+        lake_schema.write_empty_table(con, settings.lake_dir, table)
+    elif (base / f"{part}=__none__").exists():
+        shutil.rmtree(base / f"{part}=__none__")
     con.close()
     return written
+
+
+def build_dossier_partitions(settings: Settings, loads: list[FileLoad], months: list[str] | None = None) -> dict[str, int]:
+    return build_partitions(settings, "dossiers", loads, months)
 
 
 def write_inventory(settings: Settings, table: str, present: bool, files: int, rows: int) -> None:

@@ -56,8 +56,9 @@ SPECS: dict[str, TableSpec] = {
     "ratings": TableSpec(
         "ratings", "ratings", "*",
         _kinds(lake_schema.RATINGS, {}),
-        required=["ma_ho_so", "muc_do"], key=["ma_ho_so"],
-        rules=[("t.muc_do NOT IN ('rat_hai_long', 'hai_long', 'khong_hai_long')", "unknown_rating", "muc_do")],
+        required=["ma_ho_so", "ngay_danh_gia", "muc_do"], key=["ma_ho_so"],
+        rules=[("t.muc_do NOT IN ('rat_hai_long', 'hai_long', 'khong_hai_long')", "unknown_rating", "muc_do"),
+               ("t.ngay_danh_gia IS NULL", "missing_date", "ngay_danh_gia")],
     ),
     "survey_answers": TableSpec(
         "survey_answers", "surveys", "*",

@@ -129,14 +129,25 @@ SOURCE_INVENTORY = {
     "source_name": "VARCHAR", "present": "BOOLEAN", "files": "INTEGER", "rows_loaded": "BIGINT",
 }
 
+# Time-based tables are written per month (hive folders <column>=YYYY-MM): the month of this event time.
+PARTITION_MONTH_OF = {
+    "dossiers": "coalesce(ngay_tiep_nhan, ngay_nop_ho_so)",  # reception (submission when never received)
+    "petitions": "ngay_tiep_nhan",
+    "ratings": "ngay_danh_gia",
+}
+# Which version of a record wins when several files carry it (first = preferred).
+VERSION_ORDER = {
+    "dossiers": "ngay_cap_nhat DESC NULLS LAST",  # a later NgayCapNhat replaces; an older one arriving late is ignored
+}
+
 # lake table name → (schema, raw folder, partitioned by month column or None)
 TABLES = {
     "dossiers": (DOSSIERS, "dossiers", DOSSIER_PARTITION_COLUMN),
     "procedures": (PROCEDURES, "procedures", None),
     "publications": (PUBLICATIONS, "procedures", None),
     "reviews": (REVIEWS, "procedures", None),
-    "petitions": (PETITIONS, "petitions", None),
-    "ratings": (RATINGS, "ratings", None),
+    "petitions": (PETITIONS, "petitions", "thang_tiep_nhan"),
+    "ratings": (RATINGS, "ratings", "thang_danh_gia"),
     "survey_answers": (SURVEY_ANSWERS, "surveys", None),
     "ref_agencies": (REF_AGENCIES, "reference", None),
     "ref_targets": (REF_TARGETS, "reference", None),
