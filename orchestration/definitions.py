@@ -8,6 +8,7 @@ resources of its --raw/--out arguments.
 import dagster as dg
 
 from orchestration.ingest.assets import ASSETS as INGEST_ASSETS
+from orchestration.lib.partitions import RANGE_END_TAG, RANGE_START_TAG, monthly
 from orchestration.lib.resources import CchcSettings
 from orchestration.lib.sensors import raw_files_sensor
 from orchestration.publish.assets import release
@@ -20,10 +21,15 @@ refresh_job = dg.define_asset_job(
     "cchc_refresh", selection=dg.AssetSelection.all(),
     description="Land new raw files, rewrite the changed monthly partitions, rebuild the warehouse, validate, publish.",
 )
-monthly_schedule = dg.build_schedule_from_partitioned_job(
-    refresh_job, name="cchc_monthly", hour_of_day=2, minute_of_hour=0,
-    description="Early each month: the month just ended, after the one-stop systems' monthly extracts land.",
-)
+
+
+@dg.schedule(cron_schedule="0 2 1 * *", job=refresh_job, execution_timezone="Asia/Ho_Chi_Minh", name="cchc_monthly",
+             description="02:00 on the 1st of each month, after the one-stop systems' monthly extracts land: one run over "
+             "every monthly partition up to the new month; only months whose files changed are rewritten (late "
+             "corrections to older months included), the month just ended is published as final.")
+def monthly_schedule(context: dg.ScheduleEvaluationContext):
+    keys = monthly.get_partition_keys(current_time=context.scheduled_execution_time)
+    return dg.RunRequest(tags={RANGE_START_TAG: keys[0], RANGE_END_TAG: keys[-1]})
 
 
 def build_definitions(raw_dir: str = "", out_dir: str = "", as_of: str = "") -> dg.Definitions:

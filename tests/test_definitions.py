@@ -38,3 +38,38 @@ def test_schedule_and_sensor():
 def test_dbt_build_args():
     assert dbt_build_args(None) == ["build"]
     assert dbt_build_args("2023-03-31T18:00:00") == ["build", "--vars", '{"as_of": "2023-03-31T18:00:00"}']
+
+
+def test_sensor_notices_new_raw_files(tmp_path, monkeypatch):
+    import dagster as dg
+
+    from orchestration.lib.partitions import RANGE_END_TAG, RANGE_START_TAG
+    from orchestration.lib.sensors import raw_files_sensor
+
+    (tmp_path / "dossiers").mkdir()
+    (tmp_path / "dossiers" / "a.json").write_text("{}", encoding="utf-8")
+    monkeypatch.setenv("CCHC_RAW_DIR", str(tmp_path))
+    with dg.instance_for_test() as instance:
+        ctx = dg.build_sensor_context(instance=instance)
+        first = raw_files_sensor(ctx)
+        assert isinstance(first, dg.RunRequest)
+        assert first.tags[RANGE_START_TAG] == "2010-01-01" and first.tags[RANGE_END_TAG] > "2026-01-01"
+        assert isinstance(raw_files_sensor(dg.build_sensor_context(instance=instance, cursor=ctx.cursor)), dg.SkipReason)
+        (tmp_path / "dossiers" / "b.json").write_text("{}", encoding="utf-8")
+        again = raw_files_sensor(dg.build_sensor_context(instance=instance, cursor=ctx.cursor))
+        assert isinstance(again, dg.RunRequest) and again.run_key != first.run_key
+
+
+def test_monthly_schedule_covers_every_month_up_to_the_new_one():
+    import datetime as dt
+
+    import dagster as dg
+
+    from orchestration.lib.partitions import RANGE_END_TAG, RANGE_START_TAG
+
+    schedule = defs.get_schedule_def("cchc_monthly")
+    assert schedule.cron_schedule == "0 2 1 * *"
+    ctx = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2024, 4, 1, 2, 0, tzinfo=dt.timezone.utc))
+    (request,) = schedule.evaluate_tick(ctx).run_requests
+    # March 2024 just ended; April is the running month (end_offset=1); earlier months only if their files changed
+    assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == ("2010-01-01", "2024-04-01")
