@@ -132,10 +132,10 @@ def print_summary(settings, failures: list[str], warnings: list[str]) -> None:
         SELECT period, unit_code, any_value(unit_name) AS unit, round(any_value(ratio), 2) AS ratio_2_1,
                round(any_value(points), 2) AS points, any_value(obs_status) AS status
         FROM read_csv('{obs}', all_varchar=false, types={{'unit_code': 'VARCHAR', 'period': 'VARCHAR'}})
-        WHERE indicator_id = 'QD766_2_1' AND period_type = 'Q' AND agency_code IS NULL AND ma_linh_vuc IS NULL
-          AND unit_level IN ('huyen', 'tinh') AND obs_status <> 'M' GROUP BY ALL ORDER BY period, unit_code""").fetchall()
+        WHERE indicator_id = 'QD766_2_1' AND period_type IN ('M', 'Q') AND agency_code IS NULL AND ma_linh_vuc IS NULL
+          AND unit_level IN ('huyen', 'tinh') AND obs_status <> 'M' GROUP BY ALL ORDER BY unit_code, period""").fetchall()
     if summary:
-        print("QD766_2_1 (dossiers early or on time, %) by quarter, district and province:")
+        print("QD766_2_1 (dossiers early or on time, %) by month and quarter, district and province (P = running period):")
         print(f"  {'period':<9}{'unit':<7}{'name':<24}{'ratio':>8}{'points':>8}  status")
         for p, u, n, r, pts, st in summary:
             print(f"  {p:<9}{u:<7}{(n or '')[:23]:<24}{'' if r is None else r:>8}{'' if pts is None else pts:>8}  {st}")
