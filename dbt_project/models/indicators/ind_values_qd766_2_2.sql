@@ -1,0 +1,59 @@
+-- QD766_2_2 (METHODOLOGY §3, not scored): mean processing time in WORKING days over the dossiers COMPLETED in P
+-- (status in completed_statuses() — 9 processing finished, 10 result returned by default — with the actual
+-- end_time date in [period_start, P_end]).
+-- Working days of one dossier = int_dossier_lifecycle.processing_working_days = wdi(adjusted_end date) −
+-- wdi(reception date) (macros/working_time.sql: the working days strictly after the reception day up to the
+-- adjusted end, so a reception after 17:00 or on a non-working day starts the clock at the next working day;
+-- applicant supplement time already deducted in adjusted_end).
+-- value = Σ working days / completed dossiers, n = completed dossiers. Rows: per unit subtree — whole unit (all
+-- procedures), per procedure (ma_tthc) and per field — and per agency (whole, per procedure, per field).
+-- Unknown procedures need no catalogue attribute here: counted in the whole-unit mean and under their own code.
+with done as (
+    select *
+    from {{ ref('int_dossier_lifecycle') }}
+    where is_received
+      and unit_code is not null
+      and status in {{ completed_statuses() }}
+      and end_date is not null
+      and processing_working_days is not null
+),
+periods as (
+    select period_type, period, period_start, p_end from {{ ref('int_periods') }}
+),
+reduced as (
+    select
+        'QD766_2_2' as indicator_id,
+        p.period_type,
+        p.period,
+        d.agency_code,
+        d.unit_code,
+        d.unit_valid_from,
+        d.field_code,
+        d.procedure_code,
+        cast(null as bigint) as num,
+        cast(null as bigint) as den,
+        cast(sum(d.processing_working_days) as double) as value_sum,
+        count(*) as n
+    from done d
+    join periods p on d.end_date between p.period_start and p.p_end
+    group by all
+),
+rolled as (
+    {{ dossier_values_rollup('reduced', by_field=true, by_procedure=true, by_agency=true) }}
+)
+select
+    indicator_id,
+    period_type,
+    period,
+    unit_code,
+    unit_valid_from,
+    agency_code,
+    ma_linh_vuc,
+    ma_tthc,
+    cast(null as double) as numerator,
+    cast(null as double) as denominator,
+    value_sum / n as value,
+    cast(n as bigint) as n,
+    cast(null as varchar) as comment
+from rolled
+where n > 0
