@@ -1,7 +1,7 @@
 -- The tidy observation table (DATA_CONTRACT §2.2) without release_id (the publication step prepends it).
--- A union of the indicator models: add a model name to `members` to publish a new indicator; each member has
--- exactly these columns.
-{% set members = ['ind_qd766_2_1'] %}
+-- Every indicator reaches this table through ind_observations_all (the scoring layer): add a value model to
+-- ind_scored_values' `members` to publish a new indicator.
+{% set members = ['ind_observations_all'] %}
 {% for member in members %}
 select
     cast(formula_version as varchar)    as formula_version,

@@ -1,0 +1,88 @@
+-- Decision 766 group scores and total (METHODOLOGY §3), with grade and rank.
+--   QD766_CKMB, _TDGQ, _TTTT (3_1–3_3), _CLGQ (3_4–3_6), _MDSH, _MDHL = Σ points of their rows;
+--   QD766_DVTT = TTTT + CLGQ;  QD766_TOTAL = CKMB + TDGQ + DVTT + MDSH + MDHL (max 100).
+-- Computed per unit (whole unit, all fields) and per agency; missing rows (obs_status M) add nothing and are named.
+-- Ranks: competition ranking (1, 1, 3) among units of the same level under the same province, agencies among
+-- agencies of the same province, provinces nationally. Grade bands (seeds/grade_bands.csv) for the total.
+with rows_ as (
+    select * from {{ ref('ind_scored_values') }}
+    where formula_version like 'QD766-%' and ma_linh_vuc is null and ma_tthc is null
+      and group_id in ('QD766_CKMB', 'QD766_TDGQ', 'QD766_TTTT', 'QD766_CLGQ', 'QD766_MDSH', 'QD766_MDHL')
+),
+groups_ as (
+    select
+        formula_version, group_id as indicator_id, period_type, period, is_running, unit_code, unit_valid_from,
+        unit_level, unit_name, agency_code,
+        sum(coalesce(points, 0)) as points,
+        string_agg(case when obs_status = 'M' and max_points > 0 then indicator_id end, ', ' order by indicator_id) as missing_rows,
+        count(*) as n
+    from rows_
+    group by all
+),
+dvtt as (
+    select formula_version, 'QD766_DVTT' as indicator_id, period_type, period, is_running, unit_code, unit_valid_from,
+           unit_level, unit_name, agency_code, sum(points) as points,
+           string_agg(missing_rows, ', ') as missing_rows, sum(n) as n
+    from groups_ where indicator_id in ('QD766_TTTT', 'QD766_CLGQ')
+    group by all
+),
+total as (
+    select formula_version, 'QD766_TOTAL' as indicator_id, period_type, period, is_running, unit_code, unit_valid_from,
+           unit_level, unit_name, agency_code, sum(points) as points,
+           string_agg(missing_rows, ', ') as missing_rows, sum(n) as n
+    from (select * from groups_ where indicator_id not in ('QD766_TTTT', 'QD766_CLGQ') union all select * from dvtt)
+    group by all
+),
+all_groups as (
+    select * from groups_ union all select * from dvtt union all select * from total
+),
+with_defs as (
+    select g.*, d.name_vi, d.max_points, u.province_code
+    from all_groups g
+    join {{ ref('indicator_definitions') }} d on d.indicator_id = g.indicator_id and d.formula_version = g.formula_version
+    join {{ ref('dim_units') }} u on u.unit_code = g.unit_code and u.unit_valid_from = g.unit_valid_from
+),
+ranked as (
+    select
+        *,
+        rank() over (peers order by points desc) as rank,
+        count(*) over peers as rank_of
+    from with_defs
+    window peers as (
+        partition by indicator_id, formula_version, period_type, period,
+            agency_code is not null,  -- agencies among agencies, units among units
+            case when agency_code is null then unit_level end,
+            case when agency_code is null and unit_level = 'tinh' then null else province_code end
+    )
+)
+select
+    r.formula_version,
+    r.indicator_id,
+    r.name_vi as indicator_name_vi,
+    r.period_type,
+    r.period,
+    r.is_running,
+    r.unit_code,
+    r.unit_valid_from,
+    r.unit_level,
+    r.unit_name,
+    r.agency_code,
+    cast(null as varchar) as ma_linh_vuc,
+    cast(null as varchar) as ma_tthc,
+    cast(null as double) as numerator,
+    cast(null as double) as denominator,
+    cast(null as double) as ratio,
+    r.points,
+    r.max_points,
+    case when r.indicator_id = 'QD766_TOTAL' then gb.grade_name_vi end as grade,
+    cast(r.rank as integer) as rank,
+    cast(r.rank_of as integer) as rank_of,
+    cast(r.n as bigint) as n,
+    case when r.is_running then 'P' else 'A' end as obs_status,
+    case when r.missing_rows is not null
+         then 'missing rows (0 points): ' || array_to_string(list_sort(list_distinct(string_split(r.missing_rows, ', '))), ', ')
+    end as comment
+from ranked r
+left join {{ ref('grade_bands') }} gb
+  on r.indicator_id = 'QD766_TOTAL'
+ and r.points >= gb.min_points and (gb.max_points_exclusive is null or r.points < gb.max_points_exclusive)
