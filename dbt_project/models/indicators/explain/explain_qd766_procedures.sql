@@ -1,0 +1,20 @@
+-- Why a unit lost points on a procedure-based QD766 row: one row per (indicator, period, unit version
+-- [, agency], procedure) in the denominator but not in the numerator (int_qd766_procedure_items), with the reason
+-- (e.g. "decision … 3 working days before the legal basis took effect on … (needs ≥ 5)").
+select
+    i.indicator_id,
+    i.period_type,
+    i.period,
+    i.unit_code,
+    i.unit_valid_from,
+    i.unit_level,
+    i.agency_code,
+    i.procedure_code,
+    p.procedure_name,
+    i.reason
+from {{ ref('int_qd766_procedure_items') }} i
+left join (
+    select procedure_code, any_value(procedure_name order by valid_from desc nulls last) as procedure_name
+    from {{ ref('dim_procedures') }} group by procedure_code
+) p on p.procedure_code = i.procedure_code
+where not i.is_met
