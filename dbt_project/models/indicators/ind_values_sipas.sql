@@ -154,18 +154,16 @@ overall_rows as (
         {% if overall == 'mean_of_elements' %}
         avg(100.0 * e.numerator / e.denominator) as value,
         cast(c.respondents as bigint) as n,
-        nullif(concat_ws(' ',
-            'no valid answer, left out of the mean:',
+        'no valid answer, left out of the mean: ' || nullif(concat_ws(', ',
             {% for el in mean_elements %}
             case when count(e.element) filter (where e.element = '{{ el }}') = 0 then '{{ el }}' end{{ ',' if not loop.last }}
             {% endfor %}
-        ), 'no valid answer, left out of the mean:') as overall_note
+        ), '') as overall_note
         {% else %}
         max(100.0 * e.numerator / e.denominator) filter (where e.element = 'tong_the') as value,
         cast(coalesce(max(e.n) filter (where e.element = 'tong_the'), 0) as bigint) as n,
-        concat_ws(' ', 'overall question tong_the (sipas_overall)',
-            case when count(e.element) filter (where e.element = 'tong_the') = 0 then '- no valid answer' end
-        ) as overall_note
+        case when count(e.element) filter (where e.element = 'tong_the') = 0
+             then 'sipas_overall = tong_the, no valid answer on tong_the' else 'sipas_overall = tong_the' end as overall_note
         {% endif %}
     from cells c
     left join element_rows e
@@ -203,7 +201,8 @@ select
     denominator,
     value,
     n,
-    cast(nullif(concat_ws('; ',
+    cast(nullif(concat_ws(chr(59) || ' ',  -- chr(59) = semicolon (a literal one breaks dbt unit-test SQL wrapping)
+       
         case when n > 0 and n < {{ min_resp }} then 'small cell' end,
         note
     ), '') as varchar) as comment
