@@ -84,6 +84,20 @@ def write_release(settings: Settings, quality: dict, release_id: str | None = No
             con, f"SELECT {', '.join(BIEU06_COLUMNS)} FROM {b06} ORDER BY {PERIOD_ORDER}, unit_code, unit_valid_from, ma_linh_vuc NULLS FIRST",
             staging / "report_bieu06.csv")
         formula_versions = [r[0] for r in con.execute(f"SELECT DISTINCT formula_version FROM {obs} ORDER BY 1").fetchall()]
+        # plan-target tracking and the explain tables (why points were lost), when the warehouse has them
+        tables = {name: schema for schema, name in con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('publish', 'indicators', 'marts')"
+            " ORDER BY table_schema = 'publish', table_schema"  # the publish model wins over its mart
+        ).fetchall()}
+        if "target_tracking" in tables:
+            counts["target_tracking.csv"] = _copy_csv(
+                con, f'SELECT * FROM "{tables["target_tracking"]}"."target_tracking" ORDER BY ALL', staging / "target_tracking.csv")
+        explain = sorted(t for t in tables if t.startswith("explain_"))
+        if explain:
+            (staging / "explain").mkdir()
+        for name in explain:
+            counts[f"explain/{name}.csv"] = _copy_csv(
+                con, f'SELECT * FROM "{tables[name]}"."{name}" ORDER BY ALL', staging / "explain" / f"{name}.csv")
     loads = []
     manifest_dir = settings.lake_dir / "_manifest"
     for m in sorted(manifest_dir.glob("*/*.json")):
