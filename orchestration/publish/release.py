@@ -92,6 +92,9 @@ def write_release(settings: Settings, quality: dict, release_id: str | None = No
         if "target_tracking" in tables:
             counts["target_tracking.csv"] = _copy_csv(
                 con, f'SELECT * FROM "{tables["target_tracking"]}"."target_tracking" ORDER BY ALL', staging / "target_tracking.csv")
+        from orchestration.publish.dictionary import write_dictionary
+
+        write_dictionary(con, staging, _relation(con, "indicator_definitions"))
         explain = sorted(t for t in tables if t.startswith("explain_"))
         if explain:
             (staging / "explain").mkdir()

@@ -1,0 +1,70 @@
+"""The release's data dictionary, generated (never hand-written) from the dbt project's YAML descriptions of
+the published models and from the indicator definitions seed (names, scoring, methodology notes)."""
+
+import csv
+import json
+from pathlib import Path
+
+from orchestration.lib.settings import DBT_PROJECT_DIR
+
+PUBLISHED_MODELS = {"indicator_observations": "indicator_observations.csv", "report_bieu06": "report_bieu06.csv",
+                    "target_tracking": "target_tracking.csv"}
+
+
+def published_columns(manifest_path: Path | None = None) -> list[dict]:
+    """(file, column, type, description) of every published table, from the dbt manifest."""
+    manifest = json.loads((manifest_path or DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
+    rows = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model":
+            continue
+        name = node["name"]
+        if name in PUBLISHED_MODELS and node.get("schema") == "publish" or name.startswith("explain_"):
+            file = PUBLISHED_MODELS.get(name, f"explain/{name}.csv")
+            rows.append({"kind": "table", "file": file, "name": name, "type": "", "description": " ".join(node["description"].split())})
+            for col in node["columns"].values():
+                rows.append({"kind": "column", "file": file, "name": col["name"], "type": col.get("data_type") or "",
+                             "description": " ".join((col.get("description") or "").split())})
+    rows.sort(key=lambda r: (r["file"], r["kind"] != "table"))
+    return rows
+
+
+def write_dictionary(con, folder: Path, definitions_relation: str) -> tuple[Path, Path]:
+    """data_dictionary.csv (columns and indicators, one row each) and data_dictionary.md (the same, readable)."""
+    cols = published_columns()
+    indicators = con.execute(f"""
+        SELECT indicator_id, name_vi, name_en, group_id, max_points, scoring_rule, threshold, empty_rule,
+               formula_version, valid_from, valid_to, confidence, unit_measure, methodology_note
+        FROM {definitions_relation} ORDER BY indicator_id, formula_version""").fetchall()
+    fields = ["kind", "file", "name", "type", "description", "name_vi", "group_id", "max_points", "scoring_rule",
+              "threshold", "empty_rule", "formula_version", "valid_from", "valid_to", "confidence", "unit_measure"]
+    csv_path = folder / "data_dictionary.csv"
+    with open(csv_path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        for r in cols:
+            w.writerow(r)
+        for (iid, vi, en, grp, pmax, rule, thr, empty, ver, vf, vt, conf, unit, note) in indicators:
+            w.writerow({"kind": "indicator", "file": "indicator_observations.csv", "name": iid, "type": "",
+                        "description": f"{en}. {note or ''}".strip(), "name_vi": vi, "group_id": grp,
+                        "max_points": pmax, "scoring_rule": rule, "threshold": thr, "empty_rule": empty,
+                        "formula_version": ver, "valid_from": vf or "", "valid_to": vt or "", "confidence": conf,
+                        "unit_measure": unit})
+    md = ["# Data dictionary", "", "Generated from the dbt project's descriptions and the indicator definitions seed.", ""]
+    current = None
+    for r in cols:
+        if r["file"] != current:
+            current = r["file"]
+            md += ["", f"## `{current}`", ""]
+            if r["kind"] == "table":
+                md += [r["description"], "", "| column | type | description |", "|---|---|---|"]
+                continue
+        md.append(f"| `{r['name']}` | {r['type']} | {r['description'].replace('|', '/')} |")
+    md += ["", "## Indicators", "", "| id | name | version | Pmax | scoring | empty rule | confidence | unit | methodology |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for (iid, vi, en, grp, pmax, rule, thr, empty, ver, vf, vt, conf, unit, note) in indicators:
+        scoring = f"{rule} {thr:g}" if thr is not None else rule
+        md.append(f"| `{iid}` | {vi} — {en} | {ver} | {'' if pmax is None else f'{pmax:g}'} | {scoring} | {empty} | {conf} | {unit} | {(note or '').replace('|', '/')} |")
+    md_path = folder / "data_dictionary.md"
+    md_path.write_text("\n".join(md) + "\n", encoding="utf-8")
+    return csv_path, md_path
