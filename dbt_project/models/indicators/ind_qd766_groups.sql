@@ -77,7 +77,7 @@ select
     case when r.indicator_id = 'QD766_TOTAL' then gb.grade_name_vi end as grade,
     cast(r.rank as integer) as rank,
     cast(r.rank_of as integer) as rank_of,
-    cast(r.n as bigint) as n,
+    cast(null as bigint) as n,  -- a sum of points, not a count of observations
     case when r.is_running then 'P' else 'A' end as obs_status,
     case when r.missing_rows is not null
          then 'missing rows (0 points): ' || array_to_string(list_sort(list_distinct(string_split(r.missing_rows, ', '))), ', ')

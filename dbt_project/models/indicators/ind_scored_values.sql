@@ -6,6 +6,13 @@
 -- denominator), working days for QD766_2_2, a count for counts, the mean of element indices for SIPAS.
 {%- set members = [
     'ind_values_qd766_2_1',
+    'ind_values_qd766_dossiers',
+    'ind_values_qd766_2_2',
+    'ind_values_qd766_5_4',
+    'ind_values_monitoring',
+    'ind_values_qd766_procedures',
+    'ind_values_qd766_pakn',
+    'ind_values_reviews',
 ] %}
 with vals as (
     {% for m in members %}
