@@ -13,6 +13,7 @@
     'ind_values_qd766_procedures',
     'ind_values_qd766_pakn',
     'ind_values_reviews',
+    'ind_values_sipas',
 ] %}
 with vals as (
     {% for m in members %}
