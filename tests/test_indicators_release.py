@@ -31,7 +31,8 @@ def qd766_rows_of(version: str) -> set[str]:
 
 def test_every_qd766_row_group_and_total_for_every_unit_and_period(district_year):
     con = duckdb.connect()
-    obs = f"read_csv('{district_year}/indicator_observations.csv', types={{'unit_code': 'VARCHAR', 'period': 'VARCHAR'}})"
+    obs = (f"read_csv('{district_year}/indicator_observations.csv', types={{'unit_code': 'VARCHAR', 'period': 'VARCHAR',"
+           " 'rank': 'INTEGER', 'rank_of': 'INTEGER', 'points': 'DOUBLE', 'grade': 'VARCHAR'})")
     expected = qd766_rows_of("QD766-2022") | QD766_GROUPS
     cells = con.execute(f"""
         SELECT period_type, period, unit_code, list(DISTINCT indicator_id) FROM {obs}

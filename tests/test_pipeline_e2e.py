@@ -113,6 +113,9 @@ def test_rerun_is_idempotent(sample_run, tmp_path):
 
     assert body(first) == body(second)
     assert (first / "report_bieu06.csv").read_bytes() == (second / "report_bieu06.csv").read_bytes()
+    for path in first.rglob("*.csv"):  # every other published table is byte-identical too
+        if path.name != "indicator_observations.csv":
+            assert path.read_bytes() == (second / path.relative_to(first)).read_bytes(), path.name
 
 
 def test_truncated_file_blocks_the_run_and_leaves_latest_untouched(sample_run, tmp_path):
@@ -124,7 +127,7 @@ def test_truncated_file_blocks_the_run_and_leaves_latest_untouched(sample_run, t
     assert ok.returncode == 0, ok.stdout[-3000:] + ok.stderr[-3000:]
     latest = out / "publish" / "latest"
     before = (os.readlink(latest), sorted(p.name for p in (out / "publish").iterdir()),
-              {p.name: p.read_bytes() for p in latest.resolve().iterdir()})
+              {str(p): p.read_bytes() for p in latest.resolve().rglob("*") if p.is_file()})
     victim = sorted((raw / "dossiers").glob("*.json"))[-1]
     text = victim.read_text(encoding="utf-8")
     (raw / "dossiers" / "zz_truncated.json").write_text(text[: len(text) // 2], encoding="utf-8")
@@ -132,5 +135,5 @@ def test_truncated_file_blocks_the_run_and_leaves_latest_untouched(sample_run, t
     assert bad.returncode != 0
     assert "dossiers/zz_truncated.json" in bad.stdout and "PUBLICATION BLOCKED" in bad.stdout
     after = (os.readlink(latest), sorted(p.name for p in (out / "publish").iterdir()),
-             {p.name: p.read_bytes() for p in latest.resolve().iterdir()})
+             {str(p): p.read_bytes() for p in latest.resolve().rglob("*") if p.is_file()})
     assert after == before

@@ -13,7 +13,7 @@ groups_ as (
     select
         formula_version, group_id as indicator_id, period_type, period, is_running, unit_code, unit_valid_from,
         unit_level, unit_name, agency_code,
-        sum(coalesce(points, 0)) as points,
+        round(sum(coalesce(points, 0)), 9) as points,  -- rounded: float sums must not depend on the order of addition
         string_agg(case when obs_status = 'M' and max_points > 0 then indicator_id end, ', ' order by indicator_id) as missing_rows,
         count(*) as n
     from rows_
@@ -21,14 +21,14 @@ groups_ as (
 ),
 dvtt as (
     select formula_version, 'QD766_DVTT' as indicator_id, period_type, period, is_running, unit_code, unit_valid_from,
-           unit_level, unit_name, agency_code, sum(points) as points,
+           unit_level, unit_name, agency_code, round(sum(points), 9) as points,
            string_agg(missing_rows, ', ') as missing_rows, sum(n) as n
     from groups_ where indicator_id in ('QD766_TTTT', 'QD766_CLGQ')
     group by all
 ),
 total as (
     select formula_version, 'QD766_TOTAL' as indicator_id, period_type, period, is_running, unit_code, unit_valid_from,
-           unit_level, unit_name, agency_code, sum(points) as points,
+           unit_level, unit_name, agency_code, round(sum(points), 9) as points,
            string_agg(missing_rows, ', ') as missing_rows, sum(n) as n
     from (select * from groups_ where indicator_id not in ('QD766_TTTT', 'QD766_CLGQ') union all select * from dvtt)
     group by all
