@@ -102,7 +102,7 @@ def read_dossier_json(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> 
     # Child lists reduced to what the indicators need (DATA_CONTRACT §1.1 b). The supplement list is sorted
     # by request time (yyyyMMddHHmmss sorts as text) so "first supplement" means the earliest request.
     con.execute(f"""
-        CREATE OR REPLACE TEMP VIEW {view} AS
+        CREATE OR REPLACE TEMP TABLE {view} AS
         WITH rows AS (SELECT generate_subscripts(data, 1) AS _rec, unnest(data) AS d FROM {view}__raw),
         reduced AS (
             SELECT _rec, d, list_sort(coalesce(d.DanhSachHoSoBoSung, [])) AS sups FROM rows
@@ -131,7 +131,7 @@ def read_dossier_flat(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> 
     present = read_tabular(con, path, f"{view}__flat", REQUIRED_FLAT_COLUMNS)
     absent = [c for c in DOSSIER_FLAT_COLUMNS if c not in present]
     cols = ", ".join(f'"{c}"' if c in present else f"CAST(NULL AS VARCHAR) AS {c}" for c in DOSSIER_FLAT_COLUMNS)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT _rec, {cols}, false AS _bad_supplement FROM {view}__flat")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT _rec, {cols}, false AS _bad_supplement FROM {view}__flat")
     return absent
 
 

@@ -122,7 +122,9 @@ def _finish_view(con, path: Path, view: str, required: list[str], has_rec: bool 
             continue
         selects.append(f'CAST("{c}" AS VARCHAR) AS "{n}"')
     rec = '"_rec"' if has_rec else "row_number() OVER ()"
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {rec} AS _rec, {', '.join(selects)} FROM {view}__raw")
+    # a table, not a view: record positions are numbered once, and every later reference sees the same numbers
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT {rec} AS _rec, {', '.join(selects)} FROM {view}__raw")
+    con.execute(f"DROP TABLE {view}__raw")
     return [n for n in names if n != "_rec"]
 
 
