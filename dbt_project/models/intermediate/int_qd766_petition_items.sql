@@ -99,11 +99,11 @@ judged as (
     select
         t.*,
         case when t.counts_from_transfer then 'transfer' else 'receipt' end as start_label,
-        coalesce(t.refused_wd > 2, false) as refused_late,
-        coalesce(t.supplement_wd > 5, false) as supplement_late,
-        coalesce(t.handled_wd > 15, false) as handled_late,
-        coalesce(t.published_wd > 2, false) as published_late,
-        not t.has_outcome and coalesce(t.elapsed_at_p_end_wd > 15, false) as in_progress_late
+        coalesce(t.refused_wd > {{ var('pakn_deadlines')['refuse'] }}, false) as refused_late,
+        coalesce(t.supplement_wd > {{ var('pakn_deadlines')['supplement'] }}, false) as supplement_late,
+        coalesce(t.handled_wd > {{ var('pakn_deadlines')['handle'] }}, false) as handled_late,
+        coalesce(t.published_wd > {{ var('pakn_deadlines')['publish'] }}, false) as published_late,
+        not t.has_outcome and coalesce(t.elapsed_at_p_end_wd > {{ var('pakn_deadlines')['handle'] }}, false) as in_progress_late
     from timed t
 ),
 classified as (
@@ -111,12 +111,12 @@ classified as (
         j.*,
         not (j.refused_late or j.supplement_late or j.handled_late or j.published_late or j.in_progress_late) as is_on_time,
         nullif(concat_ws('; ',
-            case when j.refused_late then 'refused ' || j.refused_wd || ' working days after ' || j.start_label || ' (limit 2)' end,
-            case when j.supplement_late then 'supplement requested ' || j.supplement_wd || ' working days after ' || j.start_label || ' (limit 5)' end,
-            case when j.handled_late then 'handled ' || j.handled_wd || ' working days after ' || j.start_label || ' (limit 15)' end,
-            case when j.published_late then 'answer published ' || j.published_wd || ' working days after handling (limit 2)' end,
+            case when j.refused_late then 'refused ' || j.refused_wd || ' working days after ' || j.start_label || ' (limit {{ var('pakn_deadlines')['refuse'] }})' end,
+            case when j.supplement_late then 'supplement requested ' || j.supplement_wd || ' working days after ' || j.start_label || ' (limit {{ var('pakn_deadlines')['supplement'] }})' end,
+            case when j.handled_late then 'handled ' || j.handled_wd || ' working days after ' || j.start_label || ' (limit {{ var('pakn_deadlines')['handle'] }})' end,
+            case when j.published_late then 'answer published ' || j.published_wd || ' working days after handling (limit {{ var('pakn_deadlines')['publish'] }})' end,
             case when j.in_progress_late then 'in progress ' || j.elapsed_at_p_end_wd || ' working days after ' || j.start_label
-                 || ' at ' || strftime(j.p_end, '%Y-%m-%d') || ' (limit 15)' end
+                 || ' at ' || strftime(j.p_end, '%Y-%m-%d') || ' (limit {{ var('pakn_deadlines')['handle'] }})' end
         ), '') as late_reason,
         coalesce(j.dislikes, 0) > coalesce(j.likes, 0) as is_disliked,
         coalesce(cast(j.has_repeat_complaint as boolean), false) as is_repeat_complaint
