@@ -78,3 +78,26 @@ def test_sample_bieu06_and_qd766_2_1_match_an_independent_computation(sample_run
     num = expected["resolved_early"] + expected["resolved_on_time"] + expected["pending_within_time"]
     ratio = 100 * num / (resolved + pending)
     assert obs == [(num, resolved + pending, pytest.approx(ratio), pytest.approx(20 * ratio / 100), "A")]
+
+
+def test_sample_dossier_shares_match_an_independent_computation(sample_run):  # noqa: F811
+    """QD766_1_4 (synced to the national portal) and QD766_4_3 (digitised component reused) for district 063 in
+    February 2023: received dossiers in P are the denominator; recomputed here from the raw JSON."""
+    settings = sample_run[0]
+    release = (settings.publish_dir / "latest").resolve()
+    received = synced = digitised = 0
+    for path in sorted((SAMPLE / "dossiers").glob("*.json")):
+        for d in json.loads(path.read_text(encoding="utf-8"))["data"]:
+            if int(d["TrangThaiHoSo"]) in (1, 3) or not (START <= ts(d["NgayTiepNhan"]).date() <= END):
+                continue
+            received += 1
+            synced += str(d.get("TrangThaiDongBoDVC")) == "1"
+            parts = d.get("TaiLieuNop") or []
+            digitised += str(d.get("HoSoCoThanhPhanSoHoa")) == "1" or any(str(p.get("DuocSoHoa")) == "1" for p in parts)
+    got = dict(duckdb.sql(f"""SELECT indicator_id, (numerator, denominator)
+        FROM read_csv('{release}/indicator_observations.csv', types={{'unit_code': 'VARCHAR'}})
+        WHERE indicator_id IN ('QD766_1_4', 'QD766_4_3') AND unit_code = '063' AND period = '2023-02'
+          AND agency_code IS NULL AND ma_linh_vuc IS NULL""").fetchall())
+    assert received == 108  # = Biểu 06 received online 43 + direct 65 above
+    assert got["QD766_1_4"] == (synced, received)
+    assert got["QD766_4_3"] == (digitised, received)
