@@ -129,16 +129,24 @@ def print_summary(settings, failures: list[str], warnings: list[str]) -> None:
 
     obs = folder / "indicator_observations.csv"
     summary = duckdb.sql(f"""
-        SELECT period, unit_code, any_value(unit_name) AS unit, round(any_value(ratio), 2) AS ratio_2_1,
-               round(any_value(points), 2) AS points, any_value(obs_status) AS status
-        FROM read_csv('{obs}', all_varchar=false, types={{'unit_code': 'VARCHAR', 'period': 'VARCHAR'}})
-        WHERE indicator_id = 'QD766_2_1' AND period_type IN ('M', 'Q') AND agency_code IS NULL AND ma_linh_vuc IS NULL
-          AND unit_level IN ('huyen', 'tinh') AND obs_status <> 'M' GROUP BY ALL ORDER BY unit_code, period""").fetchall()
+        WITH o AS (SELECT * FROM read_csv('{obs}', types={{'unit_code': 'VARCHAR', 'period': 'VARCHAR', 'rank': 'INTEGER',
+                                                         'rank_of': 'INTEGER', 'grade': 'VARCHAR', 'points': 'DOUBLE'}})
+                   WHERE period_type IN ('M', 'Q') AND agency_code IS NULL AND ma_linh_vuc IS NULL AND ma_tthc IS NULL
+                     AND unit_level IN ('huyen', 'tinh'))
+        SELECT t.period, t.unit_code, t.unit_name, round(r.ratio, 2), round(t.points, 2), t.grade,
+               t.rank || '/' || t.rank_of, t.obs_status
+        FROM o t JOIN o r USING (period, unit_code, unit_valid_from)
+        WHERE t.indicator_id = 'QD766_TOTAL' AND r.indicator_id = 'QD766_2_1' AND r.obs_status <> 'M'
+        ORDER BY t.unit_code, t.period""").fetchall()
     if summary:
-        print("QD766_2_1 (dossiers early or on time, %) by month and quarter, district and province (P = running period):")
-        print(f"  {'period':<9}{'unit':<7}{'name':<24}{'ratio':>8}{'points':>8}  status")
-        for p, u, n, r, pts, st in summary:
-            print(f"  {p:<9}{u:<7}{(n or '')[:23]:<24}{'' if r is None else r:>8}{'' if pts is None else pts:>8}  {st}")
+        print("Decision 766 index by month and quarter, district and province (P = running period):")
+        print(f"  {'period':<9}{'unit':<6}{'name':<22}{'2_1 %':>8}{'total':>8}  {'grade':<11}{'rank':<7}status")
+        for p, u, n, r, pts, grade, rank, st in summary:
+            print(f"  {p:<9}{u:<6}{(n or '')[:21]:<22}{'' if r is None else r:>8}{'' if pts is None else pts:>8}  "
+                  f"{grade or '':<11}{rank or '':<7}{st}")
+    for name in ("target_tracking.csv", "explain", "data_dictionary.md"):
+        if (folder / name).exists():
+            print(f"  {name}: {folder / name}")
 
 
 def cmd_generate(args) -> int:
