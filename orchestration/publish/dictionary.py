@@ -5,6 +5,7 @@ import csv
 import json
 from pathlib import Path
 
+from orchestration.lib.safe_cells import neutralise
 from orchestration.lib.settings import DBT_PROJECT_DIR
 
 PUBLISHED_MODELS = {"indicator_observations": "indicator_observations.csv", "report_bieu06": "report_bieu06.csv",
@@ -43,13 +44,13 @@ def write_dictionary(con, folder: Path, definitions_relation: str) -> tuple[Path
         w = csv.DictWriter(fh, fieldnames=fields)
         w.writeheader()
         for r in cols:
-            w.writerow(r)
+            w.writerow({k: neutralise(v) for k, v in r.items()})
         for (iid, vi, en, grp, pmax, rule, thr, empty, ver, vf, vt, conf, unit, note) in indicators:
-            w.writerow({"kind": "indicator", "file": "indicator_observations.csv", "name": iid, "type": "",
+            w.writerow({k: neutralise(v) for k, v in {"kind": "indicator", "file": "indicator_observations.csv", "name": iid, "type": "",
                         "description": f"{en}. {note or ''}".strip(), "name_vi": vi, "group_id": grp,
                         "max_points": pmax, "scoring_rule": rule, "threshold": thr, "empty_rule": empty,
                         "formula_version": ver, "valid_from": vf or "", "valid_to": vt or "", "confidence": conf,
-                        "unit_measure": unit})
+                        "unit_measure": unit}.items()})
     md = ["# Data dictionary", "", "Generated from the dbt project's descriptions and the indicator definitions seed.", ""]
     current = None
     for r in cols:

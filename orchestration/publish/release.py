@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.safe_cells import neutralised_query
 from orchestration.lib.settings import REPO_ROOT, Settings
 
 # Column order of the published files (DATA_CONTRACT §2.2).
@@ -60,7 +61,8 @@ def _relation(con, name: str) -> str:
 
 
 def _copy_csv(con, query: str, path: Path) -> int:
-    con.execute(f"COPY ({query}) TO '{path}' (HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')")
+    """Every published CSV goes through here: text cells neutralised against formula injection."""
+    con.execute(f"COPY ({neutralised_query(con, query)}) TO '{path}' (HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')")
     return con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
 
 
