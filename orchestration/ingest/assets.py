@@ -52,6 +52,7 @@ def table_asset(spec: TableSpec, deps: list | None = None) -> dg.AssetsDefinitio
         files = landing.raw_files(settings.raw_dir, spec.folder, spec.pattern)
         loads = [landing.land_table_file(settings, spec, p) for p in files]
         rows = landing.build_table(settings, spec.table, loads)
+        landing.write_current_quarantine(settings, spec.table, loads)
         landing.write_inventory(settings, spec.table, (settings.raw_dir / spec.folder).is_dir(), len(loads), rows)
         for ld in loads:
             context.log.info(f"{ld.file}: {ld.status}, read {ld.rows_read}, loaded {ld.rows_loaded}, "
@@ -118,6 +119,7 @@ def partitioned_table_assets(table: str, landed_name: str, deps: list, check_spe
         changed |= {m for sha, d in before.items() if sha not in now for m in d["months"]}
         pending = sorted(set(state.get("pending_months", [])) | changed)
         write_file_state(settings, table, {"loads": [asdict(ld) for ld in loads], "pending_months": pending})
+        landing.write_current_quarantine(settings, table, loads)
         months = sorted({m for ld in loads for m in ld.months})
         return dg.MaterializeResult(metadata=load_metadata(loads, {
             "months": ", ".join(months), "pending_months": ", ".join(pending),

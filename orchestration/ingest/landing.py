@@ -28,10 +28,7 @@ from orchestration.ingest.tables import SPECS, TableSpec
 from orchestration.lib import lake_schema
 from orchestration.lib.settings import LOCAL_TZ, SEEDS_DIR, Settings
 
-QUARANTINE_COLUMNS = {
-    "source_table": "VARCHAR", "_source_file": "VARCHAR", "_source_sha256": "VARCHAR", "_source_record": "BIGINT",
-    "record_key": "VARCHAR", "rule": "VARCHAR", "field": "VARCHAR", "value": "VARCHAR", "_loaded_at": "TIMESTAMP",
-}
+QUARANTINE_COLUMNS = lake_schema.QUARANTINE
 
 
 @dataclass
@@ -95,7 +92,8 @@ class LakeFiles:
         return self.lake_dir / "_landed" / table / f"{sha}.parquet"
 
     def quarantine(self, table: str, sha: str) -> Path:
-        return self.lake_dir / "quarantine" / table / f"{sha}.parquet"
+        """Quarantined records of one raw file (kept with its landing, by sha256)."""
+        return self.lake_dir / "_quarantine" / table / f"{sha}.parquet"
 
     def manifest(self, table: str, sha: str) -> Path:
         return self.lake_dir / "_manifest" / table / f"{sha}.json"
@@ -399,6 +397,23 @@ def build_partitions(settings: Settings, table: str, loads: list[FileLoad], mont
 
 def build_dossier_partitions(settings: Settings, loads: list[FileLoad], months: list[str] | None = None) -> dict[str, int]:
     return build_partitions(settings, "dossiers", loads, months)
+
+
+def write_current_quarantine(settings: Settings, table: str, loads: list[FileLoad]) -> int:
+    """lake/quarantine/<table>.parquet: the quarantined records of the raw files present now (the warehouse
+    reads them as a queryable table). Returns the number of rows."""
+    lake = LakeFiles(settings.lake_dir)
+    con = _connect()
+    out = lake.table_dir("quarantine") / f"{table}.parquet"
+    files = [str(lake.quarantine(table, ld.sha256)) for ld in loads if lake.quarantine(table, ld.sha256).exists()]
+    cols = ", ".join(QUARANTINE_COLUMNS)
+    if files:
+        _copy(con, f"SELECT {cols} FROM read_parquet({files!r}) ORDER BY _source_file, _source_record, rule", out)
+    else:
+        _copy(con, "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in QUARANTINE_COLUMNS.items()) + " LIMIT 0", out)
+    n = con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()[0]
+    con.close()
+    return n
 
 
 def write_inventory(settings: Settings, table: str, present: bool, files: int, rows: int) -> None:

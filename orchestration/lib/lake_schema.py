@@ -124,6 +124,13 @@ REF_TARGETS = {
     "ghi_chu": "VARCHAR",
     **PROVENANCE,
 }
+# Rejected records of the raw files present (one row per record × broken rule), pseudonymised like the rest:
+# the value shown is the offending field's, never a personal-data field's.
+QUARANTINE = {
+    "source_table": "VARCHAR", "_source_file": "VARCHAR", "_source_sha256": "VARCHAR", "_source_record": "BIGINT",
+    "record_key": "VARCHAR", "rule": "VARCHAR", "field": "VARCHAR", "value": "VARCHAR", "_loaded_at": "TIMESTAMP",
+}
+
 # One row per source: was its folder present in the raw root, and how much was loaded.
 SOURCE_INVENTORY = {
     "source_name": "VARCHAR", "present": "BOOLEAN", "files": "INTEGER", "rows_loaded": "BIGINT",
@@ -152,6 +159,7 @@ TABLES = {
     "ref_agencies": (REF_AGENCIES, "reference", None),
     "ref_targets": (REF_TARGETS, "reference", None),
     "source_inventory": (SOURCE_INVENTORY, None, None),
+    "quarantine": (QUARANTINE, None, None),
 }
 
 
