@@ -141,10 +141,35 @@ def test_unreadable_files_are_rejected_naming_the_file(settings, content, rule):
 
 
 def test_quarantine_share_above_the_limit_stops(settings):
-    strict = Settings(raw_dir=settings.raw_dir, out_dir=settings.out_dir, max_quarantine_share=0.3)
+    strict = Settings(raw_dir=settings.raw_dir, out_dir=settings.out_dir, max_quarantine_share=0.3, max_quarantine_min_records=1)
     path = write_json(settings.raw_dir / "dossiers" / "a.json", [dossier(), dossier("000.06.63.H06-230612-0005", TrangThaiHoSo=42)])
     with pytest.raises(QuarantineLimitExceeded, match="1 of 2 records quarantined"):
         landing.land_dossier_file(strict, path)
+
+
+def _codes(n, bad):
+    return [dossier(f"000.06.63.H06-230612-{i:04d}", **({"TrangThaiHoSo": 42} if i <= bad else {})) for i in range(1, n + 1)]
+
+
+def test_quarantine_limit_needs_a_minimum_number_of_records(settings):
+    """2 bad records of 19 (10.5 %) are above the 5 % share but below CCHC_MAX_QUARANTINE_MIN_RECORDS (5):
+    quarantined and reported, not a reason to stop. 6 of 20 stop the run."""
+    default = Settings(raw_dir=settings.raw_dir, out_dir=settings.out_dir)
+    assert (default.max_quarantine_share, default.max_quarantine_min_records) == (0.05, 5)
+    small = write_json(settings.raw_dir / "dossiers" / "small.json", _codes(19, 2))
+    load = landing.land_dossier_file(default, small)
+    assert (load.rows_read, load.rows_loaded, load.rows_quarantined) == (19, 17, 2)
+    big = write_json(settings.raw_dir / "dossiers" / "big.json", _codes(20, 6))
+    with pytest.raises(QuarantineLimitExceeded, match="big.json: 6 of 20 records quarantined"):
+        landing.land_dossier_file(default, big)
+
+
+def test_quarantine_limits_come_from_the_environment(monkeypatch):
+    from orchestration.lib.settings import settings_from_env
+    monkeypatch.setenv("CCHC_MAX_QUARANTINE_MIN_RECORDS", "12")
+    monkeypatch.setenv("CCHC_MAX_TEXT_LENGTH", "500")
+    s = settings_from_env("/tmp/raw", "/tmp/out")
+    assert (s.max_quarantine_min_records, s.max_text_length) == (12, 500)
 
 
 def test_redelivered_file_is_a_no_op_and_newer_version_wins(settings):

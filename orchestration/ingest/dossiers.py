@@ -18,7 +18,7 @@ from orchestration.lib.lake_schema import DOSSIER_FLAT_COLUMNS, DOSSIER_PERSONAL
 
 # How each flat column is typed. PII columns are not listed: they only feed the pseudonym.
 COLUMN_KINDS = {
-    "ma_ho_so": "code", "ma_tthc": "code", "ten_tthc": "text", "ma_linh_vuc": "code", "ten_linh_vuc": "text",
+    "ma_ho_so": "code", "ma_tthc": "procedure", "ten_tthc": "text", "ma_linh_vuc": "code", "ten_linh_vuc": "text",
     "don_vi_xu_ly": "text", "ma_don_vi_xu_ly": "code", "kenh_thuc_hien": "int", "loai_doi_tuong": "int",
     "ngay_nop_ho_so": "ts", "ngay_tiep_nhan": "ts", "ngay_hen_tra": "ts", "trang_thai_ho_so": "int",
     "ngay_ket_thuc_xu_ly": "ts", "ngay_tra": "ts", "ngay_tu_choi": "ts",
@@ -126,20 +126,22 @@ def read_dossier_json(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> 
     """)
 
 
-def read_dossier_flat(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> list[str]:
-    """Register ``view`` over a flat CSV/XLSX export. Returns the optional columns that were absent."""
+def read_dossier_flat(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> tuple[list[str], list[str]]:
+    """Register ``view`` over a flat CSV/XLSX export. Returns the optional columns that were absent (read as
+    empty) and the columns that are not in the layout (ignored)."""
     present = read_tabular(con, path, f"{view}__flat", REQUIRED_FLAT_COLUMNS)
     absent = [c for c in DOSSIER_FLAT_COLUMNS if c not in present]
+    extra = [c for c in present if c not in DOSSIER_FLAT_COLUMNS]
     cols = ", ".join(f'"{c}"' if c in present else f"CAST(NULL AS VARCHAR) AS {c}" for c in DOSSIER_FLAT_COLUMNS)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT _rec, {cols}, false AS _bad_supplement FROM {view}__flat")
-    return absent
+    return absent, extra
 
 
 def _typed(col: str) -> str:
     kind = COLUMN_KINDS[col]
     return {
         "code": sql.code, "text": sql.text, "int": sql.integer, "ts": sql.timestamp, "flag": sql.flag,
-        "number": sql.number,
+        "number": sql.number, "procedure": sql.procedure_code,
     }[kind](f"r.{col}")
 
 
@@ -150,10 +152,23 @@ def _bad(col: str) -> str | None:
 
 
 def _violation(cond: str, rule: str, field: str, value: str) -> str:
-    return f"CASE WHEN {cond} THEN {{'rule': '{rule}', 'field': '{field}', 'value': CAST({value} AS VARCHAR)}} END"
+    return (f"CASE WHEN {cond} THEN {{'rule': {sql.literal(rule)}, 'field': {sql.literal(field)},"
+            f" 'value': CAST({value} AS VARCHAR)}} END")
 
 
-def checked_dossiers_sql(view: str) -> str:
+def text_checks(columns: list[str], max_len: int, personal=()) -> list[str]:
+    """text_too_long: a cell longer than ``max_len`` characters (CCHC_MAX_TEXT_LENGTH) quarantines its record.
+    The quarantine keeps a 60-character excerpt and the length — for personal data, the length only."""
+    out = []
+    for col in columns:
+        raw = f"r.{sql.ident(col)}"
+        shown = (f"'(personal data, ' || length({raw}) || ' characters)'" if col in personal
+                 else f"left({raw}, 60) || '… (' || length({raw}) || ' characters)'")
+        out.append(_violation(f"length({raw}) > {int(max_len)}", "text_too_long", col, shown))
+    return out
+
+
+def checked_dossiers_sql(view: str, max_text_length: int = 2000) -> str:
     """SELECT over ``view`` giving every typed lake column, the applicant pseudonym and ``_violations``
     (a list of {rule, field, value}); requires temp table ``agencies_ref`` and parameters $key, $now."""
     typed = ",\n".join(f"{_typed(c)} AS {c}" for c in COLUMN_KINDS)
@@ -190,6 +205,8 @@ def checked_dossiers_sql(view: str) -> str:
                    " AND coalesce(a.valid_to, DATE '9999-12-31'))",
                    "unknown_agency", "ma_don_vi_xu_ly", "t.agency_key"),
     ]
+    checks += text_checks([c for c, k in COLUMN_KINDS.items() if k in ("code", "text", "procedure")]
+                          + DOSSIER_PERSONAL_COLUMNS, max_text_length, DOSSIER_PERSONAL_COLUMNS)
     return f"""
         WITH t AS (
             SELECT r._rec, r._bad_supplement, {typed},

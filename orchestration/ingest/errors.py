@@ -10,11 +10,13 @@ class FileRejected(Exception):
 
 
 class QuarantineLimitExceeded(Exception):
-    """A file whose share of quarantined records is above the configured limit."""
+    """A file whose share of quarantined records is above the configured limit (and that has at least the
+    configured minimum number of quarantined records: a share of a small file is noise)."""
 
-    def __init__(self, file: str, quarantined: int, read: int, limit: float, top_reasons: str):
-        self.file = file
+    def __init__(self, file: str, quarantined: int, read: int, limit: float, top_reasons: str, min_records: int = 1):
+        self.file, self.quarantined, self.read = file, quarantined, read
         super().__init__(
             f"{file}: {quarantined} of {read} records quarantined ({quarantined / max(read, 1):.1%}), "
-            f"above the limit of {limit:.1%} (CCHC_MAX_QUARANTINE_SHARE); most common reasons: {top_reasons}"
+            f"above the limit of {limit:.1%} (CCHC_MAX_QUARANTINE_SHARE, applied from "
+            f"{min_records} quarantined records: CCHC_MAX_QUARANTINE_MIN_RECORDS); most common reasons: {top_reasons}"
         )

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ import duckdb
 from orchestration.ingest import dossiers, sql
 from orchestration.ingest.errors import FileRejected, QuarantineLimitExceeded
 from orchestration.ingest.readers import TABULAR_SUFFIXES, read_tabular
-from orchestration.ingest.tables import SPECS, TableSpec
+from orchestration.ingest.tables import MAX_EXPECTATIONS, SPECS, TableSpec
 from orchestration.lib import lake_schema
 from orchestration.lib.settings import LOCAL_TZ, SEEDS_DIR, Settings
 
@@ -42,7 +43,10 @@ class FileLoad:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     duplicates_dropped: int = 0
-    absent_columns: list[str] = field(default_factory=list)
+    absent_columns: list[str] = field(default_factory=list)  # optional columns missing from the file (NULL)
+    extra_columns: list[str] = field(default_factory=list)  # columns not in the layout (ignored)
+    flags: dict[str, int] = field(default_factory=dict)  # loaded records flagged, e.g. unknown_procedure
+    notes: list[str] = field(default_factory=list)  # plain-words remarks on the load (absent/extra columns, flags)
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     extract_time: str | None = None  # latest update/record time in the file
     months: list[str] = field(default_factory=list)  # months present (time-based tables: lake_schema.PARTITION_MONTH_OF)
@@ -109,18 +113,33 @@ def _connect() -> duckdb.DuckDBPyConnection:
 
 
 def _copy(con, query: str, path: Path, params: dict | None = None) -> None:
-    """COPY a query to Parquet atomically (write beside, then rename)."""
+    """COPY a query to Parquet atomically (write beside under a private name, then rename). The target path
+    and every value are bound parameters: no file or folder name is ever part of the SQL text."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".parquet.tmp")
-    con.execute(f"COPY ({query}) TO '{tmp}' (FORMAT parquet)", params or {})
-    os.replace(tmp, path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        con.execute(f"COPY ({query}) TO $copy_target (FORMAT parquet)", {**_params(query, params or {}), "copy_target": str(tmp)})
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _params(query: str, values: dict) -> dict:
+    """The named parameters a statement uses (DuckDB rejects unused ones)."""
+    return {k: v for k, v in values.items() if f"${k}" in query}
 
 
 def _cast_sql(kind: str, col: str) -> str:
     return {
         "code": sql.code, "text": sql.text, "int": sql.integer, "ts": sql.timestamp, "date": sql.date,
-        "flag": sql.flag, "number": sql.number,
+        "flag": sql.flag, "number": sql.number, "unit": sql.unit_code, "agency": sql.code, "procedure": sql.procedure_code,
     }[kind](col)
+
+
+def expectation_codes(cols: list[str]) -> str:
+    """The distinct expectation codes of a survey row's mong_doi_* cells (a cell may hold several, ';'-separated)."""
+    parts = ", ".join(f"string_split_regex(coalesce({c}, ''), '[;,]')" for c in cols)
+    return f"list_distinct(list_filter(list_transform(flatten([{parts}]), x -> upper(trim(x))), x -> x <> ''))"
 
 
 def _bad_sql(kind: str, col: str) -> str | None:
@@ -144,20 +163,33 @@ def _finish(con, lake: LakeFiles, load: FileLoad, checked: str, lake_cols: list[
         "SELECT v.rule, count(*) FROM (SELECT unnest(_violations) AS v FROM checked WHERE NOT _duplicate) GROUP BY 1 ORDER BY 2 DESC"
     ).fetchall()
     load.quarantine_reasons = {r: n for r, n in reasons}
-    if read and bad / read > settings.max_quarantine_share:
+    # The limit is a share, but a share of a small file is noisy (2 bad rows of 19 = 10.5 %): the run stops only
+    # when the share is above the limit AND at least max_quarantine_min_records records are quarantined.
+    if read and bad / read > settings.max_quarantine_share and bad >= settings.max_quarantine_min_records:
         top = ", ".join(f"{r} ({n})" for r, n in reasons[:5])
-        raise QuarantineLimitExceeded(load.file, bad, read, settings.max_quarantine_share, top)
-    prov = f"'{load.file}' AS _source_file, '{load.sha256}' AS _source_sha256, _rec AS _source_record, TIMESTAMP '{load.loaded_at}' AS _loaded_at"
+        raise QuarantineLimitExceeded(load.file, bad, read, settings.max_quarantine_share, top,
+                                      settings.max_quarantine_min_records)
+    # provenance values are bound parameters (a file may be called o'brien.csv)
+    prov_params = {"file": load.file, "sha": load.sha256, "loaded_at": load.loaded_at, "table": load.table}
+    prov = "$file AS _source_file, $sha AS _source_sha256, _rec AS _source_record, CAST($loaded_at AS TIMESTAMP) AS _loaded_at"
     _copy(con, f"SELECT {', '.join(lake_cols)}, {prov} FROM checked WHERE NOT _duplicate AND len(_violations) = 0 ORDER BY _rec",
-          lake.landed(load.table, load.sha256))
-    _copy(con, f"""SELECT '{load.table}' AS source_table, '{load.file}' AS _source_file, '{load.sha256}' AS _source_sha256,
-                 _rec AS _source_record, {key_expr} AS record_key, v.rule, v.field, v.value, TIMESTAMP '{load.loaded_at}' AS _loaded_at
-              FROM (SELECT *, unnest(_violations) AS v FROM checked WHERE NOT _duplicate) ORDER BY _rec""",
-          lake.quarantine(load.table, load.sha256))
+          lake.landed(load.table, load.sha256), prov_params)
+    _copy(con, f"""SELECT $table AS source_table, $file AS _source_file, $sha AS _source_sha256,
+                 _rec AS _source_record, {key_expr} AS record_key, v.rule, v.field, v.value, CAST($loaded_at AS TIMESTAMP) AS _loaded_at
+              FROM (SELECT *, unnest(_violations) AS v FROM checked WHERE NOT _duplicate) ORDER BY _rec, v.rule""",
+          lake.quarantine(load.table, load.sha256), prov_params)
+    _note_columns(load)
     path = lake.manifest(load.table, load.sha256)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(load), ensure_ascii=False, indent=1), encoding="utf-8")
     return load
+
+
+def _note_columns(load: FileLoad) -> None:
+    if load.absent_columns:
+        load.notes.append(f"optional column(s) absent, loaded as empty: {', '.join(load.absent_columns)}")
+    if load.extra_columns:
+        load.notes.append(f"column(s) not in the layout, ignored: {', '.join(load.extra_columns)}")
 
 
 def _cached(lake: LakeFiles, table: str, sha: str, rel: str) -> FileLoad | None:
@@ -169,19 +201,67 @@ def _cached(lake: LakeFiles, table: str, sha: str, rel: str) -> FileLoad | None:
     return None
 
 
+def _landed_reference(settings: Settings, table: str) -> list[str]:
+    """Landed Parquet files of the raw root's reference/ files of ``table`` (landing them when new: landing is
+    idempotent, so it does not matter which asset lands a reference file first)."""
+    spec = SPECS[table]
+    lake = LakeFiles(settings.lake_dir)
+    files = []
+    for path in raw_files(settings.raw_dir, spec.folder, spec.pattern):
+        load = land_table_file(settings, spec, path)
+        files.append(str(lake.landed(table, load.sha256)))
+    return files
+
+
 def agencies_reference(con, settings: Settings) -> None:
-    """Temp table agencies_ref: the committed seed overridden/extended by the raw root's reference agencies."""
+    """Temp table agencies_ref: the committed seed overridden/extended, key by key (agency_code, valid_from),
+    by the raw root's reference/agencies*.csv (a later file in name order wins)."""
     seed = SEEDS_DIR / "agencies.csv"
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE agencies_ref AS
+    con.execute("""CREATE OR REPLACE TEMP TABLE agencies_ref AS
         SELECT agency_code, unit_code, CAST(valid_from AS DATE) AS valid_from, CAST(valid_to AS DATE) AS valid_to
-        FROM read_csv('{seed}', all_varchar=true, header=true)""")
-    landed = LakeFiles(settings.lake_dir).table_dir("ref_agencies") / "part-0.parquet"
-    if landed.exists():
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE agencies_ref AS
-            SELECT agency_code, unit_code, valid_from, valid_to FROM read_parquet('{landed}')
+        FROM read_csv($seed, all_varchar=true, header=true)""", {"seed": str(seed)})
+    landed = _landed_reference(settings, "ref_agencies")
+    if landed:
+        files = sql.literal_list(landed)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE agencies_raw AS
+            SELECT agency_code, unit_code, valid_from, valid_to FROM read_parquet({files}, filename=true)
+            QUALIFY row_number() OVER (PARTITION BY agency_code, valid_from
+                                       ORDER BY list_position({files}, filename) DESC, _source_record DESC) = 1""")
+        con.execute("""CREATE OR REPLACE TEMP TABLE agencies_ref AS
+            SELECT * FROM agencies_raw
             UNION ALL
             SELECT * FROM agencies_ref s WHERE NOT EXISTS (
-                SELECT 1 FROM read_parquet('{landed}') r WHERE r.agency_code = s.agency_code AND r.valid_from = s.valid_from)""")
+                SELECT 1 FROM agencies_raw r WHERE r.agency_code = s.agency_code AND r.valid_from = s.valid_from)""")
+
+
+def units_reference(con, settings: Settings, with_agencies: bool = True) -> None:
+    """Temp table known_units(unit_code): the admin units of the seed, of the raw root's
+    reference/admin_units*.csv when present, and (``with_agencies``) the units of the agencies reference."""
+    con.execute("""CREATE OR REPLACE TEMP TABLE known_units AS
+        SELECT DISTINCT trim(unit_code) AS unit_code FROM read_csv($seed, all_varchar=true, header=true)""",
+                {"seed": str(SEEDS_DIR / "admin_units.csv")})
+    for i, path in enumerate(raw_files(settings.raw_dir, "reference", "admin_units*")):
+        try:
+            read_tabular(con, path, f"ref_units_{i}", ["unit_code"])
+        except FileRejected as exc:
+            raise FileRejected(str(path.relative_to(settings.raw_dir)), exc.rule, exc.detail) from None
+        con.execute(f"INSERT INTO known_units SELECT DISTINCT trim(unit_code) FROM ref_units_{i} WHERE trim(unit_code) <> ''")
+    if with_agencies:
+        agencies_reference(con, settings)
+        con.execute("INSERT INTO known_units SELECT DISTINCT unit_code FROM agencies_ref WHERE unit_code IS NOT NULL")
+
+
+def procedures_reference(con, settings: Settings) -> str | None:
+    """Temp table known_procedures(ma_tthc) from the raw root's catalogue (procedures/procedures*). Returns
+    None when there is none (or it cannot be read: the procedures asset reports that file), else ''."""
+    try:
+        landed = _landed_reference(settings, "procedures")
+    except (FileRejected, QuarantineLimitExceeded) as exc:
+        return f"the procedure catalogue could not be read ({exc}): procedure codes not checked"
+    if not landed:
+        return "no procedure catalogue in the raw root: procedure codes not checked"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE known_procedures AS SELECT DISTINCT ma_tthc FROM read_parquet({sql.literal_list(landed)})")
+    return None
 
 
 def land_dossier_file(settings: Settings, path: Path, now: dt.datetime | None = None) -> FileLoad:
@@ -198,14 +278,14 @@ def land_dossier_file(settings: Settings, path: Path, now: dt.datetime | None = 
         if path.suffix.lower() == ".json":
             dossiers.read_dossier_json(con, path, "src")
         elif path.suffix.lower() in TABULAR_SUFFIXES:
-            load.absent_columns = dossiers.read_dossier_flat(con, path, "src")
+            load.absent_columns, load.extra_columns = dossiers.read_dossier_flat(con, path, "src")
         else:
             raise FileRejected(rel, "unsupported_format", f"'{path.suffix}' is not an accepted dossier format (json, csv, xlsx)")
     except FileRejected as exc:
         raise FileRejected(rel, exc.rule, exc.detail) from None
     agencies_reference(con, settings)
     con.execute("CREATE OR REPLACE TEMP MACRO month_of(t_recv, t_sub) AS strftime(coalesce(t_recv, t_sub), '%Y-%m')")
-    checked = dossiers.checked_dossiers_sql("src")
+    checked = dossiers.checked_dossiers_sql("src", settings.max_text_length)
     con.execute(f"CREATE OR REPLACE TEMP TABLE checked_raw AS {checked}", {"key": settings.pseudonym_key, "now": now})
     # Two records of one dossier with the same NgayCapNhat but different content: neither can be trusted.
     con.execute("""CREATE OR REPLACE TEMP TABLE checked_raw AS
@@ -221,6 +301,18 @@ def land_dossier_file(settings: Settings, path: Path, now: dt.datetime | None = 
     ).fetchone()
     load.extract_time = stats[0].isoformat(sep=" ") if stats[0] else None
     load.months = [m for m in (stats[1] or []) if m]
+    # A procedure code missing from the catalogue is kept and flagged (catalogues lag behind reality).
+    skipped = procedures_reference(con, settings)
+    if skipped:
+        load.notes.append(skipped)
+    else:
+        unknown = con.execute("""SELECT count(*), list(DISTINCT ma_tthc ORDER BY ma_tthc)[:5] FROM checked
+            WHERE NOT _duplicate AND len(_violations) = 0 AND ma_tthc IS NOT NULL
+              AND ma_tthc NOT IN (SELECT ma_tthc FROM known_procedures WHERE ma_tthc IS NOT NULL)""").fetchone()
+        if unknown[0]:
+            load.flags["unknown_procedure"] = unknown[0]
+            load.notes.append(f"{unknown[0]} record(s) loaded with a procedure code not in the catalogue (kept, flagged"
+                              f" unknown procedure): {', '.join(unknown[1])}")
     lake.manifest("dossiers", sha).write_text(json.dumps(asdict(load), ensure_ascii=False, indent=1), encoding="utf-8")
     con.close()
     return load
@@ -241,15 +333,35 @@ def land_table_file(settings: Settings, spec: TableSpec, path: Path, now: dt.dat
     except FileRejected as exc:
         raise FileRejected(rel, exc.rule, exc.detail) from None
     schema = lake_schema.TABLES[spec.table][0]
-    fixed = [c for c in spec.kinds]
-    load.absent_columns = [c for c in fixed if c not in present and c not in spec.required]
+    kinds = set(spec.kinds.values())
+    if "unit" in kinds:  # reference agencies are themselves checked against the admin units only
+        units_reference(con, settings, with_agencies=spec.table != "ref_agencies")
+    elif "agency" in kinds:
+        agencies_reference(con, settings)
+    pii_sources = {c for sources in spec.pii.values() for c in sources}
+    answers = [c for c in present if c.startswith(("hl_", "tc_", "mong_doi"))] if spec.wide_answers else []
+    load.absent_columns = [c for c in spec.kinds if c not in present and c not in spec.required]
+    load.extra_columns = [c for c in present if c not in spec.kinds and c not in pii_sources and c not in answers]
     typed, checks = [], []
     for col, kind in spec.kinds.items():
-        raw = f'r."{col}"' if col in present else "CAST(NULL AS VARCHAR)"
+        raw = f"r.{sql.ident(col)}" if col in present else "CAST(NULL AS VARCHAR)"
         typed.append(f"{_cast_sql(kind, raw)} AS {col}")
         bad = _bad_sql(kind, raw)
         if bad:
-            checks.append(dossiers._violation(bad, "unparseable_value", col, raw))
+            checks.append(dossiers._violation(bad, "unparseable_date" if kind in ("ts", "date") else "unparseable_value", col, raw))
+        if kind == "unit" and col in present:
+            checks.append(dossiers._violation(f"t.{col} IS NOT NULL AND t.{col} NOT IN (SELECT unit_code FROM known_units WHERE unit_code IS NOT NULL)",
+                                              "unknown_unit", col, raw))
+        if kind == "agency" and col in present:
+            at = f"CAST(t.{spec.agency_date} AS DATE)" if spec.agency_date else "NULL"
+            checks.append(dossiers._violation(
+                f"t.{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM agencies_ref a WHERE a.agency_code = t.{col}"
+                f" AND coalesce({at}, a.valid_from) BETWEEN a.valid_from AND coalesce(a.valid_to, DATE '9999-12-31'))",
+                "unknown_agency", col, raw))
+    for col in spec.event_times:
+        raw = f"r.{sql.ident(col)}" if col in present else "CAST(NULL AS VARCHAR)"
+        checks.append(dossiers._violation(f"t.{col} > $now", "date_in_future", col, raw))
+        checks.append(dossiers._violation(f"t.{col} < DATE '2000-01-01'", "date_before_2000", col, raw))
     for col in spec.key:
         if col in spec.required:
             checks.append(dossiers._violation(f"t.{col} IS NULL", "missing_key", col, "NULL"))
@@ -257,25 +369,34 @@ def land_table_file(settings: Settings, spec: TableSpec, path: Path, now: dt.dat
         checks.append(dossiers._violation(cond, rule, fld, f"t.{fld}"))
     extra = []
     for pcol, sources in spec.pii.items():
-        parts = [f"lower({sql.text('r.' + c)})" for c in sources if c in present]
+        parts = [f"lower({sql.text('r.' + sql.ident(c))})" for c in sources if c in present]
         extra.append(f"{sql.pseudonym('nullif(concat_ws(chr(31), ' + ', '.join(parts) + '), chr(31))') if parts else 'NULL'} AS {pcol}")
-    answers = [c for c in present if c.startswith(("hl_", "tc_", "mong_doi"))] if spec.wide_answers else []
+    expectations = [c for c in answers if c.startswith("mong_doi")]
     for col in answers:  # survey answer columns stay text until unpivoted; their own rules below
-        extra.append(f'r."{col}" AS "{col}"')
+        rc = f"r.{sql.ident(col)}"
+        extra.append(f"{rc} AS {sql.ident(col)}")
         if col.startswith("hl_"):
             checks.append(dossiers._violation(
-                f"{sql.blank('r.' + col)} IS NOT NULL AND coalesce({sql.integer('r.' + col)} NOT BETWEEN 1 AND 5, true)",
-                "likert_out_of_range", col, f"r.{col}"))
+                f"{sql.blank(rc)} IS NOT NULL AND ({sql.integer_is_bad(rc)} OR coalesce({sql.integer(rc)} NOT BETWEEN 1 AND 5, true))",
+                "likert_out_of_range", col, rc))
         elif col.startswith("tc_"):
             checks.append(dossiers._violation(
-                f"{sql.blank('r.' + col)} IS NOT NULL AND {sql.flag('r.' + col)} IS NULL", "unparseable_value", col, f"r.{col}"))
-    fingerprint_cols = ", ".join(f'r."{c}"' for c in present)
+                f"{sql.blank(rc)} IS NOT NULL AND {sql.flag(rc)} IS NULL", "unparseable_value", col, rc))
+    if expectations:  # at most three expectation codes per respondent (a cell may hold several, ';'-separated)
+        codes = expectation_codes([f"r.{sql.ident(c)}" for c in expectations])
+        checks.append(dossiers._violation(f"len({codes}) > {MAX_EXPECTATIONS}", "too_many_expectations", "mong_doi",
+                                          f"array_to_string({codes}, ';')"))
+    text_cols = [c for c, k in spec.kinds.items() if k in ("code", "text", "unit", "agency", "procedure") and c in present]
+    text_cols += [c for c in present if c in pii_sources] + expectations
+    checks += dossiers.text_checks(text_cols, settings.max_text_length, pii_sources)
+    fingerprint_cols = ", ".join(f"r.{sql.ident(c)}" for c in present)
     key_expr = " || '/' || ".join(f"coalesce(CAST({k} AS VARCHAR), '')" for k in spec.key if k in spec.kinds)
     checked = f"""
         WITH t AS (SELECT r._rec, {', '.join(typed + extra)}, md5(CAST(ROW({fingerprint_cols}) AS VARCHAR)) AS _fingerprint FROM src r)
         SELECT t.*, list_filter([{', '.join(checks) or 'NULL'}], v -> v IS NOT NULL) AS _violations FROM t JOIN src r USING (_rec)"""
     # parameters bind here; the personal-data key never appears in SQL text or logs
-    con.execute(f"CREATE OR REPLACE TEMP TABLE checked_raw AS {checked}", {"key": settings.pseudonym_key} if spec.pii else {})
+    con.execute(f"CREATE OR REPLACE TEMP TABLE checked_raw AS {checked}",
+                _params(checked, {"key": settings.pseudonym_key, "now": now}))
     lake_cols = ["* EXCLUDE (_rec, _fingerprint, _violations, _duplicate)"] if spec.wide_answers else [
         c for c in schema if not c.startswith("_")]
     _finish(con, lake, load, "SELECT * FROM checked_raw", lake_cols, key_expr, settings)
@@ -310,15 +431,18 @@ def _unpivot_survey(con, lake: LakeFiles, load: FileLoad, answers: list[str], sc
     landed = lake.landed(load.table, load.sha256)
     parts = []
     for col in answers:
+        c = sql.ident(col)
         if col.startswith("hl_") or col.startswith("tc_"):
-            val = sql.integer(f'"{col}"') if col.startswith("hl_") else f"CAST({sql.flag(chr(34) + col + chr(34))} AS INTEGER)"
-            parts.append(f"SELECT *, '{col}' AS cau_hoi, {val} AS gia_tri, CAST(NULL AS VARCHAR) AS ma_mong_doi FROM w WHERE {sql.blank(chr(34) + col + chr(34))} IS NOT NULL")
-        else:
-            parts.append(f"SELECT *, 'mong_doi' AS cau_hoi, CAST(NULL AS INTEGER) AS gia_tri, upper({sql.code(chr(34) + col + chr(34))}) AS ma_mong_doi FROM w WHERE {sql.blank(chr(34) + col + chr(34))} IS NOT NULL")
+            val = sql.integer(c) if col.startswith("hl_") else f"CAST({sql.flag(c)} AS INTEGER)"
+            parts.append(f"SELECT *, {sql.literal(col)} AS cau_hoi, {val} AS gia_tri, CAST(NULL AS VARCHAR) AS ma_mong_doi"
+                         f" FROM w WHERE {sql.blank(c)} IS NOT NULL")
+        else:  # one row per expectation code (a cell may hold several, ';'-separated)
+            parts.append(f"SELECT *, 'mong_doi' AS cau_hoi, CAST(NULL AS INTEGER) AS gia_tri,"
+                         f" unnest({expectation_codes([c])}) AS ma_mong_doi FROM w WHERE {sql.blank(c)} IS NOT NULL")
     cols = ", ".join(c for c in schema)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW w AS SELECT * FROM read_parquet('{landed}')")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW w AS SELECT * FROM read_parquet({sql.literal(landed)})")
     if parts:
-        _copy(con, f"SELECT {cols} FROM ({' UNION ALL '.join(parts)}) ORDER BY _source_record, cau_hoi", landed)
+        _copy(con, f"SELECT {cols} FROM ({' UNION ALL '.join(parts)}) ORDER BY _source_record, cau_hoi, ma_mong_doi", landed)
     else:
         _copy(con, f"SELECT {', '.join(f'CAST(NULL AS {t}) AS {c}' for c, t in schema.items())} LIMIT 0", landed)
 
@@ -343,10 +467,10 @@ def build_table(settings: Settings, table: str, loads: list[FileLoad]) -> int:
     con.execute("CREATE TEMP TABLE file_order (sha VARCHAR, ord INTEGER)")
     con.executemany("INSERT INTO file_order VALUES (?, ?)", list(order.items()))
     cols = ", ".join(schema)
-    _copy(con, f"""SELECT {cols} FROM read_parquet({files!r}, union_by_name=true) l JOIN file_order f ON f.sha = l._source_sha256
+    _copy(con, f"""SELECT {cols} FROM read_parquet({sql.literal_list(files)}, union_by_name=true) l JOIN file_order f ON f.sha = l._source_sha256
                   QUALIFY row_number() OVER (PARTITION BY {', '.join(spec.key)} ORDER BY f.ord DESC, l._source_record DESC) = 1
                   ORDER BY {', '.join(spec.key)}""", out)
-    n = con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()[0]
+    n = con.execute("SELECT count(*) FROM read_parquet($out)", {"out": str(out)}).fetchone()[0]
     con.close()
     return n
 
@@ -371,7 +495,7 @@ def build_partitions(settings: Settings, table: str, loads: list[FileLoad], mont
     order = ", ".join(filter(None, [lake_schema.VERSION_ORDER.get(table), "f.ord DESC", "l._source_record DESC"]))
     con.execute(f"""CREATE TEMP TABLE latest AS
         SELECT {cols}, strftime({lake_schema.PARTITION_MONTH_OF[table]}, '%Y-%m') AS month
-        FROM read_parquet({files!r}) l JOIN file_order f ON f.sha = l._source_sha256
+        FROM read_parquet({sql.literal_list(files)}) l JOIN file_order f ON f.sha = l._source_sha256
         QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} ORDER BY {order}) = 1""")
     present = [r[0] for r in con.execute("SELECT DISTINCT month FROM latest WHERE month IS NOT NULL ORDER BY 1").fetchall()]
     written = {}
@@ -381,7 +505,8 @@ def build_partitions(settings: Settings, table: str, loads: list[FileLoad], mont
         if n == 0:
             shutil.rmtree(folder, ignore_errors=True)
             continue
-        _copy(con, f"SELECT {cols} FROM latest WHERE month = '{month}' ORDER BY {', '.join(key)}", folder / "part-0.parquet")
+        _copy(con, f"SELECT {cols} FROM latest WHERE month = $month ORDER BY {', '.join(key)}", folder / "part-0.parquet",
+              {"month": month})
         written[month] = n
     if months is None:  # a full rebuild also removes partitions whose records are gone
         for folder in base.glob(f"{part}=*"):
@@ -408,10 +533,10 @@ def write_current_quarantine(settings: Settings, table: str, loads: list[FileLoa
     files = [str(lake.quarantine(table, ld.sha256)) for ld in loads if lake.quarantine(table, ld.sha256).exists()]
     cols = ", ".join(QUARANTINE_COLUMNS)
     if files:
-        _copy(con, f"SELECT {cols} FROM read_parquet({files!r}) ORDER BY _source_file, _source_record, rule", out)
+        _copy(con, f"SELECT {cols} FROM read_parquet({sql.literal_list(files)}) ORDER BY _source_file, _source_record, rule", out)
     else:
         _copy(con, "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in QUARANTINE_COLUMNS.items()) + " LIMIT 0", out)
-    n = con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()[0]
+    n = con.execute("SELECT count(*) FROM read_parquet($out)", {"out": str(out)}).fetchone()[0]
     con.close()
     return n
 
@@ -419,6 +544,8 @@ def write_current_quarantine(settings: Settings, table: str, loads: list[FileLoa
 def write_inventory(settings: Settings, table: str, present: bool, files: int, rows: int) -> None:
     """One row of lake/source_inventory: was the table's source folder present, how much it gave."""
     con = _connect()
-    _copy(con, f"SELECT '{table}' AS source_name, {str(present).lower()} AS present, {files} AS files, CAST({rows} AS BIGINT) AS rows_loaded",
-          LakeFiles(settings.lake_dir).table_dir("source_inventory") / f"{table}.parquet")
+    _copy(con, "SELECT $table AS source_name, CAST($present AS BOOLEAN) AS present, CAST($files AS INTEGER) AS files,"
+               " CAST($rows AS BIGINT) AS rows_loaded",
+          LakeFiles(settings.lake_dir).table_dir("source_inventory") / f"{table}.parquet",
+          {"table": table, "present": bool(present), "files": int(files), "rows": int(rows)})
     con.close()

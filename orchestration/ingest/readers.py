@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
+import os
 import re
+import tempfile
 import unicodedata
 from pathlib import Path
 
 import duckdb
 
 from orchestration.ingest.errors import FileRejected
+from orchestration.ingest.sql import ident
 
 TABULAR_SUFFIXES = {".csv", ".xlsx", ".tsv"}
 
@@ -33,34 +35,66 @@ def _detect_encoding(head: bytes) -> str:
         return "utf-8-sig"
     if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
         return "utf-16"
+    # UTF-16 without a BOM (some exports): every other byte of ASCII text is zero
+    if len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] and head[2]:
+        return "utf-16-le"
+    if len(head) >= 4 and head[0] == 0 and head[2] == 0 and head[1] and head[3]:
+        return "utf-16-be"
     return "utf-8"
 
 
+DELIMITERS = [",", ";", "\t", "|"]
+
+
+def detect_delimiter(header_line: str) -> str:
+    """The delimiter of a delimited text file, from its header line: the most frequent of , ; TAB | outside
+    quotes (Excel "Unicode text" is tab-separated; Vietnamese-locale Excel writes ';'); ',' on a tie."""
+    unquoted = re.sub(r'"[^"]*"', "", header_line)
+    counts = {d: unquoted.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
 def read_csv_text(con: duckdb.DuckDBPyConnection, path: Path, view: str, required: list[str]) -> list[str]:
-    """Register ``view`` over a CSV file (UTF-8 with/without BOM, or UTF-16). Returns its column names."""
-    with open(path, "rb") as fh:
-        head = fh.read(4)
+    """Register ``view`` over a delimited text file (UTF-8 with/without BOM, or UTF-16 as Excel's "Unicode
+    text"; delimiter , ; TAB or | detected from the header line). Returns its column names."""
     if path.stat().st_size == 0:
-        raise FileRejected(str(path), "empty_file", "the file is empty (no header, no records)")
+        raise FileRejected(str(path), "empty_file", "the file is empty (0 bytes: no header, no records)")
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
     encoding = _detect_encoding(head)
-    if encoding == "utf-8":
+    tmp = None
+    if encoding in ("utf-8", "utf-8-sig"):
         source = str(path)
+        first = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     else:
-        # DuckDB's reader wants UTF-8: re-encode small odd files in memory (spreadsheet exports).
-        text = path.read_bytes().decode(encoding)
-        source = str(path) + ".utf8.tmp"
-        Path(source).write_text(text, encoding="utf-8")
+        # DuckDB's reader wants UTF-8: re-encode odd files (spreadsheet exports) into a private temp file —
+        # never beside the raw file: the landing zone is read-only for us.
+        try:
+            text = path.read_bytes().decode(encoding).lstrip("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise FileRejected(str(path), "unreadable_csv", f"looks like {encoding} text but does not decode: {exc}") from exc
+        fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="cchc-utf8-")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        source, first = tmp, text[: 1 << 16]
+    header_line = first.splitlines()[0] if first.splitlines() else ""
+    delim = detect_delimiter(header_line)
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {view}__raw AS SELECT * FROM read_csv(?, header=true, all_varchar=true,"
-            " auto_detect=true, delim=',', quote='\"', escape='\"', strict_mode=false, null_padding=true)",
-            [source],
+            " auto_detect=true, delim=?, quote='\"', escape='\"', strict_mode=false, null_padding=true)",
+            [source, delim],
         )
     except duckdb.Error as exc:
-        raise FileRejected(str(path), "unreadable_csv", str(exc).splitlines()[0]) from exc
+        detail = str(exc).splitlines()[0]
+        if "unicode" in detail.lower() or "utf" in detail.lower():
+            detail = ("not UTF-8 or UTF-16 text (legacy code page? save it as 'CSV UTF-8' or 'Unicode text'): "
+                      + detail)
+        raise FileRejected(str(path), "unreadable_csv", detail) from exc
     finally:
-        if source != str(path):
-            Path(source).unlink(missing_ok=True)
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
     return _finish_view(con, path, view, required)
 
 
@@ -86,15 +120,19 @@ def read_xlsx_text(con: duckdb.DuckDBPyConnection, path: Path, view: str, requir
             break
     if header is None:
         raise FileRejected(str(path), "missing_columns", f"no header row with the columns {required} in the first 30 rows")
-    records = []
-    for row in rows:
+    records, positions = [], []
+    for i, row in enumerate(rows, header_row + 1):
         if row is None or all(c is None or str(c).strip() == "" for c in row):
             continue
-        records.append(["" if c is None else _cell_text(c) for c in row][: len(header)])
+        cells = ["" if c is None else _cell_text(c) for c in row][: len(header)]
+        records.append(cells + [""] * (len(header) - len(cells)))
+        positions.append(i)  # record position = row number in the sheet: a message points at a row a person can open
     wb.close()
-    frame = pd.DataFrame(records, columns=header[: max((len(r) for r in records), default=len(header))] if records else header, dtype="string")
-    # record position = row number in the sheet, so a message points at the cell a person can open
-    frame.insert(0, "_rec", range(header_row + 1, header_row + 1 + len(frame)))
+    # header cells left empty: dropped when their column is empty too, else kept as unnamed_<n> (an extra column)
+    keep = [j for j, name in enumerate(header) if name or any(r[j].strip() for r in records)]
+    columns = [header[j] or f"unnamed_{j + 1}" for j in keep]
+    frame = pd.DataFrame([[r[j] for j in keep] for r in records], columns=columns, dtype="string")
+    frame.insert(0, "_rec", positions)
     con.register(f"{view}__frame", frame)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {view}__raw AS SELECT * FROM {view}__frame")
     con.unregister(f"{view}__frame")
@@ -120,7 +158,10 @@ def _finish_view(con, path: Path, view: str, required: list[str], has_rec: bool 
     for c, n in zip(cols, names):
         if n == "_rec":
             continue
-        selects.append(f'CAST("{c}" AS VARCHAR) AS "{n}"')
+        selects.append(f"CAST({ident(c)} AS VARCHAR) AS {ident(n)}")
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise FileRejected(str(path), "duplicate_columns", f"column(s) {dup} appear more than once in the header")
     rec = '"_rec"' if has_rec else "row_number() OVER ()"
     # a table, not a view: record positions are numbered once, and every later reference sees the same numbers
     con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT {rec} AS _rec, {', '.join(selects)} FROM {view}__raw")

@@ -15,6 +15,21 @@ TIMESTAMP_FORMATS = [
 _FORMATS_SQL = "[" + ", ".join(f"'{f}'" for f in TIMESTAMP_FORMATS) + "]"
 
 
+def literal(value: object) -> str:
+    """A SQL string literal for a value that is not a bound parameter (file paths, names from headers):
+    single quotes doubled, so a file called ``o'brien.csv`` is data, never SQL."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def literal_list(values) -> str:
+    return "[" + ", ".join(literal(v) for v in values) + "]"
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier (column names come from file headers: a double quote is escaped)."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
 def blank(col: str) -> str:
     return f"nullif(trim({col}), '')"
 
@@ -32,20 +47,22 @@ def date(col: str) -> str:
 
 
 def integer(col: str) -> str:
-    # '2', ' 2 ', '2.0' (spreadsheets) → 2
-    return f"TRY_CAST(TRY_CAST({blank(col)} AS DOUBLE) AS INTEGER)"
+    # '2', ' 2 ', '2.0' (spreadsheets), '1.000' (Vietnamese thousands) → 2, 2, 2, 1000
+    return f"TRY_CAST({number(col)} AS INTEGER)"
 
 
 def integer_is_bad(col: str) -> str:
-    return f"({blank(col)} IS NOT NULL AND ({integer(col)} IS NULL OR TRY_CAST({blank(col)} AS DOUBLE) <> {integer(col)}))"
+    return f"({blank(col)} IS NOT NULL AND ({integer(col)} IS NULL OR ({number(col)}) <> {integer(col)}))"
 
 
 def number(col: str) -> str:
-    """Numbers in either convention: '25000', '25.000' (Vietnamese thousands), '0,5' (Vietnamese decimal)."""
+    """Numbers in either convention: '25000', '25.000' (Vietnamese thousands), '0,5' (Vietnamese decimal),
+    '1.234,5' (both)."""
     c = blank(col)
     return (
         f"CASE WHEN regexp_full_match({c}, '-?\\d{{1,3}}(\\.\\d{{3}})+') THEN TRY_CAST(replace({c}, '.', '') AS DOUBLE)"
         f" WHEN regexp_full_match({c}, '-?\\d+,\\d+') THEN TRY_CAST(replace({c}, ',', '.') AS DOUBLE)"
+        f" WHEN regexp_full_match({c}, '-?\\d{{1,3}}(\\.\\d{{3}})+,\\d+') THEN TRY_CAST(replace(replace({c}, '.', ''), ',', '.') AS DOUBLE)"
         f" ELSE TRY_CAST({c} AS DOUBLE) END"
     )
 
@@ -71,6 +88,27 @@ def text(col: str) -> str:
 def code(col: str) -> str:
     """Codes stay text (leading zeros kept), NFC, trimmed."""
     return f"nfc_normalize({blank(col)})"
+
+
+def procedure_code(col: str) -> str:
+    """Procedure codes are ``d.dddddd``; a spreadsheet that turned ``2.000930`` into the number 2.00093 lost
+    its trailing zeros: they are put back (only for that shape — any other code is kept as it is)."""
+    c = code(col)
+    return f"CASE WHEN regexp_full_match({c}, '\\d\\.\\d{{1,5}}') THEN rpad({c}, 8, '0') ELSE {c} END"
+
+
+def unit_code(col: str) -> str:
+    """Admin-unit codes are 2 (province), 3 (district) or 5 (commune) digits; a spreadsheet that turned
+    ``01969`` into the number 1969 lost the leading zero. A purely numeric code that is not a known unit is
+    padded to 2, 3 then 5 digits and the first padding that is a known unit is taken (temp table
+    ``known_units(unit_code)``); otherwise the code is kept as it came (and the row rule ``unknown_unit``
+    quarantines it)."""
+    c = code(col)
+    pads = " ".join(
+        f"WHEN EXISTS (SELECT 1 FROM known_units k WHERE k.unit_code = lpad({c}, {n}, '0')) THEN lpad({c}, {n}, '0')"
+        for n in (2, 3, 5))
+    return (f"CASE WHEN {c} IS NULL OR NOT regexp_full_match({c}, '\\d{{1,4}}')"
+            f" OR EXISTS (SELECT 1 FROM known_units k WHERE k.unit_code = {c}) THEN {c} {pads} ELSE {c} END")
 
 
 def pseudonym(expr: str) -> str:

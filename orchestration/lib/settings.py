@@ -8,6 +8,11 @@ Everything comes from the command line or from environment variables, never from
   used when unset; set a real secret in production, and keep it stable so pseudonyms stay comparable)
 - ``CCHC_MAX_QUARANTINE_SHARE`` largest share of a file's records that may be quarantined before the run
   stops (default 0.05)
+- ``CCHC_MAX_QUARANTINE_MIN_RECORDS`` the share limit only stops the run when at least this many records of
+  the file are quarantined (default 5): two bad rows of a 19-row PAKN file are quarantined and reported, not a
+  reason to block a release
+- ``CCHC_MAX_TEXT_LENGTH`` longest accepted text cell, in characters (default 2000): a longer value quarantines
+  its record (rule ``text_too_long``) instead of carrying megabytes of text into the warehouse
 - ``CCHC_AS_OF`` explicit as-of time (ISO) instead of the latest NgayCapNhat
 """
 
@@ -33,6 +38,8 @@ class Settings:
     out_dir: Path
     pseudonym_key: str = DEVELOPMENT_PSEUDONYM_KEY
     max_quarantine_share: float = 0.05
+    max_quarantine_min_records: int = 5
+    max_text_length: int = 2000
     as_of: str | None = None
 
     @property
@@ -73,5 +80,7 @@ def settings_from_env(raw_dir: str | os.PathLike | None = None, out_dir: str | o
         out_dir=out,
         pseudonym_key=os.environ.get("CCHC_PSEUDONYM_KEY") or DEVELOPMENT_PSEUDONYM_KEY,
         max_quarantine_share=float(os.environ.get("CCHC_MAX_QUARANTINE_SHARE", "0.05")),
+        max_quarantine_min_records=int(os.environ.get("CCHC_MAX_QUARANTINE_MIN_RECORDS", "5")),
+        max_text_length=int(os.environ.get("CCHC_MAX_TEXT_LENGTH", "2000")),
         as_of=os.environ.get("CCHC_AS_OF") or None,
     )
