@@ -32,7 +32,8 @@ def _run_outcome(result) -> tuple[list[str], list[str]]:
             data = ev.event_specific_data
             if not data.passed:
                 meta = {k: getattr(v, "value", v) for k, v in data.metadata.items()}
-                line = f"check {data.check_name} on {data.asset_key.to_user_string()}: {meta.get('critical_failures') or meta}"
+                detail = meta.get("message") or meta.get("critical_failures") or meta
+                line = f"check {data.check_name} on {data.asset_key.to_user_string()}: {detail}"
                 (failures if data.severity.value == "ERROR" else warnings).append(line)
     return failures, warnings
 
@@ -50,6 +51,7 @@ def run_pipeline(settings, as_of: str | None = None) -> tuple[list[str], list[st
     if as_of:
         os.environ["CCHC_AS_OF"] = as_of
     settings.out_dir.mkdir(parents=True, exist_ok=True)
+    _clear_check_records(settings)
     from orchestration.definitions import build_definitions
 
     defs = build_definitions(str(settings.raw_dir), str(settings.out_dir), as_of or "")
@@ -77,7 +79,35 @@ def run_pipeline(settings, as_of: str | None = None) -> tuple[list[str], list[st
             done |= {e.asset_key.to_user_string() for e in r2.get_asset_materialization_events()}
             if not r2.success and not f2:
                 failures.append("the run did not succeed (see the log above)")
+    _build_data_docs(settings)
     return failures, warnings, done
+
+
+def _build_data_docs(settings) -> None:
+    """Data Docs of every validation of the run, whatever stopped it (<out>/quality/data_docs/index.html)."""
+    from orchestration.quality.checks import data_docs_enabled
+    from orchestration.quality.gx_suites import build_data_docs
+
+    if data_docs_enabled() and (settings.reports_dir / "gx_results").is_dir():
+        import time
+
+        started = time.perf_counter()
+        build_data_docs(settings.reports_dir)
+        overhead = settings.reports_dir / "overhead.json"
+        data = json.loads(overhead.read_text(encoding="utf-8")) if overhead.exists() else {}
+        data["data_docs"] = round(time.perf_counter() - started, 3)
+        overhead.write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def _clear_check_records(settings) -> None:
+    """A CLI run starts from no check record, so the summary and the manifest show this run's checks only
+    (the GX results history and Data Docs are kept)."""
+    import shutil
+
+    shutil.rmtree(settings.reports_dir / "checks", ignore_errors=True)
+    overhead = settings.reports_dir / "overhead.json"
+    if overhead.exists():
+        overhead.unlink()
 
 
 def cmd_run(args) -> int:
@@ -113,13 +143,19 @@ def print_summary(settings, failures: list[str], warnings: list[str]) -> None:
         print(f"  {name:<16}{t['files']:>6}{t['read']:>9}{t['loaded']:>9}{t['q']:>9}{t['d']:>7}  {reasons}")
     if any(t["q"] for t in by_table.values()):
         print(f"  quarantined records: {settings.lake_dir / 'quarantine'} (file, record, field, value, rule)")
-    for w in warnings:
-        print(f"warning: {w}")
+    print("\nIn plain words:")
+    for line in plain_words(by_table):
+        print(f"  {line}")
+    _print_quality(settings, warnings)
     latest = settings.publish_dir / "latest"
     if failures:
         print("\nPUBLICATION BLOCKED — nothing was published:")
         for f in failures:
             print(f"  - {f}")
+        for rec in _check_records(settings):
+            if not rec["passed"] and rec["severity"] == "critical":
+                for d in (rec.get("details") or [])[:5]:
+                    print(f"      {rec['name']}: {d}")
         if latest.is_symlink():
             print(f"The previous release is unchanged: {latest.resolve()}")
         return
@@ -147,6 +183,47 @@ def print_summary(settings, failures: list[str], warnings: list[str]) -> None:
     for name in ("target_tracking.csv", "explain", "data_dictionary.md"):
         if (folder / name).exists():
             print(f"  {name}: {folder / name}")
+
+
+def plain_words(by_table: dict) -> list[str]:
+    """One sentence per lake table: loaded, quarantined and why, duplicates dropped."""
+    lines = []
+    for name, t in sorted(by_table.items()):
+        line = f"{name}: {t['loaded']} of {t['read']} record(s) from {t['files']} file(s) loaded"
+        if t["q"]:
+            why = ", ".join(f"{v} {k}" for k, v in sorted(t["reasons"].items(), key=lambda kv: -kv[1]))
+            line += f"; {t['q']} quarantined ({why})"
+        if t["d"]:
+            line += f"; {t['d']} exact duplicate(s) dropped"
+        lines.append(line + ".")
+    return lines or ["nothing was loaded (no raw file landed)."]
+
+
+def _check_records(settings) -> list[dict]:
+    from orchestration.quality.checks import read_records
+
+    return read_records(settings.reports_dir)
+
+
+def _print_quality(settings, run_warnings: list[str]) -> None:
+    records = _check_records(settings)
+    warned = [r for r in records if not r["passed"] and r["severity"] != "critical"]
+    blocked = [r for r in records if not r["passed"] and r["severity"] == "critical"]
+    passed = len(records) - len(warned) - len(blocked)
+    print(f"\nQuality checks (Great Expectations): {len(records)} run, {passed} passed, {len(blocked)} blocking failure(s), "
+          f"{len(warned)} warning(s).")
+    for r in warned:
+        print(f"  warning {r['asset']}:{r['name']}: {r['message']}")
+    others = [w for w in run_warnings if not any(f"check {r['name']} on" in w for r in warned)]
+    for w in others:
+        print(f"  warning: {w}")
+    docs = settings.reports_dir / "data_docs" / "index.html"
+    if docs.exists():
+        print(f"  Data Docs: {docs}")
+    overhead = settings.reports_dir / "overhead.json"
+    if overhead.exists():
+        secs = json.loads(overhead.read_text(encoding="utf-8"))
+        print(f"  time spent in the checks: {sum(secs.values()):.1f} s")
 
 
 def cmd_generate(args) -> int:

@@ -13,6 +13,7 @@ from orchestration.ingest.tables import SPECS, TableSpec
 from orchestration.lib import lake_schema
 from orchestration.lib.partitions import monthly
 from orchestration.lib.resources import CchcSettings
+from orchestration.quality.checks import lake_check_specs, run_lake_checks
 
 LAKE_PREFIX = "lake"  # dbt's source `lake` maps its tables onto these asset keys
 
@@ -28,8 +29,39 @@ def _summary_table(loads: list[landing.FileLoad]) -> dg.TableMetadataValue:
     )
 
 
-def load_metadata(loads: list[landing.FileLoad], extra: dict | None = None) -> dict:
+def load_summary(table: str, loads: list[landing.FileLoad]) -> str:
+    """The load in plain words: what was read, loaded, quarantined (per rule) and dropped."""
+    if not loads:
+        return f"{table}: no raw file — the table is empty and indicators from this source are published as missing (M)."
+    read, loaded = sum(ld.rows_read for ld in loads), sum(ld.rows_loaded for ld in loads)
+    quarantined, dupl = sum(ld.rows_quarantined for ld in loads), sum(ld.duplicates_dropped for ld in loads)
+    new = sum(1 for ld in loads if ld.status != "unchanged")
+    text = (f"{table}: {len(loads)} file(s) ({new} new, {len(loads) - new} already landed); {read} record(s) read, "
+            f"{loaded} loaded, {quarantined} quarantined, {dupl} exact duplicate(s) dropped.")
+    reasons: dict[str, int] = {}
+    for ld in loads:
+        for k, v in ld.quarantine_reasons.items():
+            reasons[k] = reasons.get(k, 0) + v
+    if reasons:
+        text += " Quarantined because: " + ", ".join(f"{k} ({v})" for k, v in sorted(reasons.items(), key=lambda kv: -kv[1])) + "."
+        worst = [f"{ld.file} ({ld.rows_quarantined}/{ld.rows_read})" for ld in sorted(loads, key=lambda x: -x.rows_quarantined)[:3]
+                 if ld.rows_quarantined]
+        text += " Most quarantined in: " + ", ".join(worst) + "."
+    flags: dict[str, int] = {}
+    for ld in loads:
+        for k, v in (ld.flags or {}).items():
+            flags[k] = flags.get(k, 0) + v
+    if flags:
+        text += " Kept but flagged: " + ", ".join(f"{k} ({v})" for k, v in sorted(flags.items())) + "."
+    notes = [n for ld in loads for n in (ld.notes or [])]
+    if notes:
+        text += " Notes: " + "; ".join(notes[:5]) + ("…" if len(notes) > 5 else "")
+    return text
+
+
+def load_metadata(loads: list[landing.FileLoad], extra: dict | None = None, table: str = "") -> dict:
     meta = {
+        "summary": dg.MetadataValue.text(load_summary(table or (loads[0].table if loads else "?"), loads)),
         "files": len(loads),
         "rows_read": sum(ld.rows_read for ld in loads),
         "rows_loaded": sum(ld.rows_loaded for ld in loads),
@@ -45,9 +77,9 @@ def table_asset(spec: TableSpec, deps: list | None = None) -> dg.AssetsDefinitio
     @dg.asset(
         name=spec.table, key_prefix=LAKE_PREFIX, group_name="ingest", deps=deps or [],
         description=f"Lake table `{spec.table}` from raw `{spec.folder}/{spec.pattern}` (typed, NFC, pseudonymised; bad rows quarantined).",
-        kinds={"parquet", "duckdb"},
+        kinds={"parquet", "duckdb"}, check_specs=lake_check_specs(spec.table),
     )
-    def _asset(context: dg.AssetExecutionContext, cchc: CchcSettings) -> dg.MaterializeResult:
+    def _asset(context: dg.AssetExecutionContext, cchc: CchcSettings):
         settings = cchc.settings()
         files = landing.raw_files(settings.raw_dir, spec.folder, spec.pattern)
         loads = [landing.land_table_file(settings, spec, p) for p in files]
@@ -59,7 +91,8 @@ def table_asset(spec: TableSpec, deps: list | None = None) -> dg.AssetsDefinitio
                              f"quarantined {ld.rows_quarantined} {ld.quarantine_reasons or ''}, duplicates {ld.duplicates_dropped}")
         if not files:
             context.log.info(f"source folder '{spec.folder}' has no {spec.pattern} file: indicators from it are published as missing (M)")
-        return dg.MaterializeResult(metadata=load_metadata(loads, {"lake_rows": rows, "source_present": bool(files)}))
+        yield dg.MaterializeResult(metadata=load_metadata(loads, {"lake_rows": rows, "source_present": bool(files)}, spec.table))
+        yield from run_lake_checks(settings, spec.table, None, context.run_id[:8])
 
     return _asset
 
@@ -90,7 +123,7 @@ def write_file_state(settings, table: str, state: dict) -> None:
     path.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def partitioned_table_assets(table: str, landed_name: str, deps: list, check_specs: list | None = None, check_fn=None):
+def partitioned_table_assets(table: str, landed_name: str, deps: list):
     """Two assets for a time-based table: ``landed_name`` lands every new raw file (unpartitioned: a
     file may hold many months) and ``<table>`` writes the monthly partitions whose files changed."""
     folder = lake_schema.TABLES[table][1]
@@ -124,12 +157,12 @@ def partitioned_table_assets(table: str, landed_name: str, deps: list, check_spe
         return dg.MaterializeResult(metadata=load_metadata(loads, {
             "months": ", ".join(months), "pending_months": ", ".join(pending),
             "first_month": months[0] if months else "", "last_month": months[-1] if months else "",
-        }))
+        }, table))
 
     @dg.asset(
         name=table, key_prefix=LAKE_PREFIX, group_name="ingest", deps=[landed],
         partitions_def=monthly, backfill_policy=dg.BackfillPolicy.single_run(), kinds={"parquet"},
-        check_specs=check_specs or [],
+        check_specs=lake_check_specs(table),
         description=f"Lake table `{table}` by month ({lake_schema.TABLES[table][2]}): one row per record, the latest "
         "version winning. Only months of the run whose files changed (or that were never written) are rewritten.",
     )
@@ -150,23 +183,19 @@ def partitioned_table_assets(table: str, landed_name: str, deps: list, check_spe
         state["pending_months"] = sorted(pending - set(months))
         write_file_state(settings, table, state)
         context.log.info(f"partitions rewritten: {written or 'none (no change in the months of this run)'}")
-        yield dg.MaterializeResult(metadata={"partitions_written": json.dumps(written), "months_in_run": len(in_run)})
-        if check_fn:
-            yield check_fn(settings, sorted(written))
+        summary = (f"{table}: {sum(written.values())} row(s) written in {len(written)} monthly partition(s) "
+                   + (", ".join(f"{m} ({n})" for m, n in sorted(written.items())) if written else "")
+                   + f"; {len(in_run) - len(written)} month(s) of the run unchanged. "
+                   + f"Checks run on the partitions written: expectations/lake_{table}.json, volume vs previous month / same month last year.")
+        yield dg.MaterializeResult(metadata={"summary": dg.MetadataValue.text(summary), "partitions_written": json.dumps(written),
+                                             "months_in_run": len(in_run)})
+        yield from run_lake_checks(settings, table, sorted(written), context.run_id[:8])
 
     return landed, partitions
 
 
-def _check_lake_dossiers(settings, months):
-    from orchestration.quality.checks import check_lake_dossiers
-
-    return check_lake_dossiers(settings, months)
-
-
 landed_dossier_files, lake_dossiers = partitioned_table_assets(
-    "dossiers", "landed_dossier_files", deps=[TABLE_ASSETS["ref_agencies"]], check_fn=_check_lake_dossiers,
-    check_specs=[dg.AssetCheckSpec("gx_lake_dossiers", asset=dg.AssetKey([LAKE_PREFIX, "dossiers"]), blocking=True,
-                                   description="Great Expectations suite expectations/lake_dossiers.json on every partition written")])
+    "dossiers", "landed_dossier_files", deps=[TABLE_ASSETS["ref_agencies"]])
 landed_petition_files, lake_petitions = partitioned_table_assets("petitions", "landed_petition_files", deps=[])
 landed_rating_files, lake_ratings = partitioned_table_assets("ratings", "landed_rating_files", deps=[])
 PARTITIONED_ASSETS = [landed_dossier_files, lake_dossiers, landed_petition_files, lake_petitions,

@@ -15,8 +15,12 @@ from orchestration.quality.checks import quality_gate
           "publish/latest moves to it only once it is complete.")
 def release(context: dg.AssetExecutionContext, cchc: CchcSettings) -> dg.MaterializeResult:
     settings = cchc.settings()
-    gate = settings.reports_dir / "quality_gate.json"
-    quality = json.loads(gate.read_text(encoding="utf-8")) if gate.exists() else {}
-    folder = write_release(settings, quality)
+    folder = write_release(settings)
     context.log.info(f"release written: {folder}")
-    return dg.MaterializeResult(metadata={"release_id": folder.name, "path": str(folder)})
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    counts = manifest.get("row_counts", {})
+    summary = (f"Release {folder.name} published ({counts.get('indicator_observations.csv', 0)} observations, "
+               f"{counts.get('report_bieu06.csv', 0)} Biểu 06 rows); publish/latest points to it.\n"
+               + manifest["quality"]["summary"])
+    return dg.MaterializeResult(metadata={"release_id": folder.name, "path": str(folder),
+                                          "summary": dg.MetadataValue.md(summary.replace("\n", "\n\n"))})

@@ -66,8 +66,33 @@ def _copy_csv(con, query: str, path: Path) -> int:
     return con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
 
 
-def write_release(settings: Settings, quality: dict, release_id: str | None = None) -> Path:
-    """Write a complete release from the warehouse and move ``latest`` to it. Returns the release folder."""
+def quality_section(settings: Settings, extra: dict | None = None) -> dict:
+    """The manifest's ``quality``: every check of the output folder (``<out>/quality/checks/*.json``, written by
+    the lake and publish checks) with name, asset, severity, blocking, passed, message and up to 20 details;
+    the failed warnings again in ``warnings``; where the Data Docs are."""
+    from orchestration.quality.checks import gate_summary, read_records, volume_drop_threshold
+
+    records = read_records(settings.reports_dir)
+    checks = [{k: r.get(k) for k in ("name", "asset", "severity", "blocking", "passed", "message", "checked_at")}
+              | {"details": (r.get("details") or [])[:20]} for r in records]
+    docs = settings.reports_dir / "data_docs" / "index.html"
+    section = {
+        "passed": all(c["passed"] for c in checks if c["severity"] == "critical"),
+        "summary": gate_summary(records),
+        "checks": checks,
+        "warnings": [{"check": f"{c['asset']}:{c['name']}", "message": c["message"]} for c in checks
+                     if not c["passed"] and c["severity"] != "critical"],
+        "data_docs": str(docs.relative_to(settings.out_dir)) if docs.exists() else None,
+        "volume_drop_warn": volume_drop_threshold(),
+    }
+    if extra:
+        section["gate"] = {k: v for k, v in extra.items() if k not in ("checks", "summary")}
+    return section
+
+
+def write_release(settings: Settings, quality: dict | None = None, release_id: str | None = None) -> Path:
+    """Write a complete release from the warehouse and move ``latest`` to it. Returns the release folder.
+    ``quality``: extra gate information; the manifest's quality section is built from every check's record."""
     publish = settings.publish_dir
     publish.mkdir(parents=True, exist_ok=True)
     release_id = release_id or next_release_id(publish)
@@ -116,7 +141,7 @@ def write_release(settings: Settings, quality: dict, release_id: str | None = No
         "inputs": loads,
         "code_version": code_version(),
         "formula_versions": formula_versions,
-        "quality": quality,
+        "quality": quality_section(settings, quality),
         "row_counts": counts,
         "previous_release": _current_latest(publish),
     }

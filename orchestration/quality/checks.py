@@ -1,8 +1,37 @@
-"""Blocking quality gates: the GX suites as Dagster asset checks, and the quality-gate asset that stands
-between the warehouse and publication (group ``quality``)."""
+"""Quality gates: the GX suites as Dagster asset checks, and the quality-gate asset that stands between the
+warehouse and publication (group ``quality``).
+
+Every suite's expectations carry a severity. One suite gives up to two asset checks:
+
+* ``gx_<suite>`` — its **critical** expectations: ``AssetCheckSeverity.ERROR``, ``blocking=True`` (a failure
+  stops everything downstream, so nothing is published);
+* ``gx_<suite>_warnings`` — its **warning** expectations: ``WARN``, not blocking (reported in the manifest).
+
+Lake tables (``lake/<table>``): the table's suite on every monthly partition written in the run (time-based
+tables) or on the whole table (the small ones); for dossiers, PAKN and ratings also ``volume_<suite>`` (rows
+per month against the previous month and the same month a year earlier; a drop beyond
+``CCHC_VOLUME_DROP_WARN``, default 0.5, is a warning); for dossiers ``completeness_lake_dossiers`` (an agency
+with dossiers in the previous month has dossiers this month; warning).
+
+Publish tables (on the ``quality_gate`` asset, upstream of ``release``): ``gx_publish_tables`` (critical
+expectations of the indicator_observations, report_bieu06 and target_tracking suites), ``gx_publish_tables_warnings``
+and ``publish_consistency`` (Biểu 06 invariants, QĐ766 group = sum of rows, TOTAL = sum of groups and ≤ 100;
+critical, blocking).
+
+Every check writes ``<out>/quality/checks/<asset>__<check>.json`` (name, asset, severity, passed, message,
+details); the release manifest collects them all. The GX results are rendered into HTML Data Docs at
+``<out>/quality/data_docs/index.html``.
+
+Environment: ``CCHC_VOLUME_DROP_WARN`` (share, default 0.5), ``CCHC_DATA_DOCS`` (``0`` skips the HTML Data Docs).
+"""
 
 
+import datetime as dt
 import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -10,75 +39,463 @@ import duckdb
 from orchestration.lib import lake_schema
 from orchestration.lib.resources import CchcSettings
 from orchestration.lib.settings import Settings
-from orchestration.quality.gx_suites import SuiteResult, validate_frame, write_results
+from orchestration.quality.gx_suites import (SuiteResult, build_data_docs, store_gx_results, suite_severities,
+                                             validate_frame, write_results)
+
+VOLUME_ENV = "CCHC_VOLUME_DROP_WARN"
+DEFAULT_VOLUME_DROP = 0.5
+LAKE_SUITES = {t: f"lake_{t}" for t, (_, folder, _) in lake_schema.TABLES.items() if folder}
+TIME_BASED = [t for t, (_, _, part) in lake_schema.TABLES.items() if part]  # dossiers, petitions, ratings
 
 
-def _check_result(check_name: str, asset_key: dg.AssetKey, results: list[SuiteResult]) -> dg.AssetCheckResult:
-    critical = [(r.batch, o.describe()) for r in results for o in r.critical_failures]
-    warnings = [(r.batch, o.describe()) for r in results for o in r.warnings]
-    return dg.AssetCheckResult(
-        check_name=check_name, asset_key=asset_key, passed=not critical,
-        severity=dg.AssetCheckSeverity.ERROR if critical else dg.AssetCheckSeverity.WARN,
-        metadata={
-            "batches_validated": len(results),
-            "rows_validated": sum(r.rows for r in results),
-            "critical_failures": "; ".join(f"{b}: {d}" for b, d in critical) or "none",
-            "warnings": "; ".join(f"{b}: {d}" for b, d in warnings) or "none",
-        },
-    )
+def volume_drop_threshold() -> float:
+    raw = os.environ.get(VOLUME_ENV, "")
+    try:
+        value = float(raw) if raw.strip() else DEFAULT_VOLUME_DROP
+    except ValueError:
+        raise ValueError(f"{VOLUME_ENV}={raw!r} is not a number (a share such as 0.5)") from None
+    if not 0 < value <= 1:
+        raise ValueError(f"{VOLUME_ENV}={raw!r} must be a share in (0, 1]")
+    return value
 
 
-def check_lake_dossiers(settings: Settings, months: list[str]) -> dg.AssetCheckResult:
-    """GX suite lake_dossiers on every partition written in this run."""
-    results = []
+# --- check records --------------------------------------------------------------------------------------
+
+@dataclass
+class CheckRecord:
+    name: str
+    asset: str
+    severity: str  # critical | warning
+    passed: bool
+    message: str
+    details: list[str] = field(default_factory=list)
+    rows: int = 0
+    batches: list[str] = field(default_factory=list)
+    checked_at: str = ""
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == "critical"
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"blocking": self.blocking}
+
+    def to_result(self) -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(
+            check_name=self.name, asset_key=dg.AssetKey(self.asset.split("/")), passed=self.passed,
+            severity=dg.AssetCheckSeverity.ERROR if self.severity == "critical" else dg.AssetCheckSeverity.WARN,
+            description=self.message,
+            metadata={"message": self.message, "severity": self.severity, "rows_validated": self.rows,
+                      "batches": ", ".join(self.batches) or "none",
+                      "failures" if self.severity == "critical" else "warnings": "\n".join(self.details) or "none",
+                      # kept for readers of the earlier metadata layout (cli._run_outcome)
+                      "critical_failures": "; ".join(self.details) if self.severity == "critical" and self.details else "none"},
+        )
+
+
+def record_path(reports_dir: Path, asset: str, name: str) -> Path:
+    return reports_dir / "checks" / f"{asset.replace('/', '.')}__{name}.json"
+
+
+def write_record(reports_dir: Path, rec: CheckRecord) -> None:
+    rec.checked_at = rec.checked_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    path = record_path(reports_dir, rec.asset, rec.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rec.to_dict(), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+
+
+def read_records(reports_dir: Path) -> list[dict]:
+    """Every check's latest result under ``<out>/quality/checks/`` (what the manifest lists)."""
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((reports_dir / "checks").glob("*.json"))]
+
+
+def suite_records(check_base: str, asset: str, results: list[SuiteResult], severities: set[str]) -> list[CheckRecord]:
+    """One record per severity of the suite(s): critical → ``check_base``, warning → ``check_base_warnings``."""
+    out = []
+    for sev in ("critical", "warning"):
+        if sev not in severities:
+            continue
+        failed = [(r, o) for r in results for o in r.failures(sev)]
+        details = [f"{r.suite} [{r.batch}]: {o.describe()}" for r, o in failed]
+        checked = sum(1 for r in results for o in r.outcomes if o.severity == sev)
+        label = "critical expectations" if sev == "critical" else "warning expectations"
+        if not results:
+            message = f"nothing to validate in this run ({label})"
+        elif failed:
+            message = f"{len(failed)} of {checked} {label} failed: " + "; ".join(details[:3]) + (" …" if len(details) > 3 else "")
+        else:
+            message = f"all {checked} {label} passed on {sum(r.rows for r in results)} rows ({len(results)} batch(es))"
+        out.append(CheckRecord(name=check_base + ("" if sev == "critical" else "_warnings"), asset=asset, severity=sev,
+                               passed=not failed, message=message, details=details, rows=sum(r.rows for r in results),
+                               batches=[r.batch for r in results]))
+    return out
+
+
+def data_docs_enabled() -> bool:
+    return os.environ.get("CCHC_DATA_DOCS", "1") != "0"
+
+
+def finish(settings: Settings, records: list[CheckRecord], results: list[SuiteResult], run_name: str,
+           report_name: str, docs: bool = False) -> list[dg.AssetCheckResult]:
+    """Write the records and the GX results (JSON; HTML Data Docs rebuilt when ``docs`` or when a check
+    failed, so a blocked run has them too — the quality gate and the CLI rebuild them at the end)."""
+    reports = settings.reports_dir
+    for rec in records:
+        write_record(reports, rec)
+    if results:
+        write_results(results, reports, report_name)
+        store_gx_results(reports, results, run_name or "run")
+    if data_docs_enabled() and (docs or any(not r.passed for r in records)):
+        build_data_docs(reports)
+    return [rec.to_result() for rec in records]
+
+
+# --- lake checks ----------------------------------------------------------------------------------------
+
+def lake_check_specs(table: str) -> list[dg.AssetCheckSpec]:
+    suite = LAKE_SUITES[table]
+    asset = dg.AssetKey(["lake", table])
+    sev = suite_severities(suite)
+    specs = []
+    if "critical" in sev:
+        specs.append(dg.AssetCheckSpec(f"gx_{suite}", asset=asset, blocking=True,
+                                       description=f"Critical expectations of expectations/{suite}.json (schema, keys, domains, row rules); "
+                                       "a failure blocks everything downstream"))
+    if "warning" in sev:
+        specs.append(dg.AssetCheckSpec(f"gx_{suite}_warnings", asset=asset, blocking=False,
+                                       description=f"Warning expectations of expectations/{suite}.json (reported, not blocking)"))
+    if table in TIME_BASED:
+        specs.append(dg.AssetCheckSpec(f"volume_{suite}", asset=asset, blocking=False,
+                                       description="Rows per month vs the previous month and the same month a year earlier: a drop beyond "
+                                       f"{VOLUME_ENV} (default 50 %) flags a possible partial extract (warning: Tết dips are real)"))
+    if table == "dossiers":
+        specs.append(dg.AssetCheckSpec("completeness_lake_dossiers", asset=asset, blocking=False,
+                                       description="Every agency with dossiers in the previous month has dossiers this month (warning)"))
+    return specs
+
+
+def _sql_str(value) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _frame_and_types(con, query: str):
+    types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {query}").fetchall()}
+    return con.execute(query).df(), types
+
+
+def lake_frames(settings: Settings, table: str, months: list[str] | None):
+    """(batch, frame, DuckDB types) of a lake table: one per month written (time-based) or the whole table."""
+    _, _, part = lake_schema.TABLES[table]
     con = duckdb.connect()
-    for month in months:
-        path = settings.lake_dir / "dossiers" / f"{lake_schema.DOSSIER_PARTITION_COLUMN}={month}" / "part-0.parquet"
-        frame = con.execute(f"SELECT *, '{month}' AS {lake_schema.DOSSIER_PARTITION_COLUMN} FROM read_parquet('{path}')").df()
-        results.append(validate_frame("lake_dossiers", frame, month))
-    write_results(results, settings.reports_dir, "gx_lake_dossiers")
-    return _check_result("gx_lake_dossiers", dg.AssetKey(["lake", "dossiers"]), results)
+    try:
+        if part:
+            for month in months or []:
+                folder = settings.lake_dir / table / f"{part}={month}"
+                query = (f"SELECT *, {_sql_str(month)} AS {part} "
+                         f"FROM read_parquet({_sql_str(str(folder) + '/*.parquet')}, hive_partitioning = false)")
+                yield month, *_frame_and_types(con, query)
+        else:
+            query = f"SELECT * FROM read_parquet({_sql_str(lake_schema.lake_path(settings.lake_dir, table))})"
+            yield "all", *_frame_and_types(con, query)
+    finally:
+        con.close()
 
 
-PUBLISH_TABLES = {"indicator_observations": "publish_indicator_observations"}
+def monthly_counts(settings: Settings, table: str) -> dict[str, int]:
+    part = lake_schema.TABLES[table][2]
+    base = settings.lake_dir / table
+    if not any(base.glob(f"{part}=*/*.parquet")):
+        return {}
+    rows = duckdb.sql(f"SELECT {part}, count(*) FROM read_parquet({_sql_str(str(base) + '/*/*.parquet')}, hive_partitioning=true) "
+                      f"WHERE {part} <> '__none__' GROUP BY 1").fetchall()
+    return {str(m): int(n) for m, n in rows}
+
+
+def _shift(month: str, months: int) -> str:
+    y, m = int(month[:4]), int(month[5:7])
+    total = y * 12 + (m - 1) + months
+    return f"{total // 12:04d}-{total % 12 + 1:02d}"
+
+
+def as_of_month(settings: Settings) -> str | None:
+    """Month of the as-of time (CCHC_AS_OF, else the latest NgayCapNhat loaded): that month and later ones are
+    still in progress and not judged by the volume/completeness checks."""
+    if settings.as_of:
+        return settings.as_of[:7]
+    path = lake_schema.lake_path(settings.lake_dir, "dossiers")
+    try:
+        latest = duckdb.sql(f"SELECT max(ngay_cap_nhat) FROM read_parquet({_sql_str(path)})").fetchone()[0]
+    except duckdb.Error:
+        return None
+    return latest.strftime("%Y-%m") if latest else None
+
+
+def volume_frame(counts: dict[str, int], months: list[str] | None = None, current_month: str | None = None):
+    """One row per judged month: rows, rows of the previous month and of the same month a year earlier, the
+    drops (1 − rows/earlier; None when there is nothing to compare with), and whether the month is complete."""
+    import pandas as pd
+
+    judged = sorted(months if months is not None else counts)
+    records = []
+    for m in judged:
+        rows = counts.get(m, 0)
+        prev, last_year = counts.get(_shift(m, -1)), counts.get(_shift(m, -12))
+        records.append({
+            "month": m, "rows": rows, "previous_month_rows": prev, "same_month_last_year_rows": last_year,
+            "drop_vs_previous_month": round(1 - rows / prev, 4) if prev else None,
+            "drop_vs_same_month_last_year": round(1 - rows / last_year, 4) if last_year else None,
+            "complete": current_month is None or m < current_month,
+        })
+    frame = pd.DataFrame.from_records(records, columns=["month", "rows", "previous_month_rows", "same_month_last_year_rows",
+                                                        "drop_vs_previous_month", "drop_vs_same_month_last_year", "complete"])
+    for c in ("drop_vs_previous_month", "drop_vs_same_month_last_year"):
+        frame[c] = frame[c].astype("float64")
+    return frame
+
+
+def check_volume(settings: Settings, table: str, months: list[str] | None, counts: dict[str, int] | None = None,
+                 current_month: str | None = "auto") -> tuple[CheckRecord, SuiteResult]:
+    counts = monthly_counts(settings, table) if counts is None else counts
+    current = as_of_month(settings) if current_month == "auto" else current_month
+    frame = volume_frame(counts, months, current)
+    threshold = volume_drop_threshold()
+    result = validate_frame("lake_volume", frame, f"{table}", parameters={"max_drop": threshold})
+    failed = result.warnings + result.critical_failures
+    details = []
+    for o in failed:
+        for ex in o.examples[:12]:
+            details.append(f"{o.description}: {ex} (drop beyond {threshold:.0%}: possible partial extract — or a Tết dip)")
+    judged = [m for m, c in zip(frame["month"], frame["complete"]) if c]
+    if failed:
+        message = f"{len(details)} month(s) of {table} dropped by more than {threshold:.0%}: " + "; ".join(details[:3])
+    elif not judged:
+        message = f"no complete month of {table} to judge in this run (the month in progress is not judged)"
+    else:
+        message = f"{table}: no drop beyond {threshold:.0%} in {', '.join(judged)} vs the previous month / same month a year earlier"
+    rec = CheckRecord(name=f"volume_lake_{table}", asset=f"lake/{table}", severity="warning", passed=not failed,
+                      message=message, details=details, rows=len(frame), batches=list(frame["month"]))
+    return rec, result
+
+
+def completeness_frame(settings: Settings, months: list[str] | None, current_month: str | None):
+    """Per agency and judged month: dossiers this month and in the previous month (agencies present before only)."""
+    import pandas as pd
+
+    path = settings.lake_dir / "dossiers"
+    cols = ["agency", "month", "rows", "previous_month_rows"]
+    if not any(path.glob("*/*.parquet")):
+        return pd.DataFrame(columns=cols)
+    counts = duckdb.sql(f"SELECT ma_don_vi_xu_ly, thang_tiep_nhan, count(*) FROM read_parquet({_sql_str(str(path) + '/*/*.parquet')}, "
+                        "hive_partitioning=true) WHERE thang_tiep_nhan <> '__none__' GROUP BY ALL").fetchall()
+    by = {(a, str(m)): n for a, m, n in counts}
+    agencies = sorted({a for a, _ in by if a})
+    judged = sorted(months if months is not None else {m for _, m in by})
+    records = [{"agency": a, "month": m, "rows": by.get((a, m), 0), "previous_month_rows": by.get((a, _shift(m, -1)), 0)}
+               for m in judged if current_month is None or m < current_month for a in agencies
+               if by.get((a, _shift(m, -1)), 0) > 0]
+    return pd.DataFrame.from_records(records, columns=cols)
+
+
+def check_completeness(settings: Settings, months: list[str] | None) -> tuple[CheckRecord, SuiteResult]:
+    frame = completeness_frame(settings, months, as_of_month(settings))
+    result = validate_frame("lake_dossiers_completeness", frame, "dossiers")
+    failed = result.warnings + result.critical_failures
+    details = [f"{o.description}: {ex}" for o in failed for ex in o.examples[:20]]
+    n = sum(o.unexpected_count or 0 for o in failed)
+    message = (f"{n} agency-month(s) with dossiers in the previous month and none this month: " + "; ".join(details[:3])
+               if failed else f"every agency with dossiers in the previous month has dossiers this month ({len(frame)} agency-months)")
+    rec = CheckRecord(name="completeness_lake_dossiers", asset="lake/dossiers", severity="warning", passed=not failed,
+                      message=message, details=details, rows=len(frame), batches=sorted(set(frame["month"])) if len(frame) else [])
+    return rec, result
+
+
+def run_lake_checks(settings: Settings, table: str, months: list[str] | None = None, run_name: str = "") -> list[dg.AssetCheckResult]:
+    """Every check of ``lake/<table>``: the suite on each partition written (``months``) or the whole table,
+    then volume and completeness for the time-based tables."""
+    suite = LAKE_SUITES[table]
+    started = time.perf_counter()
+    results = [validate_frame(suite, frame, batch, types=types) for batch, frame, types in lake_frames(settings, table, months)]
+    records = suite_records(f"gx_{suite}", f"lake/{table}", results, suite_severities(suite))
+    if table in TIME_BASED:
+        rec, res = check_volume(settings, table, months)
+        records.append(rec)
+        results.append(res)
+    if table == "dossiers":
+        rec, res = check_completeness(settings, months)
+        records.append(rec)
+        results.append(res)
+    out = finish(settings, records, results, run_name, f"gx_lake_{table}")
+    _note_overhead(settings, f"lake/{table}", time.perf_counter() - started)
+    return out
+
+
+def check_lake_dossiers(settings: Settings, months: list[str]) -> list[dg.AssetCheckResult]:
+    return run_lake_checks(settings, "dossiers", months)
+
+
+def _note_overhead(settings: Settings, what: str, seconds: float) -> None:
+    """Seconds spent in the quality checks of this output folder (GX overhead, reported by the CLI)."""
+    path = settings.reports_dir / "overhead.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except ValueError:
+        data = {}
+    data[what] = round(seconds, 3)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+# --- publish checks -------------------------------------------------------------------------------------
+
+PUBLISH_TABLES = {"indicator_observations": "publish_indicator_observations", "report_bieu06": "publish_report_bieu06",
+                  "target_tracking": "publish_target_tracking"}
+TOLERANCE = 0.01  # points: group sums are rounded
 
 
 def find_relation(con, name: str) -> str:
     row = con.execute(
-        "SELECT table_schema FROM information_schema.tables WHERE table_name = ? ORDER BY table_schema LIMIT 1", [name]
+        "SELECT table_schema FROM information_schema.tables WHERE table_name = ? "
+        "ORDER BY table_schema = 'publish' DESC, table_schema LIMIT 1", [name]
     ).fetchone()
     if not row:
         raise RuntimeError(f"table {name} not found in the warehouse: did the dbt build run?")
     return f'"{row[0]}"."{name}"'
 
 
+def _has_relation(con, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0])
+
+
+def publish_query(con, table: str) -> str:
+    rel = find_relation(con, table)
+    if table != "indicator_observations":
+        return f"SELECT * FROM {rel}"
+    defs = find_relation(con, "indicator_definitions")
+    # SIPAS criterion (TC) and expectation (MD) rows share the SIPAS definition
+    return f"""
+        SELECT o.*, d.unit_measure, d.indicator_id IS NOT NULL AS defined
+        FROM {rel} o
+        LEFT JOIN (SELECT DISTINCT indicator_id, formula_version, unit_measure FROM {defs}) d
+          ON d.formula_version = o.formula_version
+         AND d.indicator_id = CASE WHEN o.indicator_id LIKE 'SIPAS\\_TC\\_%' ESCAPE '\\'
+                                     OR o.indicator_id LIKE 'SIPAS\\_MD\\_%' ESCAPE '\\' THEN 'SIPAS' ELSE o.indicator_id END"""
+
+
+def consistency_query(con) -> str:
+    """One row per checked relation; ``violation`` is NULL when it holds, else what is wrong (with the key)."""
+    b06 = find_relation(con, "report_bieu06")
+    obs = find_relation(con, "indicator_observations")
+    defs = find_relation(con, "indicator_definitions")
+    key_b = "b.period || ' ' || b.unit_code || coalesce(' ' || b.ma_linh_vuc, '')"
+    key_o = ("g.period || ' ' || g.unit_code || coalesce(' agency ' || g.agency_code, '') || coalesce(' field ' || g.ma_linh_vuc, '')"
+             " || coalesce(' tthc ' || g.ma_tthc, '')")
+
+    def b06_rule(rule, lhs, rhs, text):
+        return (f"SELECT '{rule}' AS rule, CASE WHEN coalesce({lhs}, 0) <> {' + '.join(f'coalesce({c}, 0)' for c in rhs)} "
+                f"THEN {key_b} || ': {text} ' || coalesce({lhs}, 0) || ' ≠ ' || ({' + '.join(f'coalesce({c}, 0)' for c in rhs)}) END AS violation FROM {b06} b")
+
+    return f"""
+    WITH o AS (SELECT * FROM {obs} WHERE indicator_id LIKE 'QD766%'),
+    members AS (SELECT DISTINCT indicator_id, group_id FROM {defs} WHERE group_id LIKE 'QD766%'),
+    sums AS (SELECT m.group_id, o.formula_version, o.period_type, o.period, o.unit_code, o.unit_valid_from, o.agency_code,
+                    o.ma_linh_vuc, o.ma_tthc, sum(o.points) AS pts, string_agg(o.indicator_id, '+' ORDER BY o.indicator_id) AS rows
+             FROM o JOIN members m USING (indicator_id) GROUP BY ALL),
+    groups AS (SELECT g.*, s.pts, s.rows FROM o g
+               LEFT JOIN sums s ON s.group_id = g.indicator_id AND s.formula_version = g.formula_version
+                AND s.period_type = g.period_type AND s.period = g.period AND s.unit_code = g.unit_code
+                AND s.unit_valid_from = g.unit_valid_from AND s.agency_code IS NOT DISTINCT FROM g.agency_code
+                AND s.ma_linh_vuc IS NOT DISTINCT FROM g.ma_linh_vuc AND s.ma_tthc IS NOT DISTINCT FROM g.ma_tthc
+               WHERE g.indicator_id IN (SELECT group_id FROM members))
+    {b06_rule('bieu06_col3_eq_col7_plus_col11', 'b.received_total', ['b.resolved_total', 'b.pending_total'], 'received (3) vs resolved (7) + pending (11):')}
+    UNION ALL {b06_rule('bieu06_col3_eq_col4_col5_col6', 'b.received_total', ['b.received_online', 'b.received_direct_postal', 'b.carried_over'], 'received (3) vs (4) + (5) + (6):')}
+    UNION ALL {b06_rule('bieu06_col7_eq_col8_col9_col10', 'b.resolved_total', ['b.resolved_early', 'b.resolved_on_time', 'b.resolved_late'], 'resolved (7) vs (8) + (9) + (10):')}
+    UNION ALL {b06_rule('bieu06_col11_eq_col12_col13', 'b.pending_total', ['b.pending_within_time', 'b.pending_overdue'], 'pending (11) vs (12) + (13):')}
+    UNION ALL
+    SELECT CASE WHEN g.indicator_id = 'QD766_TOTAL' THEN 'qd766_total_eq_sum_of_groups' ELSE 'qd766_group_eq_sum_of_rows' END,
+           CASE WHEN abs(coalesce(g.points, 0) - coalesce(g.pts, 0)) > {TOLERANCE}
+                THEN g.indicator_id || ' ' || {key_o} || ': points ' || coalesce(round(g.points, 4)::VARCHAR, 'NULL')
+                     || ' ≠ ' || coalesce(g.rows, '(no rows)') || ' = ' || coalesce(round(g.pts, 4)::VARCHAR, '0') END
+    FROM groups g
+    UNION ALL
+    SELECT 'qd766_total_le_100', CASE WHEN g.points > 100 + {TOLERANCE} THEN 'QD766_TOTAL ' || {key_o} || ': ' || g.points || ' > 100' END
+    FROM o g WHERE g.indicator_id = 'QD766_TOTAL'
+    """
+
+
+def publish_results(settings: Settings) -> tuple[list[SuiteResult], SuiteResult]:
+    """GX results of the publish suites and of the consistency suite, on a read-only warehouse connection."""
+    results = []
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        for table, suite in PUBLISH_TABLES.items():
+            if table == "target_tracking" and not _has_relation(con, table):
+                continue
+            types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {find_relation(con, table)}").fetchall()}
+            frame = con.execute(publish_query(con, table)).df()
+            results.append(validate_frame(suite, frame, table, types=types))
+        consistency = con.execute(consistency_query(con)).df()
+    return results, validate_frame("publish_consistency", consistency, "warehouse")
+
+
+def publish_records(results: list[SuiteResult], consistency: SuiteResult) -> list[CheckRecord]:
+    records = suite_records("gx_publish_tables", "quality_gate", results, {"critical", "warning"})
+    failed = consistency.critical_failures + consistency.warnings
+    details = [f"{o.description}: {o.unexpected_count} violation(s), e.g. {[str(x) for x in o.examples[:5]]}" for o in failed]
+    records.append(CheckRecord(
+        name="publish_consistency", asset="quality_gate", severity="critical", passed=not failed,
+        message=("cross-table consistency broken: " + "; ".join(details[:3])) if failed else
+        f"all {len(consistency.outcomes)} consistency rules hold ({consistency.rows} relations checked: Biểu 06 columns, "
+        "QĐ766 groups = sum of rows, TOTAL = sum of groups ≤ 100)",
+        details=details, rows=consistency.rows, batches=["warehouse"]))
+    return records
+
+
+QUALITY_CHECK_SPECS = [
+    dg.AssetCheckSpec("gx_publish_tables", asset="quality_gate", blocking=True,
+                      description="Critical expectations of the publish suites (indicator_observations, report_bieu06, "
+                      "target_tracking): schema, keys, domains, ranges; a failure blocks publication"),
+    dg.AssetCheckSpec("gx_publish_tables_warnings", asset="quality_gate", blocking=False,
+                      description="Warning expectations of the publish suites (reported in the release manifest)"),
+    dg.AssetCheckSpec("publish_consistency", asset="quality_gate", blocking=True,
+                      description="Cross-table consistency: Biểu 06 col3 = col7 + col11 = col4 + col5 + col6, col7 = 8 + 9 + 10, "
+                      "col11 = 12 + 13; QĐ766 group = sum of its rows; TOTAL = CKMB + TDGQ + DVTT + MDSH + MDHL and ≤ 100"),
+]
+
+
+def gate_summary(records: list[CheckRecord | dict]) -> str:
+    recs = [r if isinstance(r, dict) else r.to_dict() for r in records]
+    blocked = [r for r in recs if not r["passed"] and r["severity"] == "critical"]
+    warned = [r for r in recs if not r["passed"] and r["severity"] != "critical"]
+    lines = [f"{len(recs)} checks: {len(recs) - len(blocked) - len(warned)} passed, {len(blocked)} blocking failure(s), "
+             f"{len(warned)} warning(s)."]
+    for r in blocked:
+        lines.append(f"BLOCKED by {r['asset']}:{r['name']} — {r['message']}")
+    for r in warned:
+        lines.append(f"warning {r['asset']}:{r['name']} — {r['message']}")
+    return "\n".join(lines)
+
+
 @dg.asset(
-    group_name="quality", deps=[dg.AssetKey(["publish", t]) for t in ["indicator_observations", "report_bieu06"]],
-    check_specs=[dg.AssetCheckSpec("gx_publish_tables", asset="quality_gate", blocking=True,
-                                   description="GX suites on the publish tables; a critical failure blocks publication")],
+    group_name="quality", deps=[dg.AssetKey(["publish", t]) for t in ["indicator_observations", "report_bieu06", "target_tracking"]],
+    check_specs=QUALITY_CHECK_SPECS,
     description="Validates the publish tables of the warehouse with Great Expectations (read-only connection) "
-    "before anything is published; results are kept under <out>/quality/.",
+    "before anything is published; results under <out>/quality/ (checks/*.json, Data Docs in data_docs/index.html).",
     kinds={"great_expectations"},
 )
 def quality_gate(context: dg.AssetExecutionContext, cchc: CchcSettings):
     settings = cchc.settings()
-    results = []
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        for table, suite in PUBLISH_TABLES.items():
-            frame = con.execute(f"SELECT * FROM {find_relation(con, table)}").df()
-            results.append(validate_frame(suite, frame, table))
-        # Biểu 06 invariant, checked again on the table we are about to publish (also a dbt test)
-        bad = con.execute(
-            f"SELECT count(*) FROM {find_relation(con, 'report_bieu06')} WHERE received_total <> resolved_total + pending_total"
-        ).fetchone()[0]
-    path = write_results(results, settings.reports_dir, "gx_publish_tables")
-    summary = {r.suite: {"rows": r.rows, "critical": [o.describe() for o in r.critical_failures],
-                         "warnings": [o.describe() for o in r.warnings]} for r in results}
-    summary["bieu06_invariant_violations"] = bad
-    (settings.reports_dir / "quality_gate.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
-    yield dg.MaterializeResult(metadata={"results": str(path), "bieu06_invariant_violations": bad})
-    check = _check_result("gx_publish_tables", dg.AssetKey(["quality_gate"]), results)
-    if bad:
-        check = dg.AssetCheckResult(check_name="gx_publish_tables", passed=False, severity=dg.AssetCheckSeverity.ERROR,
-                                    metadata={**check.metadata, "bieu06_invariant_violations": bad})
-    yield check
+    started = time.perf_counter()
+    results, consistency = publish_results(settings)
+    records = publish_records(results, consistency)
+    checks = finish(settings, records, [*results, consistency], context.run_id[:8], "gx_publish_tables", docs=True)
+    _note_overhead(settings, "quality_gate", time.perf_counter() - started)
+    all_records = read_records(settings.reports_dir)
+    summary = gate_summary(all_records)
+    (settings.reports_dir / "quality_gate.json").write_text(json.dumps(
+        {"summary": summary, "checks": all_records}, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    context.log.info(summary)
+    yield dg.MaterializeResult(metadata={
+        "summary": dg.MetadataValue.md(summary.replace("\n", "\n\n")),
+        "results": str(settings.reports_dir / "gx_publish_tables.json"),
+        "data_docs": str(settings.reports_dir / "data_docs" / "index.html"),
+    })
+    yield from checks
