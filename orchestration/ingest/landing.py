@@ -139,7 +139,7 @@ def _cast_sql(kind: str, col: str) -> str:
 def expectation_codes(cols: list[str]) -> str:
     """The distinct expectation codes of a survey row's mong_doi_* cells (a cell may hold several, ';'-separated)."""
     parts = ", ".join(f"string_split_regex(coalesce({c}, ''), '[;,]')" for c in cols)
-    return f"list_distinct(list_filter(list_transform(flatten([{parts}]), x -> upper(trim(x))), x -> x <> ''))"
+    return f"list_sort(list_distinct(list_filter(list_transform(flatten([{parts}]), x -> upper(trim(x))), x -> x <> '')))"
 
 
 def _bad_sql(kind: str, col: str) -> str | None:
@@ -365,8 +365,8 @@ def land_table_file(settings: Settings, spec: TableSpec, path: Path, now: dt.dat
     for col in spec.key:
         if col in spec.required:
             checks.append(dossiers._violation(f"t.{col} IS NULL", "missing_key", col, "NULL"))
-    for cond, rule, fld in spec.rules:
-        checks.append(dossiers._violation(cond, rule, fld, f"t.{fld}"))
+    for cond, rule, fld in spec.rules:  # the value shown is the cell as delivered
+        checks.append(dossiers._violation(cond, rule, fld, f"r.{sql.ident(fld)}" if fld in present else f"t.{fld}"))
     extra = []
     for pcol, sources in spec.pii.items():
         parts = [f"lower({sql.text('r.' + sql.ident(c))})" for c in sources if c in present]

@@ -105,7 +105,8 @@ def unit_code(col: str) -> str:
     quarantines it)."""
     c = code(col)
     pads = " ".join(
-        f"WHEN EXISTS (SELECT 1 FROM known_units k WHERE k.unit_code = lpad({c}, {n}, '0')) THEN lpad({c}, {n}, '0')"
+        f"WHEN length({c}) < {n} AND EXISTS (SELECT 1 FROM known_units k WHERE k.unit_code = lpad({c}, {n}, '0'))"
+        f" THEN lpad({c}, {n}, '0')"
         for n in (2, 3, 5))
     return (f"CASE WHEN {c} IS NULL OR NOT regexp_full_match({c}, '\\d{{1,4}}')"
             f" OR EXISTS (SELECT 1 FROM known_units k WHERE k.unit_code = {c}) THEN {c} {pads} ELSE {c} END")
