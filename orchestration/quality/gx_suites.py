@@ -154,7 +154,9 @@ def _run_suite(suite_name: str, expectations: list[dict], frame, batch: str, par
             suite, result_format="SUMMARY", expectation_parameters=parameters or {})
     finally:
         ctx.data_sources.delete(f"ds_{uid}")
-    result.meta["active_batch_definition"] = None
+    # the in-memory batch definition names a throwaway data source: name the batch as the Data Docs show it
+    result.meta["active_batch_definition"] = {"datasource_name": "cchc", "data_asset_name": f"{suite_name} [{batch}]",
+                                              "batch_definition_name": batch}
     result.meta["batch_spec"] = {"batch": batch}
     by_index = {r.expectation_config.meta.get("cchc_index"): r for r in result.results}  # GX reorders results
     outcomes = []

@@ -1,0 +1,257 @@
+"""Quality gates (issue 4, items 1 and 5): GX suites → Dagster asset checks, severities, volume and
+completeness warnings, cross-table consistency, Data Docs, the release manifest's quality section."""
+
+import json
+import shutil
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+
+from orchestration.cli import run_pipeline
+from orchestration.lib.settings import EXPECTATIONS_DIR, REPO_ROOT, Settings
+from orchestration.quality import checks
+from orchestration.quality.gx_suites import build_data_docs, load_suite_json, store_gx_results, validate_frame
+
+SAMPLE = REPO_ROOT / "raw" / "sample"
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("quality_out")
+    settings = Settings(raw_dir=SAMPLE, out_dir=out)
+    failures, warnings, done = run_pipeline(settings)
+    return settings, failures, warnings
+
+
+def _ratings(**over):
+    row = {"ma_ho_so": "000.01.63.H06-230101-0001", "ngay_danh_gia": pd.Timestamp("2023-01-05"), "muc_do": "hai_long",
+           "_source_file": "ratings/r.csv", "_source_sha256": "a" * 64, "_source_record": 1,
+           "_loaded_at": pd.Timestamp("2023-02-01"), "thang_danh_gia": "2023-01"}
+    return {**row, **over}
+
+
+# --- suites ---------------------------------------------------------------------------------------------
+
+def test_every_suite_is_valid_json_with_severities():
+    for path in EXPECTATIONS_DIR.glob("*.json"):
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        assert spec["name"] == path.stem
+        assert spec["expectations"], path
+        assert {e.get("severity") for e in spec["expectations"]} <= {"critical", "warning"}, path
+
+
+def test_lake_suites_declare_the_lake_contract():
+    """The schema part of each lake suite is the lake_schema contract (+ the partition column): a column added to
+    the lake without its suite, or the other way round, fails here."""
+    from orchestration.lib import lake_schema
+
+    for table, suite in checks.LAKE_SUITES.items():
+        schema, _, part = lake_schema.TABLES[table]
+        expected = {**schema, **({part: "VARCHAR"} if part else {})}
+        assert load_suite_json(suite)["columns"] == expected, suite
+
+
+def test_critical_failure_fails_the_blocking_check_and_a_warning_does_not():
+    good = pd.DataFrame([_ratings(), _ratings(ma_ho_so="X2")])
+    ok = validate_frame("lake_ratings", good, "2023-01")
+    assert not ok.critical_failures and not ok.warnings
+    bad = pd.DataFrame([_ratings(), _ratings(muc_do="tuyet_voi"), _ratings()])  # unknown rating, duplicate key
+    res = validate_frame("lake_ratings", bad, "2023-01")
+    failed = {(o.expectation, o.column) for o in res.critical_failures}
+    assert ("expect_column_values_to_be_in_set", "muc_do") in failed
+    assert ("expect_column_values_to_be_unique", "ma_ho_so") in failed
+    (crit,) = checks.suite_records("gx_lake_ratings", "lake/ratings", [res], {"critical"})
+    assert not crit.passed and crit.blocking and "tuyet_voi" in crit.message
+    assert crit.to_result().severity == dg.AssetCheckSeverity.ERROR
+
+    # procedures: an unknown service level is a warning expectation
+    proc = pd.DataFrame([{"ma_tthc": "1.000001", "ten_tthc": "x", "cap_thuc_hien": "xa", "don_vi_thoi_han": "ngay",
+                          "muc_do_dvc": "hoan_toan", "thoi_han": 5.0}])
+    res = validate_frame("lake_procedures", proc, "all")
+    assert not [o for o in res.critical_failures if o.column == "muc_do_dvc"]
+    assert [o for o in res.warnings if o.column == "muc_do_dvc"]
+    recs = {r.name: r for r in checks.suite_records("gx_lake_procedures", "lake/procedures", [res], {"critical", "warning"})}
+    warn = recs["gx_lake_procedures_warnings"]
+    assert not warn.passed and not warn.blocking and warn.to_result().severity == dg.AssetCheckSeverity.WARN
+
+
+def test_schema_types_are_checked():
+    frame = pd.DataFrame([_ratings()])
+    types = {c: t for c, t in load_suite_json("lake_ratings")["columns"].items()} | {"ngay_danh_gia": "VARCHAR"}
+    res = validate_frame("lake_ratings", frame, "2023-01", types=types)
+    (fail,) = [o for o in res.critical_failures if o.expectation.startswith("column types")]
+    assert "ngay_danh_gia" in str(fail.examples)
+    missing = validate_frame("lake_ratings", frame.drop(columns=["muc_do"]), "2023-01")
+    assert any(o.expectation == "expect_table_columns_to_match_set" for o in missing.critical_failures)
+
+
+def _gate(severity: str, passed: bool):
+    """upstream (one check) → downstream, materialised in process."""
+    rec = checks.CheckRecord(name="c", asset="up", severity=severity, passed=passed, message="m")
+
+    @dg.asset(check_specs=[dg.AssetCheckSpec("c", asset="up", blocking=rec.blocking)])
+    def up():
+        yield dg.MaterializeResult()
+        yield rec.to_result()
+
+    @dg.asset(deps=[up])
+    def down():
+        return None
+
+    result = dg.materialize([up, down], raise_on_error=False)
+    return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+
+
+def test_critical_blocks_downstream_warning_does_not():
+    assert _gate("critical", False) == {"up"}
+    assert _gate("warning", False) == {"up", "down"}
+    assert _gate("critical", True) == {"up", "down"}
+
+
+def test_every_lake_table_has_blocking_checks():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    specs = {f"{k.asset_key.to_user_string()}:{k.name}" for k in graph.asset_check_keys}
+    for table, suite in checks.LAKE_SUITES.items():
+        assert f"lake/{table}:gx_{suite}" in specs
+    for t in checks.TIME_BASED:
+        assert f"lake/{t}:volume_lake_{t}" in specs
+    assert {"quality_gate:gx_publish_tables", "quality_gate:gx_publish_tables_warnings",
+            "quality_gate:publish_consistency", "lake/dossiers:completeness_lake_dossiers"} <= specs
+    blocking = {(s.asset_key.to_user_string(), s.name): s.blocking for a in defs.assets for s in getattr(a, "check_specs", [])}
+    assert blocking[("lake/dossiers", "gx_lake_dossiers")] and not blocking[("lake/dossiers", "volume_lake_dossiers")]
+    assert blocking[("quality_gate", "publish_consistency")] and not blocking[("quality_gate", "gx_publish_tables_warnings")]
+
+
+# --- volume and completeness ----------------------------------------------------------------------------
+
+SERIES = {"2023-01": 1000, "2023-02": 550, "2023-03": 1000,  # Tết 2023 in January–February: a dip of 45 %
+          "2023-12": 1000, "2024-01": 980, "2024-02": 300, "2024-03": 1000}  # Feb 2024: −69 % vs Jan, −45 % vs Feb 2023
+
+
+def test_volume_drop_vs_previous_month_and_same_month_last_year(tmp_path, monkeypatch):
+    monkeypatch.delenv(checks.VOLUME_ENV, raising=False)
+    settings = Settings(raw_dir=tmp_path, out_dir=tmp_path)
+    rec, res = checks.check_volume(settings, "dossiers", ["2023-02", "2024-02", "2024-03"], counts=SERIES, current_month=None)
+    assert rec.severity == "warning" and not rec.blocking and not rec.passed
+    assert rec.to_result().severity == dg.AssetCheckSeverity.WARN
+    text = "\n".join(rec.details)
+    assert "month=2024-02" in text and "previous month" in text  # 300 vs 980: −69 %
+    assert "2023-02" not in text and "2024-03" not in text  # −45 % is within the default 50 %
+    # a stricter threshold also flags the drop against the same month a year earlier (300 vs 550)
+    monkeypatch.setenv(checks.VOLUME_ENV, "0.4")
+    rec, _ = checks.check_volume(settings, "dossiers", ["2023-02", "2024-02"], counts=SERIES, current_month=None)
+    text = "\n".join(rec.details)
+    assert "same month a year earlier" in text and "same_month_last_year_rows=550" in text
+    assert "month=2023-02" in text  # the Tết dip of 2023 (−45 %) against January
+    # the month still in progress is not judged
+    monkeypatch.setenv(checks.VOLUME_ENV, "0.5")
+    rec, _ = checks.check_volume(settings, "dossiers", ["2024-02"], counts=SERIES, current_month="2024-02")
+    assert rec.passed
+    monkeypatch.setenv(checks.VOLUME_ENV, "1.5")
+    with pytest.raises(ValueError, match=checks.VOLUME_ENV):
+        checks.volume_drop_threshold()
+
+
+def test_volume_frame_comparisons():
+    frame = checks.volume_frame(SERIES, ["2024-02"], None)
+    row = frame.iloc[0]
+    assert (row["previous_month_rows"], row["same_month_last_year_rows"]) == (980, 550)
+    assert row["drop_vs_previous_month"] == pytest.approx(1 - 300 / 980, abs=1e-4)
+    assert row["drop_vs_same_month_last_year"] == pytest.approx(1 - 300 / 550, abs=1e-4)
+    assert pd.isna(checks.volume_frame(SERIES, ["2023-01"], None).iloc[0]["drop_vs_previous_month"])  # nothing before
+
+
+def test_completeness_warns_for_an_agency_that_went_silent(tmp_path):
+    settings = Settings(raw_dir=tmp_path, out_dir=tmp_path)
+    con = duckdb.connect()
+    for month, agencies in {"2023-01": ["A", "B"], "2023-02": ["A"], "2023-03": ["A", "B"]}.items():
+        folder = tmp_path / "lake" / "dossiers" / f"thang_tiep_nhan={month}"
+        folder.mkdir(parents=True)
+        values = ", ".join(f"('{a}', TIMESTAMP '{month}-15')" for a in agencies)
+        con.execute(f"COPY (SELECT * FROM (VALUES {values}) t(ma_don_vi_xu_ly, ngay_cap_nhat)) TO '{folder}/part-0.parquet'")
+    settings = Settings(raw_dir=tmp_path, out_dir=tmp_path, as_of="2023-04-02T00:00:00")
+    rec, _ = checks.check_completeness(settings, ["2023-02", "2023-03"])
+    assert not rec.passed and rec.severity == "warning"
+    assert rec.details == ["agency with dossiers in the previous month has none this month: agency=B month=2023-02 previous_month_rows=1"]
+
+
+# --- Data Docs and manifest -----------------------------------------------------------------------------
+
+def test_data_docs_are_built_under_the_output_folder(tmp_path):
+    res = validate_frame("lake_ratings", pd.DataFrame([_ratings(muc_do="x")]), "2023-01")
+    reports = tmp_path / "quality"
+    store_gx_results(reports, [res], "testrun")
+    index = build_data_docs(reports)
+    assert index == reports / "data_docs" / "index.html" and index.exists()
+    assert "lake_ratings" in index.read_text(encoding="utf-8")
+    assert list((reports / "data_docs" / "validations").rglob("*.html"))
+    assert not (REPO_ROOT / "gx").exists()
+
+
+def test_manifest_quality_section_lists_every_check_and_the_warnings(tmp_path):
+    from orchestration.publish.release import quality_section
+
+    settings = Settings(raw_dir=tmp_path, out_dir=tmp_path)
+    checks.write_record(settings.reports_dir, checks.CheckRecord("gx_lake_x", "lake/x", "critical", True, "all passed"))
+    checks.write_record(settings.reports_dir, checks.CheckRecord("volume_lake_x", "lake/x", "warning", False, "2024-02 fell 69 %",
+                                                                 details=["month=2024-02"]))
+    q = quality_section(settings)
+    assert q["passed"] is True
+    assert [(c["name"], c["severity"], c["passed"]) for c in q["checks"]] == [
+        ("gx_lake_x", "critical", True), ("volume_lake_x", "warning", False)]
+    assert q["warnings"] == [{"check": "lake/x:volume_lake_x", "message": "2024-02 fell 69 %"}]
+    assert "1 warning" in q["summary"]
+
+
+# --- end to end on the sample ---------------------------------------------------------------------------
+
+def test_sample_run_publishes_with_every_check_in_the_manifest(sample_run):
+    settings, failures, warnings = sample_run
+    assert failures == []
+    manifest = json.loads((settings.publish_dir / "latest" / "manifest.json").read_text(encoding="utf-8"))
+    q = manifest["quality"]
+    names = {f"{c['asset']}:{c['name']}" for c in q["checks"]}
+    for table, suite in checks.LAKE_SUITES.items():
+        assert f"lake/{table}:gx_{suite}" in names
+    assert {"quality_gate:gx_publish_tables", "quality_gate:publish_consistency", "lake/dossiers:volume_lake_dossiers"} <= names
+    assert all({"name", "severity", "passed", "message"} <= set(c) for c in q["checks"])
+    assert q["passed"] and all(c["passed"] for c in q["checks"] if c["severity"] == "critical")
+    assert q["warnings"] == [{"check": f"{c['asset']}:{c['name']}", "message": c["message"]}
+                             for c in q["checks"] if not c["passed"] and c["severity"] == "warning"]
+    assert (settings.out_dir / q["data_docs"]).exists()
+    index = (settings.reports_dir / "data_docs" / "index.html").read_text(encoding="utf-8")
+    assert "publish_consistency" in index and "lake_dossiers" in index
+
+
+def test_hacked_bieu06_row_breaks_consistency(sample_run, tmp_path):
+    settings = sample_run[0]
+    hacked = Settings(raw_dir=settings.raw_dir, out_dir=tmp_path)
+    shutil.copy(settings.warehouse_path, hacked.warehouse_path)
+    with duckdb.connect(str(hacked.warehouse_path)) as con:
+        con.execute("""UPDATE publish.report_bieu06 SET received_total = received_total + 1
+                       WHERE unit_code = '063' AND period = '2023-01' AND ma_linh_vuc IS NULL""")
+        con.execute("""UPDATE publish.indicator_observations SET points = points + 5
+                       WHERE indicator_id = 'QD766_2_1' AND unit_code = '063' AND period = '2023-02' AND agency_code IS NULL
+                         AND ma_linh_vuc IS NULL AND ma_tthc IS NULL AND period_type = 'M'""")
+    results, consistency = checks.publish_results(hacked)
+    recs = {r.name: r for r in checks.publish_records(results, consistency)}
+    rec = recs["publish_consistency"]
+    assert not rec.passed and rec.blocking
+    text = "\n".join(rec.details)
+    assert "received (3) = resolved (7) + pending (11)" in text and "2023-01 063" in text
+    assert "received (3) = online (4)" in text
+    assert "QD766_TDGQ 2023-02 063" in text  # the group no longer equals the sum of its rows
+
+
+def test_cli_summary_in_plain_words(sample_run, capsys):
+    from orchestration.cli import print_summary
+
+    settings, failures, warnings = sample_run
+    print_summary(settings, failures, warnings)
+    out = capsys.readouterr().out
+    assert "In plain words:" in out and "dossiers: " in out and "loaded" in out
+    assert "Quality checks (Great Expectations):" in out and "Data Docs:" in out
