@@ -92,7 +92,7 @@ def table_asset(spec: TableSpec, deps: list | None = None) -> dg.AssetsDefinitio
         if not files:
             context.log.info(f"source folder '{spec.folder}' has no {spec.pattern} file: indicators from it are published as missing (M)")
         yield dg.MaterializeResult(metadata=load_metadata(loads, {"lake_rows": rows, "source_present": bool(files)}, spec.table))
-        yield from run_lake_checks(settings, spec.table, None, context.run_id[:8])
+        yield from run_lake_checks(settings, spec.table, None, context.run.run_id[:8])
 
     return _asset
 
@@ -189,7 +189,7 @@ def partitioned_table_assets(table: str, landed_name: str, deps: list):
                    + f"Checks run on the partitions written: expectations/lake_{table}.json, volume vs previous month / same month last year.")
         yield dg.MaterializeResult(metadata={"summary": dg.MetadataValue.text(summary), "partitions_written": json.dumps(written),
                                              "months_in_run": len(in_run)})
-        yield from run_lake_checks(settings, table, sorted(written), context.run_id[:8])
+        yield from run_lake_checks(settings, table, sorted(written), context.run.run_id[:8])
 
     return landed, partitions
 

@@ -486,7 +486,7 @@ def quality_gate(context: dg.AssetExecutionContext, cchc: CchcSettings):
     started = time.perf_counter()
     results, consistency = publish_results(settings)
     records = publish_records(results, consistency)
-    checks = finish(settings, records, [*results, consistency], context.run_id[:8], "gx_publish_tables", docs=True)
+    checks = finish(settings, records, [*results, consistency], context.run.run_id[:8], "gx_publish_tables", docs=True)
     _note_overhead(settings, "quality_gate", time.perf_counter() - started)
     all_records = read_records(settings.reports_dir)
     summary = gate_summary(all_records)
