@@ -111,6 +111,11 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
             con, f"SELECT {', '.join(BIEU06_COLUMNS)} FROM {b06} ORDER BY {PERIOD_ORDER}, unit_code, unit_valid_from, ma_linh_vuc NULLS FIRST",
             staging / "report_bieu06.csv")
         formula_versions = [r[0] for r in con.execute(f"SELECT DISTINCT formula_version FROM {obs} ORDER BY 1").fetchall()]
+        # the unit register the release speaks of: codes are keyed by (unit_code, unit_valid_from) since 2025
+        counts["units.csv"] = _copy_csv(
+            con, f"SELECT unit_code, unit_valid_from, unit_valid_to, unit_level, unit_name, parent_code, parent_valid_from,"
+            f" province_code, province_valid_from FROM {_relation(con, 'dim_units')} ORDER BY unit_code, unit_valid_from",
+            staging / "units.csv")
         # plan-target tracking and the explain tables (why points were lost), when the warehouse has them
         tables = {name: schema for schema, name in con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('publish', 'indicators', 'marts')"
