@@ -103,27 +103,26 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         obs = _relation(con, "indicator_observations")
         cols = ", ".join(c for c in OBSERVATION_COLUMNS if c != "release_id")
-        counts["indicator_observations.csv"] = _copy_csv(
-            con, f"SELECT '{release_id}' AS release_id, {cols} FROM {obs} ORDER BY indicator_id, {PERIOD_ORDER}, unit_code, unit_valid_from, agency_code NULLS FIRST, ma_linh_vuc NULLS FIRST, ma_tthc NULLS FIRST",
-            staging / "indicator_observations.csv")
+        queries = {}
+        queries["indicator_observations"] = (
+            f"SELECT '{release_id}' AS release_id, {cols} FROM {obs} ORDER BY indicator_id, {PERIOD_ORDER}, unit_code, unit_valid_from, agency_code NULLS FIRST, ma_linh_vuc NULLS FIRST, ma_tthc NULLS FIRST")
+        counts["indicator_observations.csv"] = _copy_csv(con, queries["indicator_observations"], staging / "indicator_observations.csv")
         b06 = _relation(con, "report_bieu06")
-        counts["report_bieu06.csv"] = _copy_csv(
-            con, f"SELECT {', '.join(BIEU06_COLUMNS)} FROM {b06} ORDER BY {PERIOD_ORDER}, unit_code, unit_valid_from, ma_linh_vuc NULLS FIRST",
-            staging / "report_bieu06.csv")
+        queries["report_bieu06"] = f"SELECT {', '.join(BIEU06_COLUMNS)} FROM {b06} ORDER BY {PERIOD_ORDER}, unit_code, unit_valid_from, ma_linh_vuc NULLS FIRST"
+        counts["report_bieu06.csv"] = _copy_csv(con, queries["report_bieu06"], staging / "report_bieu06.csv")
         formula_versions = [r[0] for r in con.execute(f"SELECT DISTINCT formula_version FROM {obs} ORDER BY 1").fetchall()]
         # the unit register the release speaks of: codes are keyed by (unit_code, unit_valid_from) since 2025
-        counts["units.csv"] = _copy_csv(
-            con, f"SELECT unit_code, unit_valid_from, unit_valid_to, unit_level, unit_name, parent_code, parent_valid_from,"
-            f" province_code, province_valid_from FROM {_relation(con, 'dim_units')} ORDER BY unit_code, unit_valid_from",
-            staging / "units.csv")
+        units_query = (f"SELECT unit_code, unit_valid_from, unit_valid_to, unit_level, unit_name, parent_code, parent_valid_from,"
+                       f" province_code, province_valid_from FROM {_relation(con, 'dim_units')} ORDER BY unit_code, unit_valid_from")
+        counts["units.csv"] = _copy_csv(con, units_query, staging / "units.csv")
         # plan-target tracking and the explain tables (why points were lost), when the warehouse has them
         tables = {name: schema for schema, name in con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('publish', 'indicators', 'marts')"
             " ORDER BY table_schema = 'publish', table_schema"  # the publish model wins over its mart
         ).fetchall()}
         if "target_tracking" in tables:
-            counts["target_tracking.csv"] = _copy_csv(
-                con, f'SELECT * FROM "{tables["target_tracking"]}"."target_tracking" ORDER BY ALL', staging / "target_tracking.csv")
+            queries["target_tracking"] = f'SELECT * FROM "{tables["target_tracking"]}"."target_tracking" ORDER BY ALL'
+            counts["target_tracking.csv"] = _copy_csv(con, queries["target_tracking"], staging / "target_tracking.csv")
         from orchestration.publish.dictionary import write_dictionary
 
         write_dictionary(con, staging, _relation(con, "indicator_definitions"))
@@ -133,6 +132,20 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         for name in explain:
             counts[f"explain/{name}.csv"] = _copy_csv(
                 con, f'SELECT * FROM "{tables[name]}"."{name}" ORDER BY ALL', staging / "explain" / f"{name}.csv")
+        # Parquet twin, Biểu 06 workbooks (root when ≤ 200 units, always per province), by_province/<code>/ cuts
+        from orchestration.publish.formats import write_formats
+
+        counts |= write_formats(con, staging, queries, units_query)
+        # what the SDMX files and the revision report need from the warehouse
+        definitions = _relation(con, "indicator_definitions")
+        unit_measures = dict(con.execute(
+            f"SELECT indicator_id, arg_max(unit_measure, formula_version) FROM {definitions} GROUP BY 1").fetchall())
+        bieu06_version = (con.execute(f"SELECT max(formula_version) FROM {definitions} WHERE indicator_id LIKE 'BIEU06%'").fetchone()[0]
+                          or "TT01-2020")
+        bieu06_running = None
+        if "ind_bieu06" in tables:
+            bieu06_running = dict(con.execute(
+                f'SELECT period, bool_or(is_running) FROM "{tables["ind_bieu06"]}"."ind_bieu06" GROUP BY 1').fetchall())
     loads = []
     manifest_dir = settings.lake_dir / "_manifest"
     for m in sorted(manifest_dir.glob("*/*.json")):
@@ -151,11 +164,46 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         "previous_release": _current_latest(publish),
     }
     assert len(present) == len(loads)
+    # revisions against the previous release (publish/latest before the swap), then the SDMX files (ACTION=R/D)
+    manifest["revisions"] = _write_revisions_and_sdmx(staging, publish, manifest, counts, unit_measures,
+                                                      bieu06_version, bieu06_running)
+    manifest["row_counts"] = counts
+
+    # ---- SCORECARDS: the lead adds here, after the by_province cuts and before the rename:
+    # from orchestration.publish.scorecard import write_scorecards
+    # write_scorecards(staging)
+    # ---- (end of the scorecards' place)
+
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     final = publish / release_id
     os.rename(staging, final)  # the release appears whole or not at all
     _point_latest(publish, release_id)
+    # the analysts' read-only copy of the warehouse, swapped atomically once the release is complete
+    from orchestration.publish.analyst_copy import publish_warehouse_copy
+
+    publish_warehouse_copy(settings.warehouse_path, settings.out_dir, release_id)
     return final
+
+
+def _write_revisions_and_sdmx(staging: Path, publish: Path, manifest: dict, counts: dict, unit_measures: dict,
+                              bieu06_version: str, bieu06_running: dict | None) -> dict:
+    """revisions.csv and sdmx/*.csv (see orchestration.publish.revisions and .sdmx); returns the manifest summary."""
+    from orchestration.publish.revisions import compute_revisions, load_long, write_revisions_csv
+    from orchestration.publish.sdmx import write_sdmx
+
+    previous = publish / manifest["previous_release"] if manifest.get("previous_release") else None
+    if previous is not None and not previous.is_dir():
+        previous = None
+    with duckdb.connect() as mem:
+        load_long(mem, staging, "cur", bieu06_version, bieu06_running)
+        if previous is not None:
+            load_long(mem, previous, "prev", bieu06_version)
+        else:
+            mem.execute("CREATE TABLE prev AS SELECT * FROM cur WHERE false")
+        summary = compute_revisions(mem, previous, manifest)
+        counts["revisions.csv"] = write_revisions_csv(mem, staging / "revisions.csv")
+        counts |= write_sdmx(mem, staging / "sdmx", unit_measures)
+    return summary
 
 
 def _current_latest(publish: Path) -> str | None:

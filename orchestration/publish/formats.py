@@ -1,0 +1,194 @@
+"""Release formats beyond the CSVs: the Parquet twin of ``indicator_observations.csv``, the Biểu 06 workbook laid
+out as the official form of Circular 01/2020/TT-VPCP, and the ``by_province/<code>/`` cuts.
+
+Every text cell written to CSV or XLSX is neutralised against formula injection
+(``orchestration.lib.safe_cells``); XLSX text is written with ``write_string`` so nothing is ever a formula.
+The province of a row is ``units.csv``'s ``province_code`` of the row's (unit_code, unit_valid_from); a row whose
+unit is not in the register goes to ``by_province/_unassigned/`` so the cuts always partition the whole.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from orchestration.lib.safe_cells import neutralise, neutralised_query
+
+MAX_UNITS_AT_ROOT = 200
+UNASSIGNED = "_unassigned"
+PERIOD_TYPE_ORDER = {"M": 0, "Q": 1, "H": 2, "Y": 3}
+LEVEL_ORDER = {"tinh": 0, "huyen": 1, "xa": 2}
+COUNT_COLUMNS = ["received_total", "received_online", "received_direct_postal", "carried_over", "resolved_total",
+                 "resolved_early", "resolved_on_time", "resolved_late", "pending_total", "pending_within_time",
+                 "pending_overdue"]
+PERIOD_TYPE_VI = {"M": "Tháng", "Q": "Quý", "H": "6 tháng", "Y": "Năm"}
+
+
+def copy_csv(con, query: str, path: Path) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(f"COPY ({neutralised_query(con, query)}) TO '{path}' (HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')")
+    return con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
+
+
+def write_parquet(con, query: str, path: Path) -> int:
+    """The same rows, columns, order and (neutralised) text as the CSV, with the warehouse's types."""
+    con.execute(f"COPY ({neutralised_query(con, query)}) TO '{path}' (FORMAT PARQUET, COMPRESSION ZSTD)")
+    return con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
+
+
+# ---------------------------------------------------------------------------------------------------------- XLSX
+
+def _sheet_name(period: str, used: set[str]) -> str:
+    name = re.sub(r"[\[\]:*?/\\]", "-", period)[:31] or "Ky"
+    base, i = name, 2
+    while name in used:
+        name = f"{base[:28]}~{i}"
+        i += 1
+    used.add(name)
+    return name
+
+
+def write_bieu06_xlsx(rows: list[dict], units: dict, path: Path) -> int:
+    """``rows``: report_bieu06 rows (dicts with BIEU06_COLUMNS); ``units``: (unit_code, valid_from) →
+    (unit_name, unit_level). One sheet per period; per unit a name row, its fields, then its total row.
+    Returns the number of sheets."""
+    import xlsxwriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    by_period: dict[tuple, list[dict]] = {}
+    for r in rows:
+        by_period.setdefault((PERIOD_TYPE_ORDER.get(r["period_type"], 9), r["period"], r["period_type"]), []).append(r)
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    title = wb.add_format({"bold": True, "font_size": 13, "align": "center", "valign": "vcenter"})
+    sub = wb.add_format({"italic": True, "align": "center"})
+    head = wb.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True,
+                          "bg_color": "#DDEBF7"})
+    num_head = wb.add_format({"italic": True, "border": 1, "align": "center"})
+    unit_fmt = wb.add_format({"bold": True, "border": 1, "bg_color": "#F2F2F2"})
+    cell = wb.add_format({"border": 1})
+    num = wb.add_format({"border": 1, "num_format": "#,##0"})
+    tot = wb.add_format({"border": 1, "bold": True})
+    tot_num = wb.add_format({"border": 1, "bold": True, "num_format": "#,##0"})
+    used: set[str] = set()
+    for (_, period, ptype), prow in sorted(by_period.items()):
+        ws = wb.add_worksheet(_sheet_name(period, used))
+        ws.set_column(0, 0, 6)
+        ws.set_column(1, 1, 42)
+        ws.set_column(2, 12, 12)
+        ws.set_column(13, 13, 14)
+        ws.merge_range(0, 0, 0, 12, "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH", title)
+        ws.merge_range(1, 0, 1, 12, f"(Biểu số 06 — Thông tư số 01/2020/TT-VPCP) — Kỳ báo cáo: "
+                       f"{PERIOD_TYPE_VI.get(ptype, ptype)} {period}", sub)
+        h = 3  # header rows h … h+3
+        ws.merge_range(h, 0, h + 2, 0, "STT", head)
+        ws.merge_range(h, 1, h + 2, 1, "Lĩnh vực giải quyết", head)
+        ws.merge_range(h, 2, h, 5, "Số hồ sơ nhận giải quyết", head)
+        ws.merge_range(h, 6, h, 9, "Số hồ sơ đã giải quyết", head)
+        ws.merge_range(h, 10, h, 12, "Số hồ sơ đang giải quyết", head)
+        ws.merge_range(h + 1, 2, h + 2, 2, "Tổng số", head)
+        ws.merge_range(h + 1, 3, h + 1, 4, "Trong kỳ", head)
+        ws.write_string(h + 2, 3, "Trực tuyến", head)
+        ws.write_string(h + 2, 4, "Trực tiếp và qua dịch vụ bưu chính", head)
+        ws.merge_range(h + 1, 5, h + 2, 5, "Từ kỳ trước chuyển qua", head)
+        for c, label in [(6, "Tổng số"), (7, "Trước hạn"), (8, "Đúng hạn"), (9, "Quá hạn"),
+                         (10, "Tổng số"), (11, "Trong hạn"), (12, "Quá hạn")]:
+            ws.merge_range(h + 1, c, h + 2, c, label, head)
+        ws.merge_range(h, 13, h + 2, 13, "Mã lĩnh vực", head)
+        for c in range(13):
+            ws.write_string(h + 3, c, f"({c + 1})", num_head)
+        ws.write_string(h + 3, 13, "", num_head)
+        ws.set_row(h, 30)
+        ws.set_row(h + 2, 45)
+        ws.freeze_panes(h + 4, 2)
+        r = h + 4
+        by_unit: dict[tuple, list[dict]] = {}
+        for x in prow:
+            by_unit.setdefault((x["unit_code"], str(x["unit_valid_from"])), []).append(x)
+
+        def unit_key(k):
+            name, level = units.get(k, (None, None))
+            return (LEVEL_ORDER.get(level, 9), k[0], k[1])
+
+        for k in sorted(by_unit, key=unit_key):
+            name, _level = units.get(k, (None, None))
+            label = f"{name or k[0]} (mã {k[0]}, hiệu lực từ {k[1]})"
+            ws.merge_range(r, 0, r, 13, neutralise(label), unit_fmt)
+            r += 1
+            total = None
+            stt = 0
+            for x in sorted(by_unit[k], key=lambda x: (x["ma_linh_vuc"] is None, x["ma_linh_vuc"] or "")):
+                if x["ma_linh_vuc"] is None:
+                    total = x
+                    continue
+                stt += 1
+                ws.write_number(r, 0, stt, cell)
+                ws.write_string(r, 1, neutralise(x["ten_linh_vuc"] or x["ma_linh_vuc"]), cell)
+                for i, col in enumerate(COUNT_COLUMNS):
+                    _write_count(ws, r, 2 + i, x[col], num, cell)
+                ws.write_string(r, 13, neutralise(x["ma_linh_vuc"]), cell)
+                r += 1
+            ws.write_string(r, 0, "", tot)
+            ws.write_string(r, 1, neutralise(f"Tổng cộng — {name or k[0]}"), tot)
+            for i, col in enumerate(COUNT_COLUMNS):
+                _write_count(ws, r, 2 + i, total[col] if total else None, tot_num, tot)
+            ws.write_string(r, 13, "", tot)
+            r += 2
+    if not by_period:
+        wb.add_worksheet("Bieu06").write_string(0, 0, "Không có dữ liệu")
+    wb.close()
+    return len(by_period)
+
+
+def _write_count(ws, r, c, v, num, cell):
+    if v is None:
+        ws.write_blank(r, c, None, cell)
+    else:
+        ws.write_number(r, c, v, num)
+
+
+def bieu06_rows(con, query: str, where: str = "") -> list[dict]:
+    q = f"SELECT * FROM ({query}) q {where}"
+    cur = con.execute(q)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+# ---------------------------------------------------------------------------------------------------- by province
+
+def write_formats(con, staging: Path, queries: dict[str, str], units_query: str) -> dict[str, int]:
+    """Parquet, Biểu 06 XLSX (root when ≤ 200 units, always per province) and by_province cuts.
+    ``queries``: name → SELECT of the published table (the CSV's query). Returns row counts by relative path."""
+    counts: dict[str, int] = {}
+    counts["indicator_observations.parquet"] = write_parquet(
+        con, queries["indicator_observations"], staging / "indicator_observations.parquet")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _release_units AS {units_query}")
+    units = {(u, str(vf)): (name, level) for u, vf, name, level in
+             con.execute("SELECT unit_code, unit_valid_from, unit_name, unit_level FROM _release_units").fetchall()}
+    b06_query = queries["report_bieu06"]
+    n_units = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT unit_code, unit_valid_from FROM ({b06_query}))").fetchone()[0]
+    if n_units <= MAX_UNITS_AT_ROOT:
+        write_bieu06_xlsx(bieu06_rows(con, b06_query), units, staging / "report_bieu06.xlsx")
+        counts["report_bieu06.xlsx"] = counts_rows(con, b06_query)
+
+    def province_of(query: str) -> str:
+        return (f"SELECT q.*, coalesce(u.province_code, '{UNASSIGNED}') AS _province FROM "
+                f"(SELECT *, row_number() OVER () AS _rn FROM ({query})) q "
+                f"LEFT JOIN _release_units u ON u.unit_code = q.unit_code AND u.unit_valid_from = q.unit_valid_from")
+
+    provinces = sorted(r[0] for r in con.execute(
+        " UNION ".join(f"SELECT DISTINCT _province FROM ({province_of(q)})" for q in queries.values())).fetchall())
+    for prov in provinces:
+        folder = staging / "by_province" / prov
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, query in queries.items():
+            cols = ", ".join('"' + d[0] + '"' for d in con.execute(f"DESCRIBE ({query})").fetchall())
+            cut = f"SELECT {cols} FROM ({province_of(query)}) WHERE _province = '{prov}' ORDER BY _rn"
+            counts[f"by_province/{prov}/{name}.csv"] = copy_csv(con, cut, folder / f"{name}.csv")
+            if name == "report_bieu06":
+                write_bieu06_xlsx(bieu06_rows(con, cut), units, folder / "report_bieu06.xlsx")
+                counts[f"by_province/{prov}/report_bieu06.xlsx"] = counts[f"by_province/{prov}/{name}.csv"]
+    return counts
+
+
+def counts_rows(con, query: str) -> int:
+    return con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]

@@ -1,0 +1,144 @@
+"""Revisions against the previous release (``publish/latest`` before the swap).
+
+Both releases are read from their published files into one *long* table of values, one row per published value:
+
+* ``indicator_observations.csv``: value = ``ratio`` (or ``points`` where the indicator has no ratio: QD766 group
+  scores and the total), points = ``points``, obs_status as published;
+* ``report_bieu06.csv``: its 11 counts as indicators ``BIEU06_COL03`` … ``BIEU06_COL13`` (agency and procedure
+  empty), obs_status ``P`` for a running period and ``A`` otherwise (read back from the previous release's
+  ``sdmx/BIEU06.csv``; unknown for releases written before the SDMX files existed).
+
+The key of a value is (indicator_id, formula_version, period, unit_code, unit_valid_from, agency_code, ma_linh_vuc,
+ma_tthc). A value present in both releases is **revised** when its value or its points differ by more than 1e-9
+(or one side is empty and the other not), or its obs_status differs (when both are known). A value of the
+previous release absent from this one is listed as withdrawn (new side empty, cause ``withdrawn``). New keys are
+not revisions. Cause, when known (several are joined with ``; ``): ``provisional → final`` (obs_status P → A),
+``input changed`` (the manifests' input files/sha256 differ), ``code changed`` (code_version differs).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+TOLERANCE = 1e-9
+KEY = ["indicator_id", "formula_version", "period", "unit_code", "unit_valid_from", "agency_code", "ma_linh_vuc",
+       "ma_tthc"]
+REVISION_COLUMNS = KEY + ["old_value", "new_value", "old_points", "new_points", "old_obs_status", "new_obs_status",
+                          "cause"]
+BIEU06_COUNTS = {
+    "received_total": "BIEU06_COL03", "received_online": "BIEU06_COL04", "received_direct_postal": "BIEU06_COL05",
+    "carried_over": "BIEU06_COL06", "resolved_total": "BIEU06_COL07", "resolved_early": "BIEU06_COL08",
+    "resolved_on_time": "BIEU06_COL09", "resolved_late": "BIEU06_COL10", "pending_total": "BIEU06_COL11",
+    "pending_within_time": "BIEU06_COL12", "pending_overdue": "BIEU06_COL13",
+}
+LONG_COLUMNS = ["indicator_id", "formula_version", "period_type", "period", "unit_code", "unit_valid_from",
+                "agency_code", "ma_linh_vuc", "ma_tthc", "value", "points", "obs_status"]
+
+
+def _csv(path: Path) -> str:
+    return f"read_csv('{path}', header=true, all_varchar=true, quote='\"', escape='\"')"
+
+
+def load_long(mem, folder: Path, table: str, bieu06_formula_version: str = "TT01-2020",
+              bieu06_running: dict[str, bool] | None = None) -> None:
+    """Create ``table`` (the long table described above) from a release folder's files. Key parts that are empty
+    (whole unit / all fields / all procedures) are '' so that keys join plainly."""
+    parts = []
+    obs = folder / "indicator_observations.csv"
+    if obs.exists():
+        parts.append(f"""
+            SELECT indicator_id, formula_version, period_type, period, unit_code, unit_valid_from,
+                   coalesce(agency_code, '') AS agency_code, coalesce(ma_linh_vuc, '') AS ma_linh_vuc,
+                   coalesce(ma_tthc, '') AS ma_tthc,
+                   coalesce(TRY_CAST(ratio AS DOUBLE), TRY_CAST(points AS DOUBLE)) AS value,
+                   TRY_CAST(points AS DOUBLE) AS points, obs_status
+            FROM {_csv(obs)}""")
+    b06 = folder / "report_bieu06.csv"
+    if b06.exists():
+        cases = " ".join(f"WHEN '{c}' THEN '{i}'" for c, i in BIEU06_COUNTS.items())
+        if bieu06_running is not None:
+            status_rows = ", ".join(f"('{p}', '{'P' if r else 'A'}')" for p, r in bieu06_running.items()) or "(NULL, NULL)"
+            status_join = f"LEFT JOIN (VALUES {status_rows}) s(period, obs_status) USING (period)"
+            status_col = "s.obs_status"
+        elif (folder / "sdmx" / "BIEU06.csv").exists():
+            status_join = f"""LEFT JOIN (SELECT DISTINCT replace(TIME_PERIOD, '-S', '-H') AS period, OBS_STATUS AS obs_status
+                              FROM {_csv(folder / 'sdmx' / 'BIEU06.csv')} WHERE ACTION <> 'D') s USING (period)"""
+            status_col = "s.obs_status"
+        else:
+            status_join, status_col = "", "CAST(NULL AS VARCHAR)"
+        parts.append(f"""
+            SELECT CASE col {cases} END AS indicator_id, '{bieu06_formula_version}' AS formula_version, period_type,
+                   period, unit_code, unit_valid_from, '' AS agency_code, coalesce(ma_linh_vuc, '') AS ma_linh_vuc,
+                   '' AS ma_tthc, TRY_CAST(v AS DOUBLE) AS value, CAST(NULL AS DOUBLE) AS points,
+                   {status_col} AS obs_status
+            FROM (UNPIVOT (SELECT period_type, period, unit_code, unit_valid_from, ma_linh_vuc,
+                                  {', '.join(BIEU06_COUNTS)} FROM {_csv(b06)})
+                  ON {', '.join(BIEU06_COUNTS)} INTO NAME col VALUE v) b {status_join}""")
+    if not parts:
+        parts.append("SELECT " + ", ".join(f"CAST(NULL AS {'DOUBLE' if c in ('value', 'points') else 'VARCHAR'}) AS {c}"
+                                           for c in LONG_COLUMNS) + " WHERE false")
+    mem.execute(f"CREATE OR REPLACE TABLE {table} AS " + " UNION ALL ".join(
+        f"SELECT {', '.join(LONG_COLUMNS)} FROM ({p})" for p in parts))
+
+
+def _differs(a: str, b: str) -> str:
+    return f"(({a} IS NULL) <> ({b} IS NULL) OR abs({a} - {b}) > {TOLERANCE})"
+
+
+def compute_revisions(mem, previous: Path | None, current_manifest: dict, cur: str = "cur", prev: str = "prev") -> dict:
+    """Create table ``revisions`` (REVISION_COLUMNS + action R/D) comparing ``cur`` with ``prev``; returns the
+    summary for the manifest."""
+    prev_manifest = {}
+    if previous is not None and (previous / "manifest.json").exists():
+        prev_manifest = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
+    sig = lambda m: sorted((i.get("table"), i.get("file"), i.get("sha256")) for i in m.get("inputs", []))  # noqa: E731
+    input_changed = bool(prev_manifest) and sig(prev_manifest) != sig(current_manifest)
+    code_changed = bool(prev_manifest) and prev_manifest.get("code_version") != current_manifest.get("code_version")
+    on = " AND ".join(f"c.{k} = p.{k}" for k in KEY)
+    extra = []
+    if input_changed:
+        extra.append("'input changed'")
+    if code_changed:
+        extra.append("'code changed'")
+    extra_list = ", ".join(extra)
+    mem.execute(f"""
+        CREATE OR REPLACE TABLE revisions AS
+        WITH j AS (
+            SELECT {', '.join(f'coalesce(c.{k}, p.{k}) AS {k}' for k in KEY)},
+                   p.value AS old_value, c.value AS new_value, p.points AS old_points, c.points AS new_points,
+                   p.obs_status AS old_obs_status, c.obs_status AS new_obs_status,
+                   c.indicator_id IS NULL AS withdrawn
+            FROM {cur} c FULL OUTER JOIN {prev} p ON {on}
+            WHERE p.indicator_id IS NOT NULL)
+        SELECT {', '.join(KEY)}, old_value, new_value, old_points, new_points, old_obs_status, new_obs_status,
+               array_to_string(list_filter([
+                   CASE WHEN withdrawn THEN 'withdrawn' END,
+                   CASE WHEN old_obs_status = 'P' AND new_obs_status = 'A' THEN 'provisional → final' END
+                   {', ' + extra_list if extra_list else ''}], x -> x IS NOT NULL), '; ') AS cause,
+               CASE WHEN withdrawn THEN 'D' ELSE 'R' END AS action
+        FROM j
+        WHERE withdrawn OR {_differs('old_value', 'new_value')} OR {_differs('old_points', 'new_points')}
+              OR (old_obs_status IS NOT NULL AND new_obs_status IS NOT NULL AND old_obs_status <> new_obs_status)
+        ORDER BY {', '.join(KEY)}""")
+    total = mem.execute("SELECT count(*) FROM revisions").fetchone()[0]
+    return {
+        "previous_release": previous.name if previous is not None else None,
+        "revised": mem.execute("SELECT count(*) FROM revisions WHERE action = 'R'").fetchone()[0],
+        "withdrawn": mem.execute("SELECT count(*) FROM revisions WHERE action = 'D'").fetchone()[0],
+        "total": total,
+        "input_changed": input_changed,
+        "code_changed": code_changed,
+        "by_indicator": dict(mem.execute("SELECT indicator_id, count(*) FROM revisions GROUP BY 1 ORDER BY 1").fetchall()),
+        "by_cause": dict(mem.execute("SELECT cause, count(*) FROM revisions GROUP BY 1 ORDER BY 1").fetchall()),
+    }
+
+
+def write_revisions_csv(mem, path: Path) -> int:
+    from orchestration.lib.safe_cells import neutralised_query
+
+    cols = ", ".join(f"nullif({k}, '') AS {k}" if k in ("agency_code", "ma_linh_vuc", "ma_tthc", "cause") else k
+                     for k in REVISION_COLUMNS)
+    q = f"SELECT {cols} FROM revisions ORDER BY {', '.join(KEY)}"
+    mem.execute(f"COPY ({neutralised_query(mem, q)}) TO '{path}' (HEADER, DELIMITER ',')")
+    return mem.execute("SELECT count(*) FROM revisions").fetchone()[0]
