@@ -1,0 +1,559 @@
+"""Province scorecards: one self-contained ``scorecard.html`` per province of a release.
+
+``write_scorecards(release_dir)`` reads the published files of a release folder (``indicator_observations.csv``,
+``units.csv``, ``target_tracking.csv``, ``explain/*.csv``, ``report_bieu06.csv`` for field names) and writes
+``<release>/by_province/<province_code>/scorecard.html`` for every province with Decision 766 observations, plus
+``<release>/scorecard.html`` when exactly one province has data. Pages are rendered with jinja2 (autoescape on:
+names and reasons come from the provinces' files) and carry everything inline — CSS and SVG charts, no script,
+nothing fetched from the network — so they can be opened offline, mailed and printed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+TEMPLATE = "scorecard.html.j2"
+
+# Display groups of the index, in the portal's order; DVTT is shown with its two display sub-groups.
+GROUPS = [
+    ("QD766_CKMB", "Công khai minh bạch", []),
+    ("QD766_TDGQ", "Tiến độ giải quyết", []),
+    ("QD766_DVTT", "Dịch vụ trực tuyến", [("QD766_TTTT", "Dịch vụ công trực tuyến"), ("QD766_CLGQ", "Thanh toán trực tuyến")]),
+    ("QD766_MDSH", "Mức độ số hóa", []),
+    ("QD766_MDHL", "Mức độ hài lòng", []),
+]
+GROUP_SHORT = {"QD766_CKMB": "CKMB", "QD766_TDGQ": "TĐGQ", "QD766_DVTT": "DVTT", "QD766_MDSH": "MĐSH", "QD766_MDHL": "MĐHL"}
+LEVELS = {"tinh": "Cấp tỉnh", "huyen": "Cấp huyện", "xa": "Cấp xã"}
+LEVEL_ORDER = {"tinh": 0, "huyen": 1, "xa": 2}
+STATUS_VI = {"P": "tạm tính", "M": "thiếu dữ liệu", "Q": "ẩn (ít mẫu)", "E": "ước tính", "B": "gián đoạn chuỗi"}
+GRADE_CLASS = {"Xuất sắc": "g-xs", "Tốt": "g-tot", "Khá": "g-kha", "Trung bình": "g-tb", "Yếu": "g-yeu"}
+GRADE_BANDS = [(90, 100, "Xuất sắc", "#e3f1e6"), (80, 90, "Tốt", "#edf6ee"), (70, 80, "Khá", "#eef3f9"),
+               (50, 70, "Trung bình", "#fbf5e6"), (0, 50, "Yếu", "#fbeeee")]
+ATTAINMENT_VI = {"met": "Đạt", "not_met": "Không đạt", "on_track": "Đúng tiến độ", "at_risk": "Có nguy cơ",
+                 "no_data": "Chưa có dữ liệu"}
+ATTAINMENT_ORDER = ["met", "not_met", "on_track", "at_risk", "no_data"]
+COMPARATOR = {"ge": "≥", "le": "≤", "eq": "=", "gt": ">", "lt": "<"}
+PALETTE = ["#1f4e79", "#c0504d", "#2e8b57", "#e08a00", "#7b4ea3", "#1b9aaa", "#8c564b", "#d6457e", "#6b8e23",
+           "#555555", "#3b6fb6", "#b5651d"]
+
+# What a unit failed, per QD766 row, in words (one cause kind per row; 2_1, 5_2, 5_3 and 5_4 are split further).
+CAUSES = {
+    "QD766_1_1": ("TTHC công bố không đúng hạn", "TTHC"),
+    "QD766_1_2": ("TTHC không công khai đúng hạn trên CSDLQG", "TTHC"),
+    "QD766_1_3": ("TTHC công khai thiếu bộ phận cấu thành", "TTHC"),
+    "QD766_1_4": ("Hồ sơ chưa đồng bộ lên Cổng DVCQG", "hồ sơ"),
+    "QD766_3_1": ("TTHC chưa cung cấp dịch vụ công trực tuyến", "TTHC"),
+    "QD766_3_2": ("Dịch vụ công trực tuyến không phát sinh hồ sơ trực tuyến", "TTHC"),
+    "QD766_3_3": ("Hồ sơ không nộp trực tuyến (hoặc thiếu kết quả điện tử)", "hồ sơ"),
+    "QD766_3_4": ("TTHC có phí chưa tích hợp thanh toán trực tuyến", "TTHC"),
+    "QD766_3_5": ("TTHC có phí không phát sinh thanh toán trực tuyến", "TTHC"),
+    "QD766_3_6": ("Hồ sơ có phí chưa thanh toán trực tuyến", "hồ sơ"),
+    "QD766_4_1": ("Hồ sơ chưa có kết quả điện tử", "hồ sơ"),
+    "QD766_4_2": ("Hồ sơ chưa được số hóa", "hồ sơ"),
+    "QD766_4_3": ("Hồ sơ không tái sử dụng dữ liệu số hóa", "hồ sơ"),
+    "QD766_4_4": ("Hồ sơ không sử dụng kho dữ liệu cá nhân", "hồ sơ"),
+    "QD766_4_5a": ("TTHC chưa kết nối CSDL quốc gia về dân cư", "TTHC"),
+    "QD766_4_5b": ("Hồ sơ không sử dụng dữ liệu dân cư", "hồ sơ"),
+}
+LATE_2_1 = {"resolved_late": "Hồ sơ giải quyết quá hạn", "pending_overdue": "Hồ sơ đang giải quyết quá hạn"}
+REASONS_5_4 = {"late": "Hồ sơ giải quyết quá hạn", "overdue": "Hồ sơ quá hạn chưa giải quyết",
+               "not_satisfied": "Hồ sơ bị đánh giá không hài lòng", "pakn": "Hồ sơ bị phản ánh, kiến nghị"}
+DOSSIER_ROW_INDICATORS = ["QD766_1_4", "QD766_3_3", "QD766_3_6", "QD766_4_1", "QD766_4_2", "QD766_4_3", "QD766_4_4",
+                          "QD766_4_5b"]
+
+
+def _pakn_kind(part: str) -> str:
+    p = part.strip().lower()
+    if p.startswith("late:"):
+        p = p[5:].strip()
+    if "answer published" in p:
+        return "Công khai trả lời PAKN chậm"
+    if "refus" in p:
+        return "Từ chối tiếp nhận PAKN quá hạn"
+    if "supplement" in p:
+        return "Yêu cầu bổ sung PAKN quá hạn"
+    if "handled" in p or "in progress" in p or "pending" in p:
+        return "PAKN xử lý quá hạn"
+    if "dislike" in p:
+        return "PAKN có nhiều lượt không đồng tình"
+    if "repeat" in p:
+        return "PAKN bị phản ánh lặp lại"
+    if "classif" in p:
+        return "PAKN chưa được phân loại"
+    return "PAKN không đạt yêu cầu"
+
+
+# ---------------------------------------------------------------------------------------------------- formatting
+
+
+def _num(value) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) else x
+
+
+def fmt_vi(value, decimals: int = 2) -> str:
+    """Vietnamese number style: ``1.234,56`` (thousands '.', decimals ','); '—' when empty."""
+    x = _num(value)
+    if x is None:
+        return "—"
+    s = format(x, f",.{decimals}f")
+    return s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def fmt_int(value) -> str:
+    x = _num(value)
+    return "—" if x is None else fmt_vi(x, 0)
+
+
+def fmt_pct(value, decimals: int = 2) -> str:
+    x = _num(value)
+    return "—" if x is None else fmt_vi(x, decimals) + "%"
+
+
+def month_label(period: str) -> str:
+    """'2023-03' → 'tháng 3/2023'."""
+    y, m = period.split("-")
+    return f"tháng {int(m)}/{y}"
+
+
+def month_short(period: str) -> str:
+    y, m = period.split("-")
+    return f"{int(m):02d}/{y}"
+
+
+# ---------------------------------------------------------------------------------------------------- reading
+
+
+def _read(path: Path, usecols: list[str] | None = None) -> pd.DataFrame:
+    if not path.exists():
+        return pd.DataFrame(columns=usecols or [])
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    if usecols:
+        for c in usecols:
+            if c not in df.columns:
+                df[c] = ""
+        df = df[usecols]
+    return df
+
+
+@dataclass
+class Release:
+    root: Path
+    release_id: str
+    created_at: str
+    obs: pd.DataFrame          # whole-unit QD766 rows (no agency / field / procedure), with province_code
+    names_vi: dict[str, str]   # indicator_id → Vietnamese name
+    units: pd.DataFrame
+    targets: pd.DataFrame
+    fields: dict[str, str]
+    procedures: dict[str, str]
+    has_data: dict[str, bool] = field(default_factory=dict)
+
+
+def _load(release_dir: Path) -> Release:
+    obs_all = _read(release_dir / "indicator_observations.csv")
+    units = _read(release_dir / "units.csv")
+    manifest = {}
+    if (release_dir / "manifest.json").exists():
+        manifest = json.loads((release_dir / "manifest.json").read_text(encoding="utf-8"))
+    release_id = manifest.get("release_id") or (obs_all["release_id"].iloc[0] if len(obs_all) else release_dir.name)
+    names_vi = dict(zip(obs_all.get("indicator_id", []), obs_all.get("indicator_name_vi", [])))
+
+    if len(units):
+        key = units[["unit_code", "unit_valid_from", "province_code"]].drop_duplicates(["unit_code", "unit_valid_from"])
+        obs_all = obs_all.merge(key, on=["unit_code", "unit_valid_from"], how="left")
+    else:
+        obs_all["province_code"] = ""
+    obs_all["province_code"] = obs_all["province_code"].fillna("")
+    # a province row is its own province even when units.csv is missing
+    is_prov = (obs_all["province_code"] == "") & (obs_all["unit_level"] == "tinh")
+    obs_all.loc[is_prov, "province_code"] = obs_all.loc[is_prov, "unit_code"]
+
+    # "with data": at least one observation of the province's subtree counts something
+    den = pd.to_numeric(obs_all["denominator"], errors="coerce").fillna(0)
+    n = pd.to_numeric(obs_all["n"], errors="coerce").fillna(0)
+    has_data = obs_all.assign(_d=(den > 0) | (n > 0)).groupby("province_code")["_d"].any().to_dict()
+
+    whole = ((obs_all["agency_code"] == "") & (obs_all["ma_linh_vuc"] == "") & (obs_all["ma_tthc"] == "")
+             & obs_all["indicator_id"].str.startswith("QD766_"))
+    obs = obs_all[whole].copy()
+
+    targets = _read(release_dir / "target_tracking.csv")
+    if len(targets) and len(units):
+        key = units[["unit_code", "unit_valid_from", "province_code", "unit_level"]].drop_duplicates(["unit_code", "unit_valid_from"])
+        targets = targets.merge(key, on=["unit_code", "unit_valid_from"], how="left")
+    for c in ("province_code", "unit_level"):
+        if c not in targets.columns:
+            targets[c] = ""
+        targets[c] = targets[c].fillna("")
+
+    bieu = _read(release_dir / "report_bieu06.csv", ["ma_linh_vuc", "ten_linh_vuc"])
+    fields = {r.ma_linh_vuc: r.ten_linh_vuc for r in bieu.drop_duplicates().itertuples() if r.ma_linh_vuc and r.ten_linh_vuc}
+    procs = _read(release_dir / "explain" / "explain_qd766_procedures.csv", ["procedure_code", "procedure_name"])
+    procedures = {r.procedure_code: r.procedure_name for r in procs.drop_duplicates().itertuples() if r.procedure_name}
+    return Release(release_dir, str(release_id), str(manifest.get("created_at", "")), obs, names_vi, units, targets,
+                   fields, procedures, {k: bool(v) for k, v in has_data.items()})
+
+
+# ---------------------------------------------------------------------------------------------------- page model
+
+
+def _score_cell(row) -> dict:
+    """Total (or group) score of one observation row, formatted."""
+    if row is None:
+        return {"value": "—", "raw": None, "grade": "", "grade_class": "", "rank": "", "status": "", "missing": []}
+    rank = f"{row['rank']}/{row['rank_of']}" if row.get("rank") and row.get("rank_of") else "—"
+    comment = row.get("comment") or ""
+    missing = []
+    if comment.startswith("missing rows"):
+        missing = [m.strip() for m in comment.split(":", 1)[1].split(",") if m.strip()]
+    return {
+        "value": fmt_vi(row.get("points")),
+        "raw": _num(row.get("points")),
+        "max": fmt_vi(row.get("max_points"), 0),
+        "grade": row.get("grade") or "",
+        "grade_class": GRADE_CLASS.get(row.get("grade") or "", ""),
+        "rank": rank,
+        "status": STATUS_VI.get(row.get("obs_status") or "", ""),
+        "missing": missing,
+    }
+
+
+def _rows_by(df: pd.DataFrame, *keys: str) -> dict:
+    return {tuple(r[k] for k in keys) if len(keys) > 1 else r[keys[0]]: r for r in df.to_dict("records")}
+
+
+def _group_bars(rows: dict, unit_key: tuple) -> list[dict]:
+    """The five groups (and DVTT's two sub-groups) of a unit in one period, with bar geometry (0–100 % width)."""
+    bars = []
+    for gid, label, subs in GROUPS:
+        for sid, slabel, sub in [(gid, label, False)] + [(s, l, True) for s, l in subs]:
+            r = rows.get((sid,) + unit_key)
+            pts, mx = (_num(r["points"]), _num(r["max_points"])) if r else (None, None)
+            share = (pts / mx * 100) if (pts is not None and mx) else 0.0
+            bars.append({"id": sid, "label": slabel, "sub": sub, "points": fmt_vi(pts), "max": fmt_vi(mx, 0),
+                         "share": max(0.0, min(100.0, share)), "share_text": fmt_vi(share, 0) + "%" if r else "",
+                         "status": STATUS_VI.get(r["obs_status"], "") if r else "thiếu dữ liệu"})
+    return bars
+
+
+def _period_panel(obs: pd.DataFrame, period_type: str, period: str, prov_key: tuple) -> dict:
+    cur = obs[(obs["period_type"] == period_type) & (obs["period"] == period)]
+    rows = _rows_by(cur, "indicator_id", "unit_code", "unit_valid_from")
+    total = rows.get(("QD766_TOTAL",) + prov_key)
+    fv = cur["formula_version"].iloc[0] if len(cur) else ""
+    return {"period_type": period_type, "period": period,
+            "title": f"Năm {period}" if period_type == "Y" else month_label(period).capitalize(),
+            "total": _score_cell(total), "groups": _group_bars(rows, prov_key), "formula_version": fv}
+
+
+def _unit_order(obs: pd.DataFrame, units: pd.DataFrame, province: str) -> list[dict]:
+    """Province, then its districts, then its communes (each commune after … sorted by district, then code)."""
+    seen = obs[["unit_code", "unit_valid_from", "unit_level", "unit_name"]].drop_duplicates(["unit_code", "unit_valid_from"])
+    parents = {}
+    names = {}
+    if len(units):
+        for r in units.to_dict("records"):
+            parents[(r["unit_code"], r["unit_valid_from"])] = r.get("parent_code") or ""
+            names[r["unit_code"]] = r.get("unit_name") or names.get(r["unit_code"], "")
+    out = []
+    for r in seen.to_dict("records"):
+        key = (r["unit_code"], r["unit_valid_from"])
+        parent = parents.get(key, "")
+        lvl = LEVEL_ORDER.get(r["unit_level"], 3)
+        sort = (lvl, parent if r["unit_level"] == "xa" else "", r["unit_code"], r["unit_valid_from"])
+        if r["unit_code"] == province:
+            sort = (-1,) + sort[1:]
+        out.append({"code": r["unit_code"], "valid_from": r["unit_valid_from"], "level": r["unit_level"],
+                    "level_vi": LEVELS.get(r["unit_level"], r["unit_level"]), "name": r["unit_name"],
+                    "parent": parent, "parent_name": names.get(parent, "") if r["unit_level"] == "xa" else "",
+                    "_sort": sort})
+    out.sort(key=lambda u: u["_sort"])
+    return out
+
+
+def _units_table(obs: pd.DataFrame, order: list[dict], year: str | None, month: str | None) -> list[dict]:
+    y = _rows_by(obs[(obs["period_type"] == "Y") & (obs["period"] == year)], "indicator_id", "unit_code", "unit_valid_from") if year else {}
+    m = _rows_by(obs[(obs["period_type"] == "M") & (obs["period"] == month)], "indicator_id", "unit_code", "unit_valid_from") if month else {}
+    table = []
+    for u in order:
+        key = (u["code"], u["valid_from"])
+        if ("QD766_TOTAL",) + key not in y and ("QD766_TOTAL",) + key not in m:
+            continue
+        groups = []
+        for gid, _, _ in GROUPS:
+            r = y.get((gid,) + key)
+            groups.append(fmt_vi(r["points"]) if r else "—")
+        year_cell = _score_cell(y.get(("QD766_TOTAL",) + key))
+        table.append(u | {"groups": groups, "year": year_cell, "month": _score_cell(m.get(("QD766_TOTAL",) + key))})
+    return table
+
+
+def _trend(obs: pd.DataFrame, order: list[dict], province: str) -> dict:
+    """Monthly QD766_TOTAL of the province and its districts as SVG polylines (coordinates computed here)."""
+    mon = obs[(obs["period_type"] == "M") & (obs["indicator_id"] == "QD766_TOTAL")]
+    months = sorted(mon["period"].unique())
+    W, H, left, right, top, bottom = 1000, 330, 48, 20, 16, 40
+    pw, ph = W - left - right, H - top - bottom
+
+    def x(i: int) -> float:
+        return left + (pw / 2 if len(months) == 1 else pw * i / (len(months) - 1))
+
+    def y(v: float) -> float:
+        return top + ph * (1 - v / 100)
+
+    series = []
+    rows = _rows_by(mon, "period", "unit_code", "unit_valid_from")
+    wanted = [u for u in order if u["code"] == province or u["level"] == "huyen"]
+    for i, u in enumerate(wanted):
+        pts = []
+        for j, p in enumerate(months):
+            r = rows.get((p, u["code"], u["valid_from"]))
+            v = _num(r["points"]) if r else None
+            if v is not None:
+                pts.append({"x": round(x(j), 1), "y": round(y(v), 1), "label": fmt_vi(v), "month": month_short(p),
+                            "provisional": r["obs_status"] == "P"})
+        if not pts:
+            continue
+        is_prov = u["code"] == province
+        k = sum(1 for s in series if not s["main"])  # districts drawn so far
+        series.append({"name": u["name"], "code": u["code"],
+                       "color": PALETTE[0] if is_prov else PALETTE[1 + k % (len(PALETTE) - 1)],
+                       "width": 3.2 if is_prov else 1.6, "dash": "" if is_prov or k < len(PALETTE) - 1 else "6,3",
+                       "points": pts, "polyline": " ".join(f"{p['x']},{p['y']}" for p in pts), "main": is_prov})
+    # formula version break (QD766-2022 → QD766-2025), drawn as a dashed vertical line
+    breaks = []
+    fv = mon.drop_duplicates("period").set_index("period")["formula_version"].to_dict()
+    for j in range(1, len(months)):
+        if fv.get(months[j]) != fv.get(months[j - 1]):
+            breaks.append({"x": round((x(j) + x(j - 1)) / 2, 1), "label": fv.get(months[j], "")})
+    step = max(1, math.ceil(len(months) / 12))
+    xticks = [{"x": round(x(j), 1), "label": month_short(p)} for j, p in enumerate(months) if j % step == 0 or j == len(months) - 1]
+    yticks = [{"y": round(y(v), 1), "label": fmt_vi(v, 0)} for v in range(0, 101, 10)]
+    bands = [{"y": round(y(hi), 1), "h": round(y(lo) - y(hi), 1), "label": name, "fill": fill,
+              "ly": round((y(hi) + y(lo)) / 2 + 4, 1)} for lo, hi, name, fill in GRADE_BANDS]
+    return {"months": months, "series": series, "width": W, "height": H, "left": left, "right": W - right,
+            "top": top, "bottom": H - bottom, "xticks": xticks, "yticks": yticks, "bands": bands, "breaks": breaks}
+
+
+def _targets(rel: Release, province: str, order: list[dict]) -> dict:
+    t = rel.targets
+    t = t[t["province_code"] == province] if len(t) else t
+    if not len(t):
+        return {"year": None, "rows": [], "summary": [], "running": False}
+    year = max(t["nam"], key=lambda v: int(v) if v.isdigit() else -1)
+    t = t[t["nam"] == year]
+    rank = {(u["code"], u["valid_from"]): i for i, u in enumerate(order)}
+    rows = []
+    for r in t[t["row_type"] == "indicator"].to_dict("records"):
+        ind = r["indicator_id"]
+        is_count = ind.endswith("_COUNT")
+        fmt = (lambda v: fmt_int(v)) if is_count else (lambda v: fmt_pct(v))
+        name = rel.names_vi.get(ind, ind)
+        if r.get("ma_linh_vuc"):
+            name += f" — lĩnh vực {rel.fields.get(r['ma_linh_vuc'], r['ma_linh_vuc'])}"
+        if r.get("pham_vi") == "rieng":
+            name += " (các cơ quan của đơn vị)"
+        att = r.get("attainment") or "no_data"
+        rows.append({"unit": r["unit_name"], "target": r["ma_chi_tieu"], "text": r.get("ghi_chu") or "",
+                     "indicator": name, "goal": f"{COMPARATOR.get(r.get('so_sanh'), r.get('so_sanh') or '')} {fmt(r.get('gia_tri'))}".strip(),
+                     "actual": fmt(r.get("actual")), "projection": fmt(r.get("projection")) if att in ("on_track", "at_risk") else "",
+                     "status": ATTAINMENT_VI.get(att, att), "status_class": f"a-{att}",
+                     "provisional": r.get("obs_status") == "P",
+                     "_sort": (rank.get((r["unit_code"], r["unit_valid_from"]), 10**6), r["unit_code"], r["ma_chi_tieu"])})
+    rows.sort(key=lambda r: r["_sort"])
+    # group consecutive rows of one unit × target (the source text is printed once)
+    for i, r in enumerate(rows):
+        r["first"] = i == 0 or (rows[i - 1]["unit"], rows[i - 1]["target"]) != (r["unit"], r["target"])
+        r["span"] = sum(1 for s in rows[i:] if (s["unit"], s["target"]) == (r["unit"], r["target"])) if r["first"] else 0
+    summ = t[t["row_type"] == "target"]["attainment"].replace("", "no_data").value_counts().to_dict()
+    summary = [{"label": ATTAINMENT_VI[a], "count": summ[a], "cls": f"a-{a}"} for a in ATTAINMENT_ORDER if summ.get(a)]
+    n_units = t[["unit_code", "unit_valid_from"]].drop_duplicates().shape[0]
+    running = bool((t["attainment"].isin(["on_track", "at_risk"])).any())
+    return {"year": year, "rows": rows, "summary": summary, "n_targets": int(sum(summ.values())), "n_units": n_units,
+            "running": running}
+
+
+def _top(series: pd.Series, label, k: int = 3) -> str:
+    vc = series[series != ""].value_counts().head(k)
+    return "; ".join(f"{label(v)}: {fmt_int(c)}" for v, c in vc.items())
+
+
+def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set, prov_points: dict) -> dict:
+    """Top reasons points were lost in the province's subtree in the year, from the explain tables."""
+    ex = rel.root / "explain"
+    causes: list[dict] = []
+
+    def in_province(df: pd.DataFrame) -> pd.DataFrame:
+        df = df[(df["period_type"] == "Y") & (df["period"] == year)]
+        return df[[k in prov_keys for k in zip(df["unit_code"], df["unit_valid_from"])]]
+
+    def add(ind: str, label: str, unit: str, count: int, detail: str):
+        if count <= 0 or ind not in scored:
+            return
+        pts, mx = prov_points.get(ind, (None, None))
+        causes.append({"indicator": ind.replace("QD766_", ""), "indicator_name": rel.names_vi.get(ind, ind),
+                       "label": label, "unit": unit, "count": count, "count_text": fmt_int(count), "detail": detail,
+                       "points": f"{fmt_vi(pts)} / {fmt_vi(mx, 0)}" if mx is not None else "—"})
+
+    field_name = lambda c: rel.fields.get(c, c)  # noqa: E731
+    proc_name = lambda c: f"{c} {rel.procedures[c]}" if c in rel.procedures else c  # noqa: E731
+
+    late = in_province(_read(ex / "explain_qd766_2_1.csv"))
+    late_by_proc = []
+    if len(late):
+        for reason, g in late.groupby("reason"):
+            add("QD766_2_1", LATE_2_1.get(reason, reason), "hồ sơ", g["dossier_code"].nunique(),
+                "Nhiều nhất: " + _top(g.drop_duplicates("dossier_code")["ma_linh_vuc"], field_name))
+        d = late.drop_duplicates("dossier_code")
+        for (code, fld), g in d.groupby(["ma_tthc", "ma_linh_vuc"]):
+            late_by_proc.append({"code": code, "name": rel.procedures.get(code, ""), "field": field_name(fld),
+                                 "late": int((g["reason"] == "resolved_late").sum()),
+                                 "overdue": int((g["reason"] == "pending_overdue").sum()), "count": len(g)})
+        late_by_proc.sort(key=lambda r: (-r["count"], r["code"]))
+        for r in late_by_proc:
+            r["count_text"], r["late_text"], r["overdue_text"] = fmt_int(r["count"]), fmt_int(r["late"]), fmt_int(r["overdue"])
+
+    sat = in_province(_read(ex / "explain_qd766_5_4.csv"))
+    if len(sat):
+        sat = sat.drop_duplicates("dossier_code").assign(reason=sat["reasons"].str.split(";")).explode("reason")
+        sat["reason"] = sat["reason"].str.strip()
+        for reason, g in sat.groupby("reason"):
+            add("QD766_5_4", REASONS_5_4.get(reason, reason), "hồ sơ", g["dossier_code"].nunique(),
+                "Nhiều nhất: " + _top(g["ma_linh_vuc"], field_name))
+
+    rows = in_province(_read(ex / "explain_qd766_dossier_rows.csv")).drop_duplicates("dossier_code")
+    for ind in DOSSIER_ROW_INDICATORS:
+        col = "fails_" + ind.lower()
+        if col in rows.columns:
+            g = rows[rows[col].str.lower() == "true"]
+            add(ind, CAUSES[ind][0], CAUSES[ind][1], len(g), "Nhiều nhất: " + _top(g["ma_linh_vuc"], field_name))
+
+    pakn = _read(ex / "explain_qd766_pakn.csv")
+    if len(pakn):
+        pakn = pakn[(pakn["period_type"] == "Y") & (pakn["period"] == year) & (pakn["unit_code"] == province)]
+        pakn = pakn.assign(kind=pakn["reason"].str.split(";")).explode("kind")
+        if len(pakn):
+            pakn["kind"] = pakn["kind"].map(_pakn_kind)
+            for (ind, kind), g in pakn.groupby(["indicator_id", "kind"]):
+                add(ind, kind, "PAKN", g["petition_code"].nunique(), "")
+
+    procs = _read(ex / "explain_qd766_procedures.csv")
+    if len(procs):
+        procs = in_province(procs)
+        procs = procs[procs["agency_code"] == ""]
+        for ind, g in procs.groupby("indicator_id"):
+            if ind in CAUSES:
+                n_units = g[["unit_code", "unit_valid_from"]].drop_duplicates().shape[0]
+                add(ind, CAUSES[ind][0], "TTHC", len(g.drop_duplicates(["unit_code", "unit_valid_from", "procedure_code"])),
+                    f"Tại {fmt_int(n_units)} đơn vị; nhiều nhất: " + _top(g["procedure_code"], proc_name, 2))
+    causes.sort(key=lambda c: (-c["count"], c["indicator"], c["label"]))
+    return {"top": causes[:10], "n_all": len(causes), "late_by_proc": late_by_proc[:10], "n_late_procs": len(late_by_proc)}
+
+
+def build_page(rel: Release, province: str) -> dict:
+    obs = rel.obs[rel.obs["province_code"] == province]
+    prov_rows = obs[obs["unit_code"] == province]
+    prov_vf = (prov_rows["unit_valid_from"].max() if len(prov_rows) else "")
+    years = sorted(obs.loc[obs["period_type"] == "Y", "period"].unique())
+    months = sorted(obs.loc[obs["period_type"] == "M", "period"].unique())
+    year, month = (years[-1] if years else None), (months[-1] if months else None)
+    # the province's own version valid in the latest period
+    if year and len(prov_rows):
+        vy = prov_rows.loc[(prov_rows["period_type"] == "Y") & (prov_rows["period"] == year), "unit_valid_from"]
+        prov_vf = vy.max() if len(vy) else prov_vf
+    prov_key = (province, prov_vf)
+    prov_name = prov_rows.loc[prov_rows["unit_valid_from"] == prov_vf, "unit_name"].iloc[0] if len(prov_rows) else province
+    order = _unit_order(obs, rel.units, province)
+    panels = []
+    if year:
+        panels.append(_period_panel(obs, "Y", year, prov_key))
+        ymonths = [m for m in months if m.startswith(year + "-")]
+        if panels[-1]["total"]["status"] == "tạm tính" and ymonths:
+            panels[-1]["subtitle"] = f"số liệu đến {month_label(ymonths[-1])}"
+    if month:
+        panels.append(_period_panel(obs, "M", month, prov_key))
+    causes = {"top": [], "late_by_proc": [], "n_all": 0, "n_late_procs": 0}
+    if year:
+        ycur = obs[(obs["period_type"] == "Y") & (obs["period"] == year)]
+        scored = set(ycur.loc[pd.to_numeric(ycur["max_points"], errors="coerce").fillna(0) > 0, "indicator_id"])
+        pp = {r["indicator_id"]: (_num(r["points"]), _num(r["max_points"]))
+              for r in ycur[(ycur["unit_code"] == province)].to_dict("records")}
+        prov_keys = {(u["code"], u["valid_from"]) for u in order}
+        if len(rel.units):
+            pu = rel.units[rel.units["province_code"] == province]
+            prov_keys |= set(zip(pu["unit_code"], pu["unit_valid_from"]))
+        causes = _causes(rel, province, prov_keys, year, scored, pp)
+    return {
+        "release_id": rel.release_id, "created_at": rel.created_at[:10], "province": province, "province_name": prov_name,
+        "year": year, "month": month, "month_label": month_label(month) if month else "", "panels": panels,
+        "units": _units_table(obs, order, year, month), "group_short": [GROUP_SHORT[g] for g, _, _ in GROUPS],
+        "group_names": [label for _, label, _ in GROUPS],
+        "trend": _trend(obs, order, province), "targets": _targets(rel, province, order), "causes": causes,
+        "has_data": rel.has_data.get(province, False), "grade_bands": GRADE_BANDS,
+    }
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["vi"] = fmt_vi
+    return env
+
+
+def render_scorecard(release_dir: Path | str, province: str) -> str:
+    rel = _load(Path(release_dir))
+    return _environment().get_template(TEMPLATE).render(page=build_page(rel, province))
+
+
+def write_scorecards(release_dir: Path | str) -> list[Path]:
+    """Write ``by_province/<code>/scorecard.html`` for every province with QD766 observations in the release (and
+    ``scorecard.html`` at the release root when exactly one province has data). Returns the files written.
+    Other files in the ``by_province/<code>/`` folders are left alone."""
+    release_dir = Path(release_dir)
+    rel = _load(release_dir)
+    totals = rel.obs[(rel.obs["indicator_id"] == "QD766_TOTAL") & (rel.obs["province_code"] != "")]
+    provinces = sorted(totals["province_code"].unique())
+    template = _environment().get_template(TEMPLATE)
+    written: list[Path] = []
+    pages = {}
+    for code in provinces:
+        html = template.render(page=build_page(rel, code))
+        pages[code] = html
+        path = release_dir / "by_province" / code / "scorecard.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".html.tmp")
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(path)
+        written.append(path)
+    with_data = [c for c in provinces if rel.has_data.get(c)]
+    if len(with_data) == 1:
+        path = release_dir / "scorecard.html"
+        tmp = path.with_suffix(".html.tmp")
+        tmp.write_text(pages[with_data[0]], encoding="utf-8")
+        tmp.replace(path)
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":  # pragma: no cover - manual use: python -m orchestration.publish.scorecard <release>
+    import sys
+
+    for p in write_scorecards(sys.argv[1]):
+        print(p)
