@@ -76,7 +76,9 @@ def write_sdmx(mem, folder: Path, unit_measures: dict[str, str], cur: str = "cur
     mem.execute(f"CREATE OR REPLACE TEMP TABLE _sdmx AS SELECT * FROM ({current} UNION ALL {withdrawn})")
     counts = {}
     for fam in FAMILIES:
-        q = (f"SELECT {', '.join(SDMX_COLUMNS)} FROM _sdmx WHERE _family = '{fam}' "
+        cols = ", ".join("CAST(OBS_VALUE AS BIGINT) AS OBS_VALUE" if c == "OBS_VALUE" and fam == "BIEU06" else c
+                         for c in SDMX_COLUMNS)
+        q = (f"SELECT {cols} FROM _sdmx WHERE _family = '{fam}' "
              f"ORDER BY INDICATOR, FREQ, TIME_PERIOD, REF_AREA, REF_AREA_VALID_FROM, AGENCY NULLS FIRST, FIELD NULLS FIRST, "
              f"PROCEDURE NULLS FIRST, FORMULA_VERSION, ACTION")
         n = mem.execute(f"SELECT count(*) FROM ({q})").fetchone()[0]
