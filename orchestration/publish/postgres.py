@@ -15,12 +15,12 @@ in the same transaction, so readers see either the old rows or the new ones.
 Roles and RLS (see docs/postgres.md): NOLOGIN roles ``cchc_province_<code>`` for every province in the data and
 ``cchc_national``; RLS enabled and FORCE'd on every table; ONE read policy per table:
 
-    pg_has_role('cchc_national', 'MEMBER')
+    (SELECT pg_has_role('cchc_national', 'MEMBER'))
     OR province_code IN (SELECT substr(rolname, 15) FROM pg_roles
                          WHERE rolname LIKE 'cchc\\_province\\_%' AND pg_has_role(oid, 'MEMBER'))
 
 i.e. a user reads the provinces whose roles it is a member of (the uncorrelated sub-query is evaluated once per
-query, not per row), and one write policy for the table's owner (the publisher: FORCE'd RLS binds it too). The ``*_latest`` views are ``security_invoker`` (PostgreSQL 15+), so the policies apply to
+query, not per row; so is the national test), and one write policy for the table's owner (the publisher: FORCE'd RLS binds it too). The ``*_latest`` views are ``security_invoker`` (PostgreSQL 15+), so the policies apply to
 the user querying the view, not to the view's owner.
 
 Credentials: the URL comes from the caller, ``CCHC_PG_URL`` or the file named by ``CCHC_PG_URL_FILE`` (outside
@@ -53,7 +53,7 @@ REQUIRED_FILES = {"units.csv", "indicator_observations.csv", "report_bieu06.csv"
 PROVINCE_ROLE_PREFIX = "cchc_province_"
 NATIONAL_ROLE = "cchc_national"
 # bump the suffix when a policy's text changes: older cchc_* policies are dropped, the new ones created
-READ_POLICY = "cchc_read_v1"
+READ_POLICY = "cchc_read_v2"
 LOAD_POLICY = "cchc_owner_write_v1"
 RELEASES_READ_POLICY = "cchc_read_releases_v1"
 PROVINCE_CODE_RE = re.compile(r"^[0-9A-Za-z]{1,16}$")
@@ -373,7 +373,7 @@ def _role_pattern() -> str:
 def read_policy_sql() -> str:
     """The one read policy: the national role reads all; a user reads the provinces whose role it is a member of."""
     pattern = _role_pattern()
-    return (f"pg_has_role('{NATIONAL_ROLE}', 'MEMBER') OR province_code IN (SELECT substr(r.rolname, "
+    return (f"(SELECT pg_has_role('{NATIONAL_ROLE}', 'MEMBER')) OR province_code IN (SELECT substr(r.rolname, "
             f"{len(PROVINCE_ROLE_PREFIX) + 1}) FROM pg_catalog.pg_roles r WHERE r.rolname LIKE '{pattern}'"
             " AND pg_has_role(r.oid, 'MEMBER'))")
 
