@@ -30,7 +30,7 @@ GROUPS = [
     ("QD766_MDHL", "Mức độ hài lòng", []),
 ]
 GROUP_SHORT = {"QD766_CKMB": "CKMB", "QD766_TDGQ": "TĐGQ", "QD766_DVTT": "DVTT", "QD766_MDSH": "MĐSH", "QD766_MDHL": "MĐHL"}
-LEVELS = {"tinh": "Cấp tỉnh", "huyen": "Cấp huyện", "xa": "Cấp xã"}
+LEVELS = {"tinh": "Tỉnh", "huyen": "Huyện", "xa": "Xã"}
 LEVEL_ORDER = {"tinh": 0, "huyen": 1, "xa": 2}
 STATUS_VI = {"P": "tạm tính", "M": "thiếu dữ liệu", "Q": "ẩn (ít mẫu)", "E": "ước tính", "B": "gián đoạn chuỗi"}
 GRADE_CLASS = {"Xuất sắc": "g-xs", "Tốt": "g-tot", "Khá": "g-kha", "Trung bình": "g-tb", "Yếu": "g-yeu"}
@@ -309,11 +309,12 @@ def _trend(obs: pd.DataFrame, order: list[dict], province: str) -> dict:
     """Monthly QD766_TOTAL of the province and its districts as SVG polylines (coordinates computed here)."""
     mon = obs[(obs["period_type"] == "M") & (obs["indicator_id"] == "QD766_TOTAL")]
     months = sorted(mon["period"].unique())
-    W, H, left, right, top, bottom = 1000, 330, 48, 20, 16, 40
+    W, H, left, right, top, bottom = 1000, 330, 44, 86, 18, 40
+    inset = 28  # keep the first and last points (and their labels) off the axes
     pw, ph = W - left - right, H - top - bottom
 
     def x(i: int) -> float:
-        return left + (pw / 2 if len(months) == 1 else pw * i / (len(months) - 1))
+        return left + (pw / 2 if len(months) == 1 else inset + (pw - 2 * inset) * i / (len(months) - 1))
 
     def y(v: float) -> float:
         return top + ph * (1 - v / 100)
@@ -410,7 +411,8 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
         pts, mx = prov_points.get(ind, (None, None))
         causes.append({"indicator": ind.replace("QD766_", ""), "indicator_name": rel.names_vi.get(ind, ind),
                        "label": label, "unit": unit, "count": count, "count_text": fmt_int(count), "detail": detail,
-                       "points": f"{fmt_vi(pts)} / {fmt_vi(mx, 0)}" if mx is not None else "—"})
+                       "points": "thiếu dữ liệu" if mx is not None and pts is None else
+                       f"{fmt_vi(pts)} / {fmt_vi(mx, 0)}" if mx is not None else "—"})
 
     field_name = lambda c: rel.fields.get(c, c)  # noqa: E731
     proc_name = lambda c: f"{c} {rel.procedures[c]}" if c in rel.procedures else c  # noqa: E731
@@ -493,7 +495,7 @@ def build_page(rel: Release, province: str) -> dict:
     if year:
         ycur = obs[(obs["period_type"] == "Y") & (obs["period"] == year)]
         scored = set(ycur.loc[pd.to_numeric(ycur["max_points"], errors="coerce").fillna(0) > 0, "indicator_id"])
-        pp = {r["indicator_id"]: (_num(r["points"]), _num(r["max_points"]))
+        pp = {r["indicator_id"]: (None if r["obs_status"] == "M" else _num(r["points"]), _num(r["max_points"]))
               for r in ycur[(ycur["unit_code"] == province)].to_dict("records")}
         prov_keys = {(u["code"], u["valid_from"]) for u in order}
         if len(rel.units):
