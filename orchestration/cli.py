@@ -236,6 +236,12 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def _cmd_publish_pg(args) -> int:
+    from orchestration.publish.postgres import cmd_publish_pg
+
+    return cmd_publish_pg(args)
+
+
 def cmd_prepare(args) -> int:
     from dbt.cli.main import dbtRunner
 
@@ -264,6 +270,12 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--dossiers-per-year", type=int, default=None)
     g.set_defaults(func=cmd_generate)
     sub.add_parser("prepare", help="parse the dbt project (writes the manifest Dagster loads)").set_defaults(func=cmd_prepare)
+    pg = sub.add_parser("publish-pg", help="load a release into PostgreSQL (row-level security per province)")
+    pg.add_argument("--release", default=None, help="release folder (default: <CCHC_OUT_DIR>/publish/latest)")
+    pg.add_argument("--url", default=None, help="SQLAlchemy URL (default: CCHC_PG_URL or the file CCHC_PG_URL_FILE)")
+    pg.add_argument("--schema", default="cchc")
+    pg.add_argument("--replace", action="store_true", help="reload a release already loaded")
+    pg.set_defaults(func=_cmd_publish_pg)
     args = p.parse_args(argv)
     return args.func(args)
 

@@ -12,10 +12,11 @@ from orchestration.lib.partitions import RANGE_END_TAG, RANGE_START_TAG, monthly
 from orchestration.lib.resources import CchcSettings
 from orchestration.lib.sensors import raw_files_sensor
 from orchestration.publish.assets import release
+from orchestration.publish.postgres_assets import postgres_publication
 from orchestration.quality.checks import quality_gate
 from orchestration.transform.dbt_assets import cchc_dbt_models, dbt_resource
 
-ALL_ASSETS = [*INGEST_ASSETS, cchc_dbt_models, quality_gate, release]
+ALL_ASSETS = [*INGEST_ASSETS, cchc_dbt_models, quality_gate, release, postgres_publication]
 
 refresh_job = dg.define_asset_job(
     "cchc_refresh", selection=dg.AssetSelection.all(),
