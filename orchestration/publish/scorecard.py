@@ -164,6 +164,13 @@ class Release:
     fields: dict[str, str]
     procedures: dict[str, str]
     has_data: dict[str, bool] = field(default_factory=dict)
+    _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def explain(self, name: str) -> pd.DataFrame:
+        """An explain table, read once per release (every province's page filters it)."""
+        if name not in self._tables:
+            self._tables[name] = _read(self.root / "explain" / name)
+        return self._tables[name]
 
 
 def _load(release_dir: Path) -> Release:
@@ -205,10 +212,13 @@ def _load(release_dir: Path) -> Release:
 
     bieu = _read(release_dir / "report_bieu06.csv", ["ma_linh_vuc", "ten_linh_vuc"])
     fields = {r.ma_linh_vuc: r.ten_linh_vuc for r in bieu.drop_duplicates().itertuples() if r.ma_linh_vuc and r.ten_linh_vuc}
-    procs = _read(release_dir / "explain" / "explain_qd766_procedures.csv", ["procedure_code", "procedure_name"])
-    procedures = {r.procedure_code: r.procedure_name for r in procs.drop_duplicates().itertuples() if r.procedure_name}
-    return Release(release_dir, str(release_id), str(manifest.get("created_at", "")), obs, names_vi, units, targets,
-                   fields, procedures, {k: bool(v) for k, v in has_data.items()})
+    rel = Release(release_dir, str(release_id), str(manifest.get("created_at", "")), obs, names_vi, units, targets,
+                  fields, {}, {k: bool(v) for k, v in has_data.items()})
+    procs = rel.explain("explain_qd766_procedures.csv")
+    if len(procs):
+        named = procs[procs["procedure_name"] != ""].drop_duplicates("procedure_code")
+        rel.procedures = dict(zip(named["procedure_code"], named["procedure_name"]))
+    return rel
 
 
 # ---------------------------------------------------------------------------------------------------- page model
@@ -398,7 +408,6 @@ def _top(series: pd.Series, label, k: int = 3) -> str:
 
 def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set, prov_points: dict) -> dict:
     """Top reasons points were lost in the province's subtree in the year, from the explain tables."""
-    ex = rel.root / "explain"
     causes: list[dict] = []
 
     def in_province(df: pd.DataFrame) -> pd.DataFrame:
@@ -417,7 +426,7 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
     field_name = lambda c: rel.fields.get(c, c)  # noqa: E731
     proc_name = lambda c: f"{c} {rel.procedures[c]}" if c in rel.procedures else c  # noqa: E731
 
-    late = in_province(_read(ex / "explain_qd766_2_1.csv"))
+    late = in_province(rel.explain("explain_qd766_2_1.csv"))
     late_by_proc = []
     if len(late):
         for reason, g in late.groupby("reason"):
@@ -432,7 +441,7 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
         for r in late_by_proc:
             r["count_text"], r["late_text"], r["overdue_text"] = fmt_int(r["count"]), fmt_int(r["late"]), fmt_int(r["overdue"])
 
-    sat = in_province(_read(ex / "explain_qd766_5_4.csv"))
+    sat = in_province(rel.explain("explain_qd766_5_4.csv"))
     if len(sat):
         sat = sat.drop_duplicates("dossier_code").assign(reason=sat["reasons"].str.split(";")).explode("reason")
         sat["reason"] = sat["reason"].str.strip()
@@ -440,14 +449,14 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
             add("QD766_5_4", REASONS_5_4.get(reason, reason), "hồ sơ", g["dossier_code"].nunique(),
                 "Nhiều nhất: " + _top(g["ma_linh_vuc"], field_name))
 
-    rows = in_province(_read(ex / "explain_qd766_dossier_rows.csv")).drop_duplicates("dossier_code")
+    rows = in_province(rel.explain("explain_qd766_dossier_rows.csv")).drop_duplicates("dossier_code")
     for ind in DOSSIER_ROW_INDICATORS:
         col = "fails_" + ind.lower()
         if col in rows.columns:
             g = rows[rows[col].str.lower() == "true"]
             add(ind, CAUSES[ind][0], CAUSES[ind][1], len(g), "Nhiều nhất: " + _top(g["ma_linh_vuc"], field_name))
 
-    pakn = _read(ex / "explain_qd766_pakn.csv")
+    pakn = rel.explain("explain_qd766_pakn.csv")
     if len(pakn):
         pakn = pakn[(pakn["period_type"] == "Y") & (pakn["period"] == year) & (pakn["unit_code"] == province)]
         pakn = pakn.assign(kind=pakn["reason"].str.split(";")).explode("kind")
@@ -456,7 +465,7 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
             for (ind, kind), g in pakn.groupby(["indicator_id", "kind"]):
                 add(ind, kind, "PAKN", g["petition_code"].nunique(), "")
 
-    procs = _read(ex / "explain_qd766_procedures.csv")
+    procs = rel.explain("explain_qd766_procedures.csv")
     if len(procs):
         procs = in_province(procs)
         procs = procs[procs["agency_code"] == ""]
