@@ -169,11 +169,13 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
                                                       bieu06_version, bieu06_running)
     manifest["row_counts"] = counts
 
-    # ---- SCORECARDS: the lead adds here, after the by_province cuts and before the rename:
-    # from orchestration.publish.scorecard import write_scorecards
-    # write_scorecards(staging)
-    # ---- (end of the scorecards' place)
+    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    # one self-contained scorecard.html per province (by_province/<code>/, and at the root for a one-province
+    # release); it reads the release's own files, manifest included, so it comes last and the manifest lists it
+    from orchestration.publish.scorecard import write_scorecards
 
+    for page in write_scorecards(staging):
+        counts[str(page.relative_to(staging))] = 1
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     final = publish / release_id
     os.rename(staging, final)  # the release appears whole or not at all
