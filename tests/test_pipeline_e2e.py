@@ -137,3 +137,23 @@ def test_truncated_file_blocks_the_run_and_leaves_latest_untouched(sample_run, t
     after = (os.readlink(latest), sorted(p.name for p in (out / "publish").iterdir()),
              {str(p): p.read_bytes() for p in latest.resolve().rglob("*") if p.is_file()})
     assert after == before
+
+
+def test_a_crash_mid_publication_leaves_the_previous_release_as_latest(sample_run, monkeypatch):
+    """Any failure while a release is being written (here: the scorecards step, the last one before the rename)
+    leaves publish/latest and every existing release untouched, and no half release visible."""
+    import orchestration.publish.scorecard as scorecard
+    from orchestration.publish.release import write_release
+
+    settings = sample_run[0]
+    publish = settings.publish_dir
+    before = (os.readlink(publish / "latest"), sorted(p.name for p in publish.iterdir() if not p.name.startswith(".")))
+
+    def crash(_release_dir):
+        raise RuntimeError("disk full while writing the scorecards")
+
+    monkeypatch.setattr(scorecard, "write_scorecards", crash)
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_release(settings, quality={})
+    after = (os.readlink(publish / "latest"), sorted(p.name for p in publish.iterdir() if not p.name.startswith(".")))
+    assert after == before
