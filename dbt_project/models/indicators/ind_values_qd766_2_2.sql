@@ -42,18 +42,6 @@ rolled as (
     {{ dossier_values_rollup('reduced', by_field=true, by_procedure=true, by_agency=true) }}
 )
 select
-    indicator_id,
-    period_type,
-    period,
-    unit_code,
-    unit_valid_from,
-    agency_code,
-    ma_linh_vuc,
-    ma_tthc,
-    cast(null as double) as numerator,
-    cast(null as double) as denominator,
-    value_sum / n as value,
-    cast(n as bigint) as n,
-    cast(null as varchar) as comment
+    {{ indicator_values_columns(numerator='null', denominator='null', value='value_sum / n') }}
 from rolled
 where n > 0

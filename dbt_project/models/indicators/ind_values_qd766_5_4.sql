@@ -28,18 +28,6 @@ rolled as (
     {{ dossier_values_rollup('reduced', by_field=true, by_procedure=false, by_agency=true) }}
 )
 select
-    indicator_id,
-    period_type,
-    period,
-    unit_code,
-    unit_valid_from,
-    agency_code,
-    ma_linh_vuc,
-    ma_tthc,
-    cast(numerator as double) as numerator,
-    cast(denominator as double) as denominator,
-    cast(null as double) as value,
-    cast(n as bigint) as n,
-    cast(null as varchar) as comment
+    {{ indicator_values_columns() }}
 from rolled
 where denominator > 0

@@ -119,19 +119,7 @@ commune_rows as (
     group by all
 )
 select
-    indicator_id,
-    period_type,
-    period,
-    unit_code,
-    unit_valid_from,
-    agency_code,
-    ma_linh_vuc,
-    ma_tthc,
-    cast(numerator as double) as numerator,
-    cast(denominator as double) as denominator,
-    cast(null as double) as value,
-    cast(n as bigint) as n,
-    cast(null as varchar) as comment
+    {{ indicator_values_columns() }}
 from rolled
 where (agency_code is null and is_whole) or denominator > 0
 union all
