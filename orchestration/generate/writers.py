@@ -10,7 +10,7 @@ import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
-from orchestration.lib.lake_schema import DOSSIER_FLAT_COLUMNS
+from orchestration.lib.lake_schema import DOSSIER_FLAT_COLUMNS, JSON_TO_FLAT
 
 
 class BadDate:
@@ -73,18 +73,7 @@ def write_dossier_json(path: Path, records: list[dict]) -> None:
 
 
 # ---------------------------------------------------------------- dossiers: flat export (CSV)
-_SCALARS = {
-    "ma_ho_so": "MaHoSo", "ma_tthc": "MaTTHC", "ten_tthc": "TenTTHC", "ma_linh_vuc": "MaLinhVuc",
-    "ten_linh_vuc": "TenLinhVuc", "don_vi_xu_ly": "DonViXuLy", "ma_don_vi_xu_ly": "MaDonViXuLy",
-    "kenh_thuc_hien": "KenhThucHien", "chu_ho_so": "ChuHoSo", "so_giay_to_chu_ho_so": "SoGiayToChuHoSo",
-    "so_dien_thoai": "SoDienThoai", "email": "Email", "dia_chi": "DiaChi", "loai_doi_tuong": "LoaiDoiTuong",
-    "ngay_nop_ho_so": "NgayNopHoSo", "ngay_tiep_nhan": "NgayTiepNhan", "ngay_hen_tra": "NgayHenTra",
-    "trang_thai_ho_so": "TrangThaiHoSo", "ngay_ket_thuc_xu_ly": "NgayKetThucXuLy", "ngay_tra": "NgayTra",
-    "ngay_tu_choi": "NgayTuChoi", "ho_so_co_thanh_phan_so_hoa": "HoSoCoThanhPhanSoHoa",
-    "tai_khoan_duoc_xac_thuc_voi_vneid": "TaiKhoanDuocXacThucVoiVNeID",
-    "duoc_thanh_toan_truc_tuyen": "DuocThanhToanTrucTuyen", "trang_thai_dong_bo_dvc": "TrangThaiDongBoDVC",
-    "la_ho_so_chung_thuc": "LaHoSoChungThuc", "ngay_cap_nhat": "NgayCapNhat",
-}
+_SCALARS = {flat: field for field, flat in JSON_TO_FLAT.items()}  # flat column → JSON field
 
 
 def _flag(b: bool) -> str:

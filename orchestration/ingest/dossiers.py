@@ -14,7 +14,7 @@ import duckdb
 from orchestration.ingest import sql
 from orchestration.ingest.errors import FileRejected
 from orchestration.ingest.readers import read_tabular
-from orchestration.lib.lake_schema import DOSSIER_FLAT_COLUMNS, DOSSIER_PERSONAL_COLUMNS
+from orchestration.lib.lake_schema import DOSSIER_FLAT_COLUMNS, DOSSIER_PERSONAL_COLUMNS, JSON_TO_FLAT
 
 # How each flat column is typed. PII columns are not listed: they only feed the pseudonym.
 COLUMN_KINDS = {
@@ -60,19 +60,6 @@ JSON_COLUMNS = {
     " NgayCapNhat VARCHAR)[]",
 }
 
-# JSON field → flat column, for the scalar fields.
-JSON_SCALARS = {
-    "MaHoSo": "ma_ho_so", "MaTTHC": "ma_tthc", "TenTTHC": "ten_tthc", "MaLinhVuc": "ma_linh_vuc",
-    "TenLinhVuc": "ten_linh_vuc", "DonViXuLy": "don_vi_xu_ly", "MaDonViXuLy": "ma_don_vi_xu_ly",
-    "KenhThucHien": "kenh_thuc_hien", "ChuHoSo": "chu_ho_so", "SoGiayToChuHoSo": "so_giay_to_chu_ho_so",
-    "SoDienThoai": "so_dien_thoai", "Email": "email", "DiaChi": "dia_chi", "LoaiDoiTuong": "loai_doi_tuong",
-    "NgayNopHoSo": "ngay_nop_ho_so", "NgayTiepNhan": "ngay_tiep_nhan", "NgayHenTra": "ngay_hen_tra",
-    "TrangThaiHoSo": "trang_thai_ho_so", "NgayKetThucXuLy": "ngay_ket_thuc_xu_ly", "NgayTra": "ngay_tra",
-    "NgayTuChoi": "ngay_tu_choi", "HoSoCoThanhPhanSoHoa": "ho_so_co_thanh_phan_so_hoa",
-    "TaiKhoanDuocXacThucVoiVNeID": "tai_khoan_duoc_xac_thuc_voi_vneid",
-    "DuocThanhToanTrucTuyen": "duoc_thanh_toan_truc_tuyen", "TrangThaiDongBoDVC": "trang_thai_dong_bo_dvc",
-    "LaHoSoChungThuc": "la_ho_so_chung_thuc", "NgayCapNhat": "ngay_cap_nhat",
-}
 
 
 def _nonempty(expr: str) -> str:
@@ -98,7 +85,7 @@ def read_dossier_json(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> 
             'expected one object {"service": "DongBoHoSoMC", "data": [ … ]} at the root'
             f" (found {roots[0]} top-level value(s), {roots[1]} with a 'data' array)",
         )
-    scalars = ", ".join(f"d.{k} AS {v}" for k, v in JSON_SCALARS.items())
+    scalars = ", ".join(f"d.{k} AS {v}" for k, v in JSON_TO_FLAT.items())
     # Child lists reduced to what the indicators need (DATA_CONTRACT §1.1 b). The supplement list is sorted
     # by request time (yyyyMMddHHmmss sorts as text) so "first supplement" means the earliest request.
     con.execute(f"""

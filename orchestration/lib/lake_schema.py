@@ -71,6 +71,21 @@ DOSSIER_FLAT_COLUMNS = (
         "kenh_thuc_hien", "chu_ho_so_pseudonym")]
 )
 
+# National sync JSON field (DongBoHoSoMC, PascalCase) → flat export column, for the scalar fields; the child lists
+# are reduced to the flat columns by ingestion (DATA_CONTRACT §1.1 b). Shared by ingestion and the generator.
+JSON_TO_FLAT = {
+    "MaHoSo": "ma_ho_so", "MaTTHC": "ma_tthc", "TenTTHC": "ten_tthc", "MaLinhVuc": "ma_linh_vuc",
+    "TenLinhVuc": "ten_linh_vuc", "DonViXuLy": "don_vi_xu_ly", "MaDonViXuLy": "ma_don_vi_xu_ly",
+    "KenhThucHien": "kenh_thuc_hien", "ChuHoSo": "chu_ho_so", "SoGiayToChuHoSo": "so_giay_to_chu_ho_so",
+    "SoDienThoai": "so_dien_thoai", "Email": "email", "DiaChi": "dia_chi", "LoaiDoiTuong": "loai_doi_tuong",
+    "NgayNopHoSo": "ngay_nop_ho_so", "NgayTiepNhan": "ngay_tiep_nhan", "NgayHenTra": "ngay_hen_tra",
+    "TrangThaiHoSo": "trang_thai_ho_so", "NgayKetThucXuLy": "ngay_ket_thuc_xu_ly", "NgayTra": "ngay_tra",
+    "NgayTuChoi": "ngay_tu_choi", "HoSoCoThanhPhanSoHoa": "ho_so_co_thanh_phan_so_hoa",
+    "TaiKhoanDuocXacThucVoiVNeID": "tai_khoan_duoc_xac_thuc_voi_vneid",
+    "DuocThanhToanTrucTuyen": "duoc_thanh_toan_truc_tuyen", "TrangThaiDongBoDVC": "trang_thai_dong_bo_dvc",
+    "LaHoSoChungThuc": "la_ho_so_chung_thuc", "NgayCapNhat": "ngay_cap_nhat",
+}
+
 # Procedure catalogue (CSDLQG export). Flags 0/1 → BOOLEAN; dates → DATE.
 PROCEDURES = {
     "ma_tthc": "VARCHAR", "ten_tthc": "VARCHAR", "ma_linh_vuc": "VARCHAR", "ten_linh_vuc": "VARCHAR",
