@@ -34,10 +34,11 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import re
 import time
 from pathlib import Path
+
+from orchestration.lib.secrets import mask_url, masked_error as _masked_error, resolve_url
 
 log = logging.getLogger(__name__)
 
@@ -84,50 +85,10 @@ def _always_text(column: str) -> bool:
 
 
 # --------------------------------------------------------------------------------------------------- credentials
-_PASSWORD_IN_TEXT = re.compile(r"(?i)(password\s*=\s*)('[^']*'|[^\s&]+)")
-_USERINFO = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*):[^@\s]*@")
-
-
-def mask_url(url: str | None) -> str:
-    """``postgresql://user:***@host/db``: the password (in the user info or a ``password=`` parameter) hidden."""
-    if not url:
-        return "<no url>"
-    text = str(url)
-    try:
-        from sqlalchemy.engine import make_url
-
-        u = make_url(text)
-        if "password" in u.query:
-            u = u.update_query_dict({"password": "***"})
-        text = u.render_as_string(hide_password=True)
-    except Exception:  # not a URL SQLAlchemy understands (a libpq key=value string…): mask by pattern
-        text = _USERINFO.sub(r"\1:***@", text)
-    return _PASSWORD_IN_TEXT.sub(r"\1***", text)
-
-
 def resolve_pg_url(url: str | None = None) -> str | None:
     """The URL to load into: ``url`` if given, else ``CCHC_PG_URL``, else the first line of the file named by
     ``CCHC_PG_URL_FILE`` (a secrets file outside the repository). None when nothing is configured."""
-    if url:
-        return url
-    if os.environ.get("CCHC_PG_URL"):
-        return os.environ["CCHC_PG_URL"].strip()
-    path = os.environ.get("CCHC_PG_URL_FILE")
-    if not path:
-        return None
-    file = Path(path).expanduser().resolve()
-    from orchestration.lib.settings import REPO_ROOT
-
-    if file.is_relative_to(REPO_ROOT.resolve()):
-        raise ValueError(f"CCHC_PG_URL_FILE={path} is inside the repository; keep the secrets file outside it")
-    if not file.is_file():
-        raise FileNotFoundError(f"CCHC_PG_URL_FILE={path}: no such file")
-    if file.stat().st_mode & 0o077:
-        log.warning("CCHC_PG_URL_FILE %s is readable by group/others; chmod 600 it", path)
-    lines = [ln.strip() for ln in file.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
-    if not lines:
-        raise ValueError(f"CCHC_PG_URL_FILE={path} is empty")
-    return lines[0]
+    return resolve_url(url, "CCHC_PG_URL")
 
 
 def make_engine(url: str):
@@ -448,17 +409,3 @@ def cmd_publish_pg(args) -> int:
     for t, n in result["row_counts"].items():
         print(f"  {t}: {n} rows")
     return 0
-
-
-def _masked_error(exc: Exception, url: str) -> str:
-    """An exception's first line with the URL's password removed, should a driver ever echo it."""
-    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    try:
-        from sqlalchemy.engine import make_url
-
-        password = make_url(url).password
-    except Exception:
-        password = None
-    if password:
-        msg = msg.replace(str(password), "***")
-    return _PASSWORD_IN_TEXT.sub(r"\1***", _USERINFO.sub(r"\1:***@", msg))
