@@ -8,7 +8,7 @@ from dataclasses import asdict
 import dagster as dg
 import duckdb
 
-from orchestration.ingest import landing
+from orchestration.ingest import landing, pull_state
 from orchestration.ingest.tables import SPECS, TableSpec
 from orchestration.lib import lake_schema
 from orchestration.lib.partitions import monthly
@@ -83,22 +83,54 @@ def table_asset(spec: TableSpec, deps: list | None = None) -> dg.AssetsDefinitio
         settings = cchc.settings()
         files = landing.raw_files(settings.raw_dir, spec.folder, spec.pattern)
         loads = [landing.land_table_file(settings, spec, p) for p in files]
+        loads += pulled_loads(settings, spec.table)  # the source database's snapshot (procedures), after the files
         rows = landing.build_table(settings, spec.table, loads)
         landing.write_current_quarantine(settings, spec.table, loads)
-        landing.write_inventory(settings, spec.table, (settings.raw_dir / spec.folder).is_dir(), len(loads), rows)
+        landing.write_inventory(settings, spec.table, (settings.raw_dir / spec.folder).is_dir() or len(loads) > len(files),
+                                len(loads), rows)
         for ld in loads:
             context.log.info(f"{ld.file}: {ld.status}, read {ld.rows_read}, loaded {ld.rows_loaded}, "
                              f"quarantined {ld.rows_quarantined} {ld.quarantine_reasons or ''}, duplicates {ld.duplicates_dropped}")
-        if not files:
+        if not loads:
             context.log.info(f"source folder '{spec.folder}' has no {spec.pattern} file: indicators from it are published as missing (M)")
-        yield dg.MaterializeResult(metadata=load_metadata(loads, {"lake_rows": rows, "source_present": bool(files)}, spec.table))
+        yield dg.MaterializeResult(metadata=load_metadata(loads, {"lake_rows": rows, "source_present": bool(loads)}, spec.table))
         yield from run_lake_checks(settings, spec.table, None, context.run.run_id[:8])
 
     return _asset
 
 
 PARTITIONED = [t for t, (_, _, part) in lake_schema.TABLES.items() if part]  # dossiers, petitions, ratings
-TABLE_ASSETS = {name: table_asset(spec) for name, spec in SPECS.items() if name not in PARTITIONED}
+SOURCE_DB_KEY = dg.AssetKey([LAKE_PREFIX, "source_db_pull"])
+TABLE_ASSETS = {name: table_asset(spec, deps=[SOURCE_DB_KEY] if name == "procedures" else None)
+                for name, spec in SPECS.items() if name not in PARTITIONED}
+
+
+@dg.asset(
+    key=SOURCE_DB_KEY, group_name="ingest", deps=[TABLE_ASSETS["ref_agencies"]], kinds={"sql", "parquet"},
+    description="Incremental pull from a one-stop system's database (CCHC_SOURCE_URL or the secrets file named by "
+    "CCHC_SOURCE_URL_FILE; docs/source_db.md): dossiers and ratings changed since the watermark, in bounded batches, and "
+    "the procedure catalogue, through the same row rules, pseudonymisation and quarantine as delivered files. "
+    "Without a configured database it does nothing (file route only).",
+)
+def source_db_pull(context: dg.AssetExecutionContext, cchc: CchcSettings) -> dg.MaterializeResult:
+    from orchestration.ingest import source_db
+
+    settings = cchc.settings()
+    url = source_db.source_url()
+    if not url:
+        return dg.MaterializeResult(metadata={"summary": dg.MetadataValue.text(
+            "no source database configured (CCHC_SOURCE_URL / CCHC_SOURCE_URL_FILE): dossiers come from raw files only")})
+    report = source_db.pull(settings, url, log=context.log.info)
+    meta = {"summary": dg.MetadataValue.text(report.summary()), "source": report.source}
+    for t in report.tables.values():
+        meta[f"{t.table}_rows_read"] = t.rows_read
+        meta[f"{t.table}_rows_loaded"] = t.rows_loaded
+        meta[f"{t.table}_rows_quarantined"] = t.rows_quarantined
+        if t.cursor_after:  # the watermark (cursor): last NgayCapNhat / rating time and key read
+            meta[f"{t.table}_watermark"] = f"{t.cursor_after[0]} / {t.cursor_after[1]}"
+    if report.extra_columns:
+        meta["extra_columns_ignored"] = dg.MetadataValue.json(report.extra_columns)
+    return dg.MaterializeResult(metadata=meta)
 
 
 def _state_path(settings, table: str):
@@ -115,6 +147,17 @@ def read_file_state(settings, table: str) -> dict:
 
 def read_dossier_state(settings) -> dict:
     return read_file_state(settings, "dossiers")
+
+
+def pulled_loads(settings, table: str) -> list[landing.FileLoad]:
+    """Batches of ``table`` landed from the source database (none without one), in pull order."""
+    return [landing.FileLoad(**d) for d in pull_state.pulled_load_dicts(settings.lake_dir, table)]
+
+
+def current_loads(settings, table: str) -> list[landing.FileLoad]:
+    """Everything a time-based lake table is built from: the raw files present (name order), then the batches
+    pulled from the source database (pull order). The latest version of a record wins whatever its route."""
+    return [landing.FileLoad(**d) for d in read_file_state(settings, table)["loads"]] + pulled_loads(settings, table)
 
 
 def write_file_state(settings, table: str, state: dict) -> None:
@@ -148,7 +191,9 @@ def partitioned_table_assets(table: str, landed_name: str, deps: list):
         state = read_file_state(settings, table)
         before = {d["sha256"]: d for d in state["loads"]}
         now = {ld.sha256: ld for ld in loads}
-        changed = {m for sha, ld in now.items() if sha not in before for m in ld.months}
+        new_loads = [ld for sha, ld in now.items() if sha not in before]
+        changed = {m for ld in new_loads for m in ld.months}
+        changed |= landing.months_holding(settings, table, new_loads)  # months of the versions they replace
         changed |= {m for sha, d in before.items() if sha not in now for m in d["months"]}
         pending = sorted(set(state.get("pending_months", [])) | changed)
         write_file_state(settings, table, {"loads": [asdict(ld) for ld in loads], "pending_months": pending})
@@ -160,7 +205,7 @@ def partitioned_table_assets(table: str, landed_name: str, deps: list):
         }, table))
 
     @dg.asset(
-        name=table, key_prefix=LAKE_PREFIX, group_name="ingest", deps=[landed],
+        name=table, key_prefix=LAKE_PREFIX, group_name="ingest", deps=[landed, SOURCE_DB_KEY],
         partitions_def=monthly, backfill_policy=dg.BackfillPolicy.single_run(), kinds={"parquet"},
         check_specs=lake_check_specs(table),
         description=f"Lake table `{table}` by month ({lake_schema.TABLES[table][2]}): one row per record, the latest "
@@ -169,19 +214,20 @@ def partitioned_table_assets(table: str, landed_name: str, deps: list):
     def partitions(context: dg.AssetExecutionContext, cchc: CchcSettings):
         settings = cchc.settings()
         state = read_file_state(settings, table)
-        loads = [landing.FileLoad(**d) for d in state["loads"]]
+        loads = current_loads(settings, table)
         in_run = {k[:7] for k in context.partition_keys}
         base = settings.lake_dir / table
         part = lake_schema.TABLES[table][2]
         present = {m for ld in loads for m in ld.months}
-        pending = set(state.get("pending_months", []))
+        pending = set(state.get("pending_months", [])) | pull_state.pulled_pending_months(settings.lake_dir, table)
         missing = {m for m in present if not (base / f"{part}={m}").exists()}
         months = sorted(in_run & (pending | missing))
         written = landing.build_partitions(settings, table, loads, months) if months and loads else {}
         if not loads:  # no file (or no source folder): an empty table, so readers never meet a missing file
             landing.build_partitions(settings, table, loads)
-        state["pending_months"] = sorted(pending - set(months))
+        state["pending_months"] = sorted(set(state.get("pending_months", [])) - set(months))
         write_file_state(settings, table, state)
+        pull_state.clear_pulled_pending(settings.lake_dir, table, months)
         context.log.info(f"partitions rewritten: {written or 'none (no change in the months of this run)'}")
         summary = (f"{table}: {sum(written.values())} row(s) written in {len(written)} monthly partition(s) "
                    + (", ".join(f"{m} ({n})" for m, n in sorted(written.items())) if written else "")
@@ -211,12 +257,12 @@ PARTITIONED_ASSETS = [landed_dossier_files, lake_dossiers, landed_petition_files
 def source_inventory(cchc: CchcSettings) -> dg.MaterializeResult:
     settings = cchc.settings()
     for table in PARTITIONED:
-        state = read_file_state(settings, table)
+        loads = current_loads(settings, table)
         rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{settings.lake_dir}/{table}/*/*.parquet')").fetchone()[0]
         folder = settings.raw_dir / lake_schema.TABLES[table][1]
-        landing.write_inventory(settings, table, folder.is_dir(), len(state["loads"]), rows)
+        landing.write_inventory(settings, table, folder.is_dir() or bool(pulled_loads(settings, table)), len(loads), rows)
     inventory = duckdb.sql(f"SELECT * FROM read_parquet('{settings.lake_dir}/source_inventory/*.parquet') ORDER BY 1").fetchall()
     return dg.MaterializeResult(metadata={name: f"present={p}, files={f}, rows={r}" for name, p, f, r in inventory})
 
 
-ASSETS = [*TABLE_ASSETS.values(), *PARTITIONED_ASSETS, source_inventory]
+ASSETS = [*TABLE_ASSETS.values(), source_db_pull, *PARTITIONED_ASSETS, source_inventory]

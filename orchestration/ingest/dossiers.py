@@ -85,12 +85,19 @@ def read_dossier_json(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> 
             'expected one object {"service": "DongBoHoSoMC", "data": [ … ]} at the root'
             f" (found {roots[0]} top-level value(s), {roots[1]} with a 'data' array)",
         )
+    reduce_sync_records(con, f"SELECT generate_subscripts(data, 1) AS _rec, unnest(data) AS d FROM {view}__raw", view)
+
+
+def reduce_sync_records(con: duckdb.DuckDBPyConnection, records_sql: str, view: str) -> None:
+    """Temp table ``view`` in the flat text layout (+ ``_rec``, ``_bad_supplement``) from ``records_sql``, a query
+    giving ``_rec`` and ``d``, one national sync record (the DongBoHoSoMC struct, every value text). Shared by the
+    JSON files and the source-database pull, so both routes reduce child lists the same way."""
     scalars = ", ".join(f"d.{k} AS {v}" for k, v in JSON_TO_FLAT.items())
     # Child lists reduced to what the indicators need (DATA_CONTRACT §1.1 b). The supplement list is sorted
     # by request time (yyyyMMddHHmmss sorts as text) so "first supplement" means the earliest request.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {view} AS
-        WITH rows AS (SELECT generate_subscripts(data, 1) AS _rec, unnest(data) AS d FROM {view}__raw),
+        WITH rows AS ({records_sql}),
         reduced AS (
             SELECT _rec, d, list_sort(coalesce(d.DanhSachHoSoBoSung, [])) AS sups FROM rows
         )

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from orchestration.ingest import dossiers, sql
+from orchestration.ingest import dossiers, pull_state, sql
 from orchestration.ingest.errors import FileRejected, QuarantineLimitExceeded
 from orchestration.ingest.readers import TABULAR_SUFFIXES, read_tabular
 from orchestration.ingest.tables import MAX_EXPECTATIONS, SPECS, TableSpec
@@ -263,6 +263,8 @@ def procedures_reference(con, settings: Settings) -> str | None:
         landed = _landed_reference(settings, "procedures")
     except (FileRejected, QuarantineLimitExceeded) as exc:
         return f"the procedure catalogue could not be read ({exc}): procedure codes not checked"
+    lake = LakeFiles(settings.lake_dir)  # the source database's catalogue snapshot, when one was pulled
+    landed += [str(lake.landed("procedures", d["sha256"])) for d in pull_state.pulled_load_dicts(settings.lake_dir, "procedures")]
     if not landed:
         return "no procedure catalogue in the raw root: procedure codes not checked"
     con.execute(f"CREATE OR REPLACE TEMP TABLE known_procedures AS SELECT DISTINCT ma_tthc FROM read_parquet({sql.literal_list(landed)})")
@@ -288,6 +290,15 @@ def land_dossier_file(settings: Settings, path: Path, now: dt.datetime | None = 
             raise FileRejected(rel, "unsupported_format", f"'{path.suffix}' is not an accepted dossier format (json, csv, xlsx)")
     except FileRejected as exc:
         raise FileRejected(rel, exc.rule, exc.detail) from None
+    return land_dossier_source(settings, con, load, now)
+
+
+def land_dossier_source(settings: Settings, con: duckdb.DuckDBPyConnection, load: FileLoad, now: dt.datetime) -> FileLoad:
+    """Check, pseudonymise and land the dossier records of temp table ``src`` (flat text layout + ``_rec`` +
+    ``_bad_supplement``, as dossiers.read_dossier_json/read_dossier_flat or the source-database pull leave it)
+    under ``load.sha256``; closes ``con``."""
+    lake = LakeFiles(settings.lake_dir)
+    sha = load.sha256
     agencies_reference(con, settings)
     con.execute("CREATE OR REPLACE TEMP MACRO month_of(t_recv, t_sub) AS strftime(coalesce(t_recv, t_sub), '%Y-%m')")
     checked = dossiers.checked_dossiers_sql("src", settings.max_text_length)
@@ -340,6 +351,15 @@ def land_table_file(settings: Settings, spec: TableSpec, path: Path, now: dt.dat
         present = read_tabular(con, path, "src", spec.required)
     except FileRejected as exc:
         raise FileRejected(rel, exc.rule, exc.detail) from None
+    return land_table_source(settings, spec, con, load, present, now)
+
+
+def land_table_source(settings: Settings, spec: TableSpec, con: duckdb.DuckDBPyConnection, load: FileLoad,
+                      present: list[str], now: dt.datetime) -> FileLoad:
+    """Type, check and land the rows of temp table ``src`` (text columns ``present`` + ``_rec``) as one landed
+    file of ``spec.table`` under ``load.sha256``; closes ``con``."""
+    lake = LakeFiles(settings.lake_dir)
+    sha = load.sha256
     schema = lake_schema.TABLES[spec.table][0]
     kinds = set(spec.kinds.values())
     if "unit" in kinds:  # reference agencies are themselves checked against the admin units only
@@ -453,6 +473,26 @@ def _unpivot_survey(con, lake: LakeFiles, load: FileLoad, answers: list[str], sc
         _copy(con, f"SELECT {cols} FROM ({' UNION ALL '.join(parts)}) ORDER BY _source_record, cau_hoi, ma_mong_doi", landed)
     else:
         _copy(con, f"SELECT {', '.join(f'CAST(NULL AS {t}) AS {c}' for c, t in schema.items())} LIMIT 0", landed)
+
+
+def months_holding(settings: Settings, table: str, loads: list[FileLoad]) -> set[str]:
+    """Months of the lake partitions that currently hold a record whose key appears in the landed files of
+    ``loads``: a new version received in another month than the old one (submitted 31 January, received
+    1 February) must also rewrite the old version's month, or the dossier would be counted twice."""
+    lake = LakeFiles(settings.lake_dir)
+    schema, _, part = lake_schema.TABLES[table]
+    key = ["ma_ho_so"] if table == "dossiers" else SPECS[table].key
+    files = [str(lake.landed(table, ld.sha256)) for ld in loads if lake.landed(table, ld.sha256).exists()]
+    base = lake.table_dir(table)
+    if not files or not part or not any(base.glob(f"{part}=*/*.parquet")):
+        return set()
+    con = _connect()
+    cols = ", ".join(key)
+    rows = con.execute(f"""SELECT DISTINCT p.{part} FROM read_parquet($parts, hive_partitioning=true) p
+        WHERE ({cols}) IN (SELECT ({cols}) FROM read_parquet({sql.literal_list(files)}))""",
+                       {"parts": str(base / f"{part}=*" / "*.parquet")}).fetchall()
+    con.close()
+    return {r[0] for r in rows if r[0] and r[0] != "__none__"}
 
 
 def _present_landed(lake: LakeFiles, table: str, loads: list[FileLoad]) -> list[str]:
