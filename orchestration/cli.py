@@ -228,10 +228,27 @@ def _print_quality(settings, run_warnings: list[str]) -> None:
 
 def cmd_generate(args) -> int:
     from orchestration.generate import generate
+    from orchestration.lib.secrets import mask_url, masked_error, resolve_url
 
-    summary = generate(args.out, seed=args.seed, start=args.start, end=args.end, fmt=args.format,
-                       defect_rate=args.defect_rate, scale=args.scale, dossiers_per_year=args.dossiers_per_year,
-                       progress=lambda m: print(m, flush=True))
+    url = args.source_db
+    if url == "env":  # CCHC_SOURCE_URL, or the secrets file named by CCHC_SOURCE_URL_FILE
+        url = resolve_url(None, "CCHC_SOURCE_URL")
+        if not url:
+            print("error: --source-db env: neither CCHC_SOURCE_URL nor CCHC_SOURCE_URL_FILE is set", file=sys.stderr)
+            return 2
+    if url:
+        print(f"cchc generate: dossiers, catalogue and ratings into {mask_url(url)}; other sources into {args.out}",
+              flush=True)
+    try:
+        summary = generate(args.out, seed=args.seed, start=args.start, end=args.end, fmt=args.format,
+                           defect_rate=args.defect_rate, scale=args.scale, dossiers_per_year=args.dossiers_per_year,
+                           progress=lambda m: print(m, flush=True), source_db=url)
+    except Exception as exc:
+        if not url:
+            raise
+        # a driver's error may echo its connection string: show it masked, without the traceback
+        print(f"error: cchc generate into {mask_url(url)}: {masked_error(exc, url)}", file=sys.stderr)
+        return 1
     print(json.dumps(summary, ensure_ascii=False, indent=1, default=str))
     return 0
 
@@ -268,6 +285,10 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--defect-rate", type=float, default=0.0)
     g.add_argument("--scale", choices=["district", "province", "national"], default="district")
     g.add_argument("--dossiers-per-year", type=int, default=None)
+    g.add_argument("--source-db", default=None, metavar="URL",
+                   help="write dossiers, the procedure catalogue and ratings into this one-stop database "
+                        "(sqlite:///path or postgresql://…; 'env' = CCHC_SOURCE_URL or the file CCHC_SOURCE_URL_FILE) "
+                        "instead of files; the other sources still go to --out (docs/source_db.md)")
     g.set_defaults(func=cmd_generate)
     sub.add_parser("prepare", help="parse the dbt project (writes the manifest Dagster loads)").set_defaults(func=cmd_prepare)
     pg = sub.add_parser("publish-pg", help="load a release into PostgreSQL (row-level security per province)")

@@ -18,8 +18,10 @@ from orchestration.generate.defects import (
 from orchestration.generate.dossiers import DossierFactory
 from orchestration.generate.people import PeopleFactory, village_labels
 from orchestration.generate.reference import load_district, lower_unit_name, seed_agency_codes
+from orchestration.generate.source_db import TYPED_ONLY, write_source_db
 from orchestration.generate.workcal import WorkCalendar
 from orchestration.generate.writers import write_csv, write_dossier_csv, write_dossier_json, write_xlsx
+from orchestration.lib.source_db_engine import make_source_engine
 
 DEFAULT_DOSSIERS_PER_YEAR = {"district": 30_000}
 BATCH_SIZE = 10_000  # dossiers per file at most
@@ -62,7 +64,7 @@ def _clean(out: Path) -> None:
 
 
 def generate(out_dir, *, seed=1, start="2023-01", end="2024-12", fmt="json", defect_rate=0.0, scale="district",
-             dossiers_per_year=None, progress=None) -> dict:
+             dossiers_per_year=None, progress=None, source_db=None) -> dict:
     """Write a synthetic raw root under ``out_dir`` and return a summary.
 
     seed: any int — the same arguments give byte-identical files. start/end: months 'YYYY-MM' (inclusive);
@@ -71,6 +73,11 @@ def generate(out_dir, *, seed=1, start="2023-01", end="2024-12", fmt="json", def
     defect_rate: share of dossier records given one DATA_CONTRACT §1.6 defect (and a few rows of the other
     sources). scale: 'district' (Bạch Thông, 063); 'province'/'national' are not implemented yet.
     dossiers_per_year: yearly volume (default 30,000 for a district). progress: optional callable(str).
+    source_db: a SQLAlchemy URL (``sqlite:///path``, ``postgresql://…``): the dossiers (latest version each),
+    the procedure catalogue and the ratings go into that one-stop database (orchestration/generate/source_db.py)
+    INSTEAD of dossiers/*.json|csv, procedures/procedures.csv and ratings/dossier_ratings.csv; the other sources
+    (publications, reviews, PAKN, surveys, reference) are not in a one-stop system and are still files under
+    ``out_dir``. The random draws are the same either way: a seed gives the same dossiers in both routes.
     """
     say = progress or (lambda msg: None)
     if scale in ("province", "national"):
@@ -81,6 +88,10 @@ def generate(out_dir, *, seed=1, start="2023-01", end="2024-12", fmt="json", def
         raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
     if not 0 <= float(defect_rate) < 0.5:
         raise ValueError(f"defect_rate must be in [0, 0.5), got {defect_rate!r}")
+    if source_db and float(defect_rate) > 0:  # an impossible date, a status 13… have no typed column to go in
+        raise ValueError(f"defect_rate={defect_rate} cannot be written into a source database: {TYPED_ONLY}")
+    if source_db:  # a malformed or unsupported URL fails now, not after the dossiers are generated
+        make_source_engine(source_db).dispose()
     start_d = _month(start, "start")
     T = extract_time_for(end)
     if start_d > T.date():
@@ -117,24 +128,25 @@ def generate(out_dir, *, seed=1, start="2023-01", end="2024-12", fmt="json", def
                                                       all_agencies)
     records.sort(key=lambda r: (r["_batch"], r["_sort"], r["MaHoSo"], r.get("_duplicate_copy", False)))
 
-    ddir = out / "dossiers"
-    ddir.mkdir(parents=True, exist_ok=True)
-    batches: dict = {}
-    for r in records:
-        batches.setdefault(r["_batch"], []).append(r)
-    for month in sorted(batches):
-        chunk = batches[month]
-        for i in range(0, len(chunk), BATCH_SIZE):
-            part = chunk[i:i + BATCH_SIZE]
-            n = i // BATCH_SIZE + 1
-            if fmt == "json":
-                path = ddir / f"dongbo_{month}_{n:03d}.json"
-                write_dossier_json(path, part)
-            else:
-                path = ddir / f"hoso_{month}_{n:03d}.csv"
-                write_dossier_csv(path, part)
-            files[rel(path)] = len(part)
-    say(f"dossiers: {len(records):,} records written in {len(batches)} month batch(es)")
+    if not source_db:  # with a source DB, the dossiers go into it (below, with the catalogue and the ratings)
+        ddir = out / "dossiers"
+        ddir.mkdir(parents=True, exist_ok=True)
+        batches: dict = {}
+        for r in records:
+            batches.setdefault(r["_batch"], []).append(r)
+        for month in sorted(batches):
+            chunk = batches[month]
+            for i in range(0, len(chunk), BATCH_SIZE):
+                part = chunk[i:i + BATCH_SIZE]
+                n = i // BATCH_SIZE + 1
+                if fmt == "json":
+                    path = ddir / f"dongbo_{month}_{n:03d}.json"
+                    write_dossier_json(path, part)
+                else:
+                    path = ddir / f"hoso_{month}_{n:03d}.csv"
+                    write_dossier_csv(path, part)
+                files[rel(path)] = len(part)
+        say(f"dossiers: {len(records):,} records written in {len(batches)} month batch(es)")
 
     # ---------------------------------------------------------------- procedures, publications, reviews
     rng = rngs["procedures"]
@@ -147,6 +159,8 @@ def generate(out_dir, *, seed=1, start="2023-01", end="2024-12", fmt="json", def
     for name, cols, rows in (("procedures", src.PROCEDURE_COLUMNS, proc_rows),
                              ("publications", src.PUBLICATION_COLUMNS, pub_rows),
                              ("reviews", src.REVIEW_COLUMNS, rev_rows)):
+        if source_db and name == "procedures":
+            continue  # the catalogue is a table of the one-stop database
         path = out / "procedures" / f"{name}.csv"
         write_csv(path, cols, rows)
         files[rel(path)] = len(rows)
@@ -163,9 +177,10 @@ def generate(out_dir, *, seed=1, start="2023-01", end="2024-12", fmt="json", def
     rat_rows = src.rating_rows(rngs["ratings"], T, clean)
     other_defects["ratings"] = inject_row_defects("ratings", rat_rows, "ma_ho_so", src.RATING_DEFECTS,
                                                   float(defect_rate), rd)
-    path = out / "ratings" / "dossier_ratings.csv"
-    write_csv(path, src.RATING_COLUMNS, rat_rows)
-    files[rel(path)] = len(rat_rows)
+    if not source_db:  # ratings are given in the one-stop system: a table of its database
+        path = out / "ratings" / "dossier_ratings.csv"
+        write_csv(path, src.RATING_COLUMNS, rat_rows)
+        files[rel(path)] = len(rat_rows)
 
     # ---------------------------------------------------------------- surveys
     survey_people = PeopleFactory(rngs["surveys"], villages, "", "")
@@ -194,13 +209,16 @@ def generate(out_dir, *, seed=1, start="2023-01", end="2024-12", fmt="json", def
     path = out / "reference" / "targets.csv"
     write_csv(path, src.TARGET_COLUMNS, targets)
     files[rel(path)] = len(targets)
+    db = None
+    if source_db:
+        db = write_source_db(source_db, records, proc_rows, rat_rows, progress=say)
     say("all sources written")
 
     # ---------------------------------------------------------------- summary
     distinct = [r for r in records if not r.get("_duplicate_copy")]
     defects = {"dossiers": dossier_defects, **other_defects}
     unlisted = {p.ma_tthc for p in cat.UNLISTED_PROCEDURES}
-    return {
+    summary = {
         "seed": seed, "scale": scale, "start": start, "end": end, "format": fmt, "defect_rate": float(defect_rate),
         "dossiers_per_year": per_year, "extract_time": T.isoformat(sep=" "), "out_dir": str(out),
         "files": dict(sorted(files.items())),
@@ -217,3 +235,8 @@ def generate(out_dir, *, seed=1, start="2023-01", end="2024-12", fmt="json", def
         "defects": defects,
         "defects_total": {s: sum(k["count"] for k in v.values()) for s, v in defects.items()},
     }
+    if db:  # only in this route, so the file route's summary is unchanged
+        summary["source_db"] = db["source_db"]  # masked: the URL may hold a password
+        summary["source_db_rows"] = db["rows"]
+        summary["source_db_replaced"] = db["replaced"]
+    return summary
