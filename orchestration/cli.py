@@ -1,6 +1,7 @@
 """``cchc`` — the command line for unattended runs and tests.
 
     cchc run --raw DIR --out DIR [--as-of ISO]   ingest, build, validate, publish (the Dagster assets)
+    cchc run --source-url URL --out DIR           the same from a one-stop system's database (with --raw: both)
     cchc generate --out DIR [--seed N] …          synthetic extracts for Bạch Thông district
     cchc prepare                                   parse the dbt project (manifest for Dagster)
 """
@@ -44,7 +45,7 @@ def run_pipeline(settings, as_of: str | None = None) -> tuple[list[str], list[st
     everything downstream (dbt, quality gate, release). Returns (failures, warnings, materialised keys)."""
     import dagster as dg
 
-    from orchestration.ingest.assets import PARTITIONED, read_dossier_state, read_file_state
+    from orchestration.ingest.assets import PARTITIONED, current_loads
     from orchestration.lib.partitions import range_tags
 
     os.environ["CCHC_RAW_DIR"], os.environ["CCHC_OUT_DIR"] = str(settings.raw_dir), str(settings.out_dir)
@@ -66,9 +67,10 @@ def run_pipeline(settings, as_of: str | None = None) -> tuple[list[str], list[st
     done = {e.asset_key.to_user_string() for e in r1.get_asset_materialization_events()}
     if r1.success:
         # the run covers every month of every time-based source (dossiers, PAKN, ratings)
-        months = sorted({m for t in PARTITIONED for ld in read_file_state(settings, t)["loads"] for m in ld["months"]})
-        if not read_dossier_state(settings)["loads"] or not any(ld["rows_loaded"] for ld in read_dossier_state(settings)["loads"]):
-            failures.append("no dossier was loaded: the raw root needs a dossiers/ folder with at least one valid record")
+        months = sorted({m for t in PARTITIONED for ld in current_loads(settings, t) for m in ld.months})
+        if not any(ld.rows_loaded for ld in current_loads(settings, "dossiers")):
+            failures.append("no dossier was loaded: the raw root needs a dossiers/ folder (or a source database) "
+                            "with at least one valid record")
         else:
             rest = [k for k in executable if k not in landing_keys]
             r2 = dg.materialize(assets, selection=rest, resources=defs.resources, instance=instance,
@@ -113,12 +115,36 @@ def _clear_check_records(settings) -> None:
 def cmd_run(args) -> int:
     from orchestration.lib.settings import settings_from_env
 
-    settings = settings_from_env(args.raw, args.out)
+    from orchestration.lib.secrets import mask_url, resolve_url
+
+    url = None
+    if args.source_url:
+        url = resolve_url(None if args.source_url == "env" else args.source_url, "CCHC_SOURCE_URL")
+        if not url:
+            print("error: --source-url env: neither CCHC_SOURCE_URL nor CCHC_SOURCE_URL_FILE is set", file=sys.stderr)
+            return 2
+        os.environ["CCHC_SOURCE_URL"] = url  # the pull asset reads it from the environment, never from run config
+    raw = args.raw
+    if raw is None:
+        if not url:
+            print("error: give --raw DIR, --source-url URL, or both", file=sys.stderr)
+            return 2
+        raw = Path(args.out) / "raw"
+        raw.mkdir(parents=True, exist_ok=True)
+    settings = settings_from_env(raw, args.out)
     if not settings.raw_dir.is_dir():
         print(f"error: raw root {settings.raw_dir} is not a folder", file=sys.stderr)
         return 2
-    print(f"cchc run: raw {settings.raw_dir} → out {settings.out_dir}", flush=True)
-    failures, warnings, _ = run_pipeline(settings, args.as_of)
+    print(f"cchc run: raw {settings.raw_dir}{' + source database ' + mask_url(url) if url else ''} → out {settings.out_dir}",
+          flush=True)
+    before = os.environ.get("CCHC_SOURCE_URL")
+    try:
+        failures, warnings, _ = run_pipeline(settings, args.as_of)
+    finally:  # an in-process caller (tests) must not inherit this run's source database
+        if url and before is None:
+            os.environ.pop("CCHC_SOURCE_URL", None)
+        elif before is not None:
+            os.environ["CCHC_SOURCE_URL"] = before
     print_summary(settings, failures, warnings)
     return 1 if failures else 0
 
@@ -272,8 +298,14 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="cchc", description="CCHC indicators: ingest, build, validate, publish.")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run the whole pipeline on a raw root and publish a release")
-    r.add_argument("--raw", required=True, help="raw root (dossiers/, procedures/, petitions/, ratings/, surveys/, reference/)")
+    r.add_argument("--raw", default=None,
+                   help="raw root (dossiers/, procedures/, petitions/, ratings/, surveys/, reference/); required unless "
+                        "--source-url is given (then <out>/raw/, empty unless you put files there)")
     r.add_argument("--out", required=True, help="output root (lake/, warehouse.duckdb, publish/)")
+    r.add_argument("--source-url", default=None, metavar="URL",
+                   help="also pull dossiers, ratings and the procedure catalogue from a one-stop database (SQLAlchemy URL; "
+                        "'env' = CCHC_SOURCE_URL or the secrets file named by CCHC_SOURCE_URL_FILE — prefer these: a "
+                        "password on the command line is visible to other users of the machine)")
     r.add_argument("--as-of", default=None, help="as-of time (ISO); default: the latest NgayCapNhat loaded")
     r.set_defaults(func=cmd_run)
     g = sub.add_parser("generate", help="write synthetic extracts (Bạch Thông district)")
