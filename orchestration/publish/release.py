@@ -157,6 +157,7 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "raw_root": settings.raw_dir.name,
         "inputs": loads,
+        "source_database": _source_database(settings),
         "code_version": code_version(),
         "formula_versions": formula_versions,
         "quality": quality_section(settings, quality),
@@ -206,6 +207,18 @@ def _write_revisions_and_sdmx(staging: Path, publish: Path, manifest: dict, coun
         counts["revisions.csv"] = write_revisions_csv(mem, staging / "revisions.csv")
         counts |= write_sdmx(mem, staging / "sdmx", unit_measures)
     return summary
+
+
+def _source_database(settings: Settings) -> dict | None:
+    """The one-stop database the dossiers were also pulled from (URL masked) and its watermarks; None if none."""
+    from orchestration.ingest.pull_state import read_pull_state
+
+    state = read_pull_state(settings.lake_dir)
+    if not state.get("source"):
+        return None
+    last = (state.get("pulls") or [{}])[-1]
+    return {"source": state["source"], "last_pull_finished_at": last.get("finished_at"),
+            "rows_read_last_pull": last.get("rows_read"), "watermarks": last.get("watermarks")}
 
 
 def _current_latest(publish: Path) -> str | None:

@@ -1,7 +1,10 @@
 -- The tidy observation table (DATA_CONTRACT §2.2) without release_id (the publication step prepends it).
 -- Every indicator reaches this table through ind_observations_all (the scoring layer): add a value model to
 -- ind_scored_values' `members` to publish a new indicator.
+-- Values are rounded to var('published_decimals') (9) decimals: DuckDB sums doubles in parallel, so the last bit of
+-- an average can differ between two runs on the same data; rounding keeps releases byte-stable and revisions real.
 {% set members = ['ind_observations_all'] %}
+{% set d = var('published_decimals', 9) %}
 {% for member in members %}
 select
     cast(formula_version as varchar)    as formula_version,
@@ -16,10 +19,10 @@ select
     cast(agency_code as varchar)        as agency_code,
     cast(ma_linh_vuc as varchar)        as ma_linh_vuc,
     cast(ma_tthc as varchar)            as ma_tthc,
-    cast(numerator as double)           as numerator,
-    cast(denominator as double)         as denominator,
-    cast(ratio as double)               as ratio,
-    cast(points as double)              as points,
+    round(cast(numerator as double), {{ d }})         as numerator,
+    round(cast(denominator as double), {{ d }})       as denominator,
+    round(cast(ratio as double), {{ d }})             as ratio,
+    round(cast(points as double), {{ d }})            as points,
     cast(max_points as double)          as max_points,
     cast(grade as varchar)              as grade,
     cast(rank as integer)               as rank,
