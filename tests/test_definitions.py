@@ -1,5 +1,7 @@
 """The asset graph is a contract (asset keys, groups, checks, schedule, sensor): a rename cannot slip through."""
 
+import dagster as dg
+
 from orchestration.definitions import defs
 from orchestration.transform.dbt_assets import dbt_build_args
 
@@ -14,13 +16,17 @@ def test_asset_groups_and_key_assets():
     assert set(groups) == {"ingest", "transform", "quality", "publish"}
     assert {"lake/landed_dossier_files", "lake/dossiers", "lake/procedures", "lake/publications", "lake/reviews",
             "lake/petitions", "lake/ratings", "lake/survey_answers", "lake/ref_agencies", "lake/ref_targets",
-            "lake/source_inventory", "lake/landed_petition_files", "lake/landed_rating_files"} == groups["ingest"]
+            "lake/source_inventory", "lake/landed_petition_files", "lake/landed_rating_files",
+            "lake/source_db_pull"} == groups["ingest"]
     assert {"publish/indicator_observations", "publish/report_bieu06", "indicators/ind_values_qd766_2_1",
             "indicators/ind_scored_values", "indicators/ind_qd766_groups", "indicators/ind_observations_all",
             "indicators/ind_bieu06", "marts/fct_dossiers"} <= groups["transform"]
     assert groups["quality"] == {"quality_gate"} and groups["publish"] == {"release", "postgres_publication"}
     partitioned = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).is_partitioned}
     assert partitioned == {"lake/dossiers", "lake/petitions", "lake/ratings"}  # the time-based sources, by month
+    # the source-database pull feeds the dossier and rating partitions and the catalogue
+    for key in ("lake/dossiers", "lake/ratings", "lake/procedures"):
+        assert dg.AssetKey(["lake", "source_db_pull"]) in graph.get(dg.AssetKey(key.split("/"))).parent_keys
 
 
 def test_blocking_checks_and_dbt_tests_are_asset_checks():

@@ -102,7 +102,10 @@ def source_url() -> str | None:
 def make_engine(url: str) -> sa.Engine:
     from orchestration.lib.source_db_engine import make_source_engine
 
-    u = sa.engine.make_url(url)
+    try:
+        u = sa.engine.make_url(url)
+    except Exception:  # SQLAlchemy's message repeats the string, password included
+        raise ValueError("the source database URL cannot be parsed (not shown: it may hold a password)") from None
     if u.drivername.startswith("sqlite"):
         path = u.database
         # SQLite would silently create an empty file: a missing database is an outage, not an empty source.

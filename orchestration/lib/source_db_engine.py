@@ -8,6 +8,8 @@ is a secret: the engine hides bound parameters in errors, and every message here
 
 from __future__ import annotations
 
+import os
+
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 
@@ -32,7 +34,10 @@ def make_source_engine(url: str) -> Engine:
     elif u.drivername not in _SQLITE:
         raise ValueError(f"unsupported source database URL {mask_url(url)}: expected sqlite:///path or "
                          "postgresql://user@host/db (psycopg 3)")
-    engine = create_engine(u, hide_parameters=True)  # hide_parameters: no data values (personal data) in errors
+    # a server that does not answer must fail within seconds (then the pull retries), not hang the run
+    connect_args = {"connect_timeout": int(os.environ.get("CCHC_SOURCE_CONNECT_TIMEOUT", "10"))} \
+        if u.get_backend_name() == "postgresql" else {}
+    engine = create_engine(u, hide_parameters=True, connect_args=connect_args)  # no data values (personal data) in errors
     if u.get_backend_name() == "sqlite":
         @event.listens_for(engine, "connect")
         def _foreign_keys_on(dbapi_connection, _record):
