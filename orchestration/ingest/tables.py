@@ -86,6 +86,13 @@ SPECS: dict[str, TableSpec] = {
         _kinds(lake_schema.REF_AGENCIES, {"agency_name": "text", "unit_code": "unit"}),
         required=["agency_code", "unit_code", "valid_from"], key=["agency_code", "valid_from"],
     ),
+    "ref_admin_units": TableSpec(
+        "ref_admin_units", "reference", "admin_units*",
+        _kinds(lake_schema.REF_ADMIN_UNITS, {"unit_name": "text", "legal_basis": "text", "unit_type": "text"}),
+        required=["unit_code", "valid_from", "unit_level"], key=["unit_code", "valid_from"],
+        rules=[("t.unit_level NOT IN ('tinh', 'huyen', 'xa')", "unknown_unit_level", "unit_level"),
+               ("NOT regexp_full_match(t.unit_code, '[0-9]{2}([0-9]([0-9]{2})?)?')", "bad_unit_code", "unit_code")],
+    ),
     "ref_targets": TableSpec(
         "ref_targets", "reference", "targets*",
         _kinds(lake_schema.REF_TARGETS, {"ghi_chu": "text", "unit_code": "unit"}),

@@ -133,6 +133,14 @@ REF_AGENCIES = {
     "valid_from": "DATE", "valid_to": "DATE",
     **PROVENANCE,
 }
+# Admin units supplied by the raw root (reference/admin_units*.csv, the layout of seeds/admin_units.csv): a
+# national or synthetic raw root carries its own unit register; it extends and, key by key, overrides the seed.
+REF_ADMIN_UNITS = {
+    "unit_code": "VARCHAR", "valid_from": "DATE", "valid_to": "DATE", "unit_name": "VARCHAR",
+    "unit_level": "VARCHAR",  # tinh | huyen | xa
+    "unit_type": "VARCHAR", "parent_code": "VARCHAR", "parent_valid_from": "DATE", "legal_basis": "VARCHAR",
+    **PROVENANCE,
+}
 REF_TARGETS = {
     "unit_code": "VARCHAR", "nam": "INTEGER", "ma_chi_tieu": "VARCHAR", "indicator_id": "VARCHAR",
     "ma_linh_vuc": "VARCHAR", "pham_vi": "VARCHAR", "so_sanh": "VARCHAR", "gia_tri": "DOUBLE",
@@ -172,6 +180,7 @@ TABLES = {
     "ratings": (RATINGS, "ratings", "thang_danh_gia"),
     "survey_answers": (SURVEY_ANSWERS, "surveys", None),
     "ref_agencies": (REF_AGENCIES, "reference", None),
+    "ref_admin_units": (REF_ADMIN_UNITS, "reference", None),
     "ref_targets": (REF_TARGETS, "reference", None),
     "source_inventory": (SOURCE_INVENTORY, None, None),
     "quarantine": (QUARANTINE, None, None),

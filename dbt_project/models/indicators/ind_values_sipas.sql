@@ -34,7 +34,7 @@ with answers as (
     where questionnaire_code is not null and unit_code is not null and surveyed_on is not null
 ),
 unit_versions as (
-    select unit_code, valid_from, valid_to from {{ ref('admin_units') }}
+    select unit_code, valid_from, valid_to from {{ ref('int_admin_units') }}
 ),
 -- the survey unit's version valid at the survey date; else the latest version starting on or before it; else
 -- the earliest version (codes unknown to admin_units are dropped)

@@ -2,7 +2,7 @@
 -- (depth 0). A unit's scope (METHODOLOGY §1) = the dossiers of agencies in its descendants.
 with recursive units as (
     select unit_code, valid_from, unit_level, parent_code, parent_valid_from
-    from {{ ref('admin_units') }}
+    from {{ ref('int_admin_units') }}
 ),
 tree as (
     select

@@ -23,7 +23,7 @@ merged as (
     )
 ),
 units as (
-    select unit_code, valid_from, valid_to, unit_level, unit_name from {{ ref('admin_units') }}
+    select unit_code, valid_from, valid_to, unit_level, unit_name from {{ ref('int_admin_units') }}
 )
 select
     m.agency_code,

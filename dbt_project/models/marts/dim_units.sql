@@ -1,6 +1,6 @@
 -- Admin unit versions (unit_code, valid_from) with their parent, province and depth.
 with units as (
-    select * from {{ ref('admin_units') }}
+    select * from {{ ref('int_admin_units') }}
 ),
 province as (
     select descendant_code, descendant_valid_from, ancestor_code, ancestor_valid_from

@@ -71,7 +71,7 @@ unit_version as (
         t.unit_code, t.nam,
         u.valid_from as unit_valid_from, u.unit_name, u.unit_level
     from (select distinct unit_code, nam from targets) t
-    join {{ ref('admin_units') }} u
+    join {{ ref('int_admin_units') }} u
       on u.unit_code = t.unit_code
      and u.valid_from <= make_date(t.nam, 12, 31)
      and coalesce(u.valid_to, date '9999-12-31') >= make_date(t.nam, 1, 1)
