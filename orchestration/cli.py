@@ -4,6 +4,7 @@
     cchc run --source-url URL --out DIR           the same from a one-stop system's database (with --raw: both)
     cchc generate --out DIR [--seed N] …          synthetic extracts for Bạch Thông district
     cchc prepare                                   parse the dbt project (manifest for Dagster)
+    cchc bench [--dossiers N] [--workdir DIR]      the performance benchmark (docs/benchmarks.md)
 """
 
 from __future__ import annotations
@@ -279,6 +280,12 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def _cmd_bench(args) -> int:
+    from orchestration.bench.runner import cmd_bench
+
+    return cmd_bench(args)
+
+
 def _cmd_publish_pg(args) -> int:
     from orchestration.publish.postgres import cmd_publish_pg
 
@@ -322,6 +329,14 @@ def main(argv: list[str] | None = None) -> int:
                         "(sqlite:///path or postgresql://…; 'env' = CCHC_SOURCE_URL or the file CCHC_SOURCE_URL_FILE) "
                         "instead of files; the other sources still go to --out (docs/source_db.md)")
     g.set_defaults(func=cmd_generate)
+    b = sub.add_parser("bench", help="the performance benchmark: full pipeline vs a hand-written SQL floor vs pandas, "
+                                     "and an incremental month (issue 7; docs/benchmarks.md)")
+    b.add_argument("--dossiers", type=int, default=20_000_000, help="dossiers per year of the national dataset")
+    b.add_argument("--workdir", default="bench_work", help="datasets (cached, generation not timed) and runs")
+    b.add_argument("--seed", type=int, default=1)
+    b.add_argument("--pandas-max", type=int, default=2_000_000,
+                   help="pandas runs at min(dossiers, this) dossiers, the pipeline is also timed at that size")
+    b.set_defaults(func=_cmd_bench)
     sub.add_parser("prepare", help="parse the dbt project (writes the manifest Dagster loads)").set_defaults(func=cmd_prepare)
     pg = sub.add_parser("publish-pg", help="load a release into PostgreSQL (row-level security per province)")
     pg.add_argument("--release", default=None, help="release folder (default: <CCHC_OUT_DIR>/publish/latest)")
