@@ -119,12 +119,12 @@ def cmd_run(args) -> int:
     from orchestration.lib.secrets import mask_url, resolve_url
 
     url = None
+    before = os.environ.get("CCHC_SOURCE_URL")  # restored after the run (in-process callers, tests)
     if args.source_url:
         url = resolve_url(None if args.source_url == "env" else args.source_url, "CCHC_SOURCE_URL")
         if not url:
             print("error: --source-url env: neither CCHC_SOURCE_URL nor CCHC_SOURCE_URL_FILE is set", file=sys.stderr)
             return 2
-        os.environ["CCHC_SOURCE_URL"] = url  # the pull asset reads it from the environment, never from run config
     raw = args.raw
     if raw is None:
         if not url:
@@ -138,16 +138,25 @@ def cmd_run(args) -> int:
         return 2
     print(f"cchc run: raw {settings.raw_dir}{' + source database ' + mask_url(url) if url else ''} → out {settings.out_dir}",
           flush=True)
-    before = os.environ.get("CCHC_SOURCE_URL")
+    # The pull asset reads the URL from the environment, never from run config. The CLI pulls only when asked
+    # (--source-url), even if CCHC_SOURCE_URL happens to be exported.
+    if url:
+        os.environ["CCHC_SOURCE_URL"] = url
+    else:
+        os.environ.pop("CCHC_SOURCE_URL", None)
     try:
         failures, warnings, _ = run_pipeline(settings, args.as_of)
     finally:  # an in-process caller (tests) must not inherit this run's source database
-        if url and before is None:
-            os.environ.pop("CCHC_SOURCE_URL", None)
-        elif before is not None:
-            os.environ["CCHC_SOURCE_URL"] = before
+        _restore_env("CCHC_SOURCE_URL", before)
     print_summary(settings, failures, warnings)
     return 1 if failures else 0
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def print_summary(settings, failures: list[str], warnings: list[str]) -> None:
