@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -169,4 +170,5 @@ def test_a_drifted_or_unreachable_database_blocks_the_run_and_publishes_nothing(
     assert "PUBLICATION BLOCKED" in text and expected in text, text
     assert (out / "publish" / "latest").resolve() == before
     assert sorted(p.name for p in (out / "publish").iterdir()) == releases
+    assert "CCHC_SOURCE_URL" not in os.environ  # the run's database does not leak into later runs of this process
 
