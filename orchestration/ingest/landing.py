@@ -540,11 +540,40 @@ def build_partitions(settings: Settings, table: str, loads: list[FileLoad], mont
     con.execute("CREATE TEMP TABLE file_order (sha VARCHAR, ord INTEGER)")
     con.executemany("INSERT INTO file_order VALUES (?, ?)", [(ld.sha256, i) for i, ld in enumerate(loads)])
     cols = ", ".join(schema)
+    keys = ", ".join(key)
     order = ", ".join(filter(None, [lake_schema.VERSION_ORDER.get(table), "f.ord DESC", "l._source_record DESC"]))
-    con.execute(f"""CREATE TEMP TABLE latest AS
-        SELECT {cols}, strftime({lake_schema.PARTITION_MONTH_OF[table]}, '%Y-%m') AS month
-        FROM read_parquet({sql.literal_list(files)}) l JOIN file_order f ON f.sha = l._source_sha256
-        QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} ORDER BY {order}) = 1""")
+    month_expr = f"strftime({lake_schema.PARTITION_MONTH_OF[table]}, '%Y-%m')"
+    scope = ""
+    if months is not None:
+        # Only the records whose key has a version in a month to write (every version of a record sits in its
+        # partition month's files; a version that moved month marks both months, see months_holding): the cost
+        # of a run grows with the months it rewrites, not with history.
+        wanted = set(months)
+        wanted_files = _present_landed(lake, table, [ld for ld in loads if wanted & set(ld.months)])
+        if not wanted_files:
+            con.execute("CREATE TEMP TABLE wanted_keys AS SELECT * FROM (SELECT NULL) WHERE false")
+            scope = "WHERE false"
+        else:
+            con.execute(f"CREATE TEMP TABLE wanted_keys AS SELECT DISTINCT {keys} FROM read_parquet({sql.literal_list(wanted_files)})")
+            scope = f"WHERE ({keys}) IN (SELECT ({keys}) FROM wanted_keys)"
+    # Narrow pass: which version of each key wins (only the key, version and position columns are read) …
+    con.execute(f"""CREATE TEMP TABLE winners AS
+        SELECT l._source_sha256 AS sha, l._source_record AS rec, {month_expr} AS month
+        FROM read_parquet({sql.literal_list(files)}) l JOIN file_order f ON f.sha = l._source_sha256 {scope}
+        QUALIFY row_number() OVER (PARTITION BY {', '.join('l.' + k for k in key)} ORDER BY {order}) = 1""")
+    if months is not None:
+        con.execute("DELETE FROM winners WHERE month IS NULL OR NOT list_contains($m, month)", {"m": sorted(set(months))})
+    # … wide pass: the winning rows, read only from the landed files that hold one
+    shas = [r[0] for r in con.execute("SELECT DISTINCT sha FROM winners").fetchall()]
+    winner_files = [str(lake.landed(table, sha)) for sha in shas]
+    if winner_files:
+        con.execute(f"""CREATE TEMP TABLE latest AS
+            SELECT {', '.join('l.' + c for c in schema)}, w.month
+            FROM read_parquet({sql.literal_list(winner_files)}) l
+            JOIN winners w ON w.sha = l._source_sha256 AND w.rec = l._source_record""")
+    else:
+        con.execute(f"CREATE TEMP TABLE latest AS SELECT {cols}, CAST(NULL AS VARCHAR) AS month "
+                    f"FROM read_parquet({sql.literal_list(files)}) WHERE false")
     present = [r[0] for r in con.execute("SELECT DISTINCT month FROM latest WHERE month IS NOT NULL ORDER BY 1").fetchall()]
     written = {}
     for month in present if months is None else months:
