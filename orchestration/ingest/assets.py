@@ -179,14 +179,14 @@ def partitioned_table_assets(table: str, landed_name: str, deps: list):
     def landed(context: dg.AssetExecutionContext, cchc: CchcSettings) -> dg.MaterializeResult:
         settings = cchc.settings()
         files = landing.table_files(settings, table)
-        loads = []
-        for i, path in enumerate(files, 1):
-            ld = landing.land_file(settings, table, path)
-            loads.append(ld)
+
+        def on_load(i, ld):
             context.log.info(f"[{i}/{len(files)}] {ld.file}: {ld.status}, read {ld.rows_read}, loaded {ld.rows_loaded}, "
                              f"quarantined {ld.rows_quarantined} {ld.quarantine_reasons or ''}, duplicates {ld.duplicates_dropped}")
             if not ld.balanced:
                 raise RuntimeError(f"row accounting broken for {ld.file}: {ld}")
+
+        loads = landing.land_files(settings, table, files, on_load)
         # Months to rewrite: those of files new since the last landing and of files gone; kept until written.
         state = read_file_state(settings, table)
         before = {d["sha256"]: d for d in state["loads"]}

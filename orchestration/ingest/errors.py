@@ -8,6 +8,9 @@ class FileRejected(Exception):
         self.file, self.rule, self.detail = file, rule, detail
         super().__init__(f"{file}: {rule}: {detail}")
 
+    def __reduce__(self):  # picklable: files are landed in worker processes
+        return (self.__class__, (self.file, self.rule, self.detail))
+
 
 class QuarantineLimitExceeded(Exception):
     """A file whose share of quarantined records is above the configured limit (and that has at least the
@@ -15,8 +18,12 @@ class QuarantineLimitExceeded(Exception):
 
     def __init__(self, file: str, quarantined: int, read: int, limit: float, top_reasons: str, min_records: int = 1):
         self.file, self.quarantined, self.read = file, quarantined, read
+        self._args = (file, quarantined, read, limit, top_reasons, min_records)
         super().__init__(
             f"{file}: {quarantined} of {read} records quarantined ({quarantined / max(read, 1):.1%}), "
             f"above the limit of {limit:.1%} (CCHC_MAX_QUARANTINE_SHARE, applied from "
             f"{min_records} quarantined records: CCHC_MAX_QUARANTINE_MIN_RECORDS); most common reasons: {top_reasons}"
         )
+
+    def __reduce__(self):  # picklable: files are landed in worker processes
+        return (self.__class__, self._args)

@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import uuid
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -445,6 +444,53 @@ def land_file(settings: Settings, table: str, path: Path) -> FileLoad:
     if table == "dossiers":
         return land_dossier_file(settings, path)
     return land_table_file(settings, SPECS[table], path)
+
+
+def ingest_workers() -> int:
+    """Worker processes landing raw files side by side (``CCHC_INGEST_WORKERS``, default: the cores, at most 4).
+    Each lands whole files with its own single-threaded DuckDB (see INGEST_THREADS), so a national month of
+    ~170 batch files uses every core without one big multi-threaded statement."""
+    return max(1, int(os.environ.get("CCHC_INGEST_WORKERS", min(4, os.cpu_count() or 1))))
+
+
+def _land_one(args) -> FileLoad:
+    settings, table, path = args
+    return land_file(settings, table, path)
+
+
+def land_files(settings: Settings, table: str, paths: list[Path], on_load=None) -> list[FileLoad]:
+    """Land ``paths`` (in their order), new files in worker processes; ``on_load(i, load)`` as each finishes in
+    order. Files already landed (same sha256) cost one hash. The reference files every landing reads (agencies,
+    catalogue) are landed once first, so the workers never race to land them."""
+    workers = ingest_workers()
+    if workers <= 1 or len(paths) <= 1:
+        loads = []
+        for i, p in enumerate(paths, 1):
+            loads.append(land_file(settings, table, p))
+            if on_load:
+                on_load(i, loads[-1])
+        return loads
+    _landed_reference(settings, "ref_agencies")
+    if table == "dossiers":
+        con = _connect()
+        procedures_reference(con, settings)
+        con.close()
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    loads = []
+    # spawn: a clean interpreter per worker (the parent may hold threads and DuckDB handles; fork would copy them)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        for i, ld in enumerate(pool.map(_land_one, [(settings, table, p) for p in paths]), 1):
+            loads.append(ld)
+            if on_load:
+                on_load(i, ld)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)  # a rejected file stops the landing: no more files started
+        raise
+    pool.shutdown(wait=True)
+    return loads
 
 
 def table_files(settings: Settings, table: str) -> list[Path]:
