@@ -2,7 +2,7 @@
 
     cchc run --raw DIR --out DIR [--as-of ISO]   ingest, build, validate, publish (the Dagster assets)
     cchc run --source-url URL --out DIR           the same from a one-stop system's database (with --raw: both)
-    cchc generate --out DIR [--seed N] …          synthetic extracts for Bạch Thông district
+    cchc generate --out DIR [--seed N] …          synthetic extracts (Bạch Thông district, or --scale national)
     cchc prepare                                   parse the dbt project (manifest for Dagster)
     cchc bench [--dossiers N] [--workdir DIR]      the performance benchmark (docs/benchmarks.md)
 """
@@ -278,13 +278,20 @@ def cmd_generate(args) -> int:
     try:
         summary = generate(args.out, seed=args.seed, start=args.start, end=args.end, fmt=args.format,
                            defect_rate=args.defect_rate, scale=args.scale, dossiers_per_year=args.dossiers_per_year,
-                           progress=lambda m: print(m, flush=True), source_db=url)
+                           progress=lambda m: print(m, flush=True), source_db=url, workers=args.workers)
     except Exception as exc:
         if not url:
             raise
         # a driver's error may echo its connection string: show it masked, without the traceback
         print(f"error: cchc generate into {mask_url(url)}: {masked_error(exc, url)}", file=sys.stderr)
         return 1
+    if args.scale == "national":  # thousands of batch files: list them by folder, not one by one
+        by_folder: dict = {}
+        for path, rows in summary["files"].items():
+            acc = by_folder.setdefault(path.split("/", 1)[0], {"files": 0, "rows": 0})
+            acc["files"] += 1
+            acc["rows"] += rows
+        summary = {**summary, "files": by_folder}
     print(json.dumps(summary, ensure_ascii=False, indent=1, default=str))
     return 0
 
@@ -324,15 +331,17 @@ def main(argv: list[str] | None = None) -> int:
                         "password on the command line is visible to other users of the machine)")
     r.add_argument("--as-of", default=None, help="as-of time (ISO); default: the latest NgayCapNhat loaded")
     r.set_defaults(func=cmd_run)
-    g = sub.add_parser("generate", help="write synthetic extracts (Bạch Thông district)")
+    g = sub.add_parser("generate", help="write synthetic extracts (Bạch Thông district, or national)")
     g.add_argument("--out", required=True)
     g.add_argument("--seed", type=int, default=1)
-    g.add_argument("--start", default="2023-01")
-    g.add_argument("--end", default="2024-12")
+    g.add_argument("--start", default=None, help="first month YYYY-MM (default 2023-01; national: 2025-07)")
+    g.add_argument("--end", default=None, help="last month YYYY-MM (default 2024-12; national: 2026-07)")
     g.add_argument("--format", choices=["json", "csv"], default="json")
     g.add_argument("--defect-rate", type=float, default=0.0)
     g.add_argument("--scale", choices=["district", "province", "national"], default="district")
-    g.add_argument("--dossiers-per-year", type=int, default=None)
+    g.add_argument("--dossiers-per-year", type=int, default=None,
+                   help="yearly volume (default 30,000 district; 20,000,000 national)")
+    g.add_argument("--workers", type=int, default=None, help="national scale: processes (default: the CPUs)")
     g.add_argument("--source-db", default=None, metavar="URL",
                    help="write dossiers, the procedure catalogue and ratings into this one-stop database "
                         "(sqlite:///path or postgresql://…; 'env' = CCHC_SOURCE_URL or the file CCHC_SOURCE_URL_FILE) "

@@ -63,16 +63,23 @@ def _clean(out: Path) -> None:
                 p.unlink()
 
 
-def generate(out_dir, *, seed=1, start="2023-01", end="2024-12", fmt="json", defect_rate=0.0, scale="district",
-             dossiers_per_year=None, progress=None, source_db=None) -> dict:
+DISTRICT_RANGE = ("2023-01", "2024-12")  # default start/end of scale='district'
+
+
+def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0.0, scale="district",
+             dossiers_per_year=None, progress=None, source_db=None, workers=None) -> dict:
     """Write a synthetic raw root under ``out_dir`` and return a summary.
 
-    seed: any int — the same arguments give byte-identical files. start/end: months 'YYYY-MM' (inclusive);
+    seed: any int — the same arguments give byte-identical files. start/end: months 'YYYY-MM' (inclusive;
+    default 2023-01 … 2024-12 for 'district', 2025-07 … 2026-07 for 'national');
     the extract time is the last day of ``end`` at 18:00 and no event time lies after it. fmt: 'json'
     (national sync payload) or 'csv' (flat export) for dossiers — the same dossiers either way.
     defect_rate: share of dossier records given one DATA_CONTRACT §1.6 defect (and a few rows of the other
-    sources). scale: 'district' (Bạch Thông, 063); 'province'/'national' are not implemented yet.
-    dossiers_per_year: yearly volume (default 30,000 for a district). progress: optional callable(str).
+    sources). scale: 'district' (Bạch Thông, 063); 'national' (34 provinces, 3,321 communes of the two-level
+    system, monthly extracts streamed by ``workers`` processes — orchestration/generate/national.py; JSON only,
+    no defects, no source DB); 'province' is not implemented yet.
+    dossiers_per_year: yearly volume (default 30,000 for a district, 20,000,000 national). progress: optional
+    callable(str). workers: national scale only, processes (default: the number of CPUs).
     source_db: a SQLAlchemy URL (``sqlite:///path``, ``postgresql://…``): the dossiers (latest version each),
     the procedure catalogue and the ratings go into that one-stop database (orchestration/generate/source_db.py)
     INSTEAD of dossiers/*.json|csv, procedures/procedures.csv and ratings/dossier_ratings.csv; the other sources
@@ -80,8 +87,21 @@ def generate(out_dir, *, seed=1, start="2023-01", end="2024-12", fmt="json", def
     ``out_dir``. The random draws are the same either way: a seed gives the same dossiers in both routes.
     """
     say = progress or (lambda msg: None)
-    if scale in ("province", "national"):
-        raise NotImplementedError(f"scale={scale!r} is not implemented yet; only scale='district' (Bạch Thông, 063) is")
+    if scale == "national":
+        if fmt != "json":
+            raise ValueError(f"scale='national' writes the national sync JSON only, got fmt={fmt!r}")
+        if float(defect_rate) != 0:
+            raise ValueError("scale='national' does not inject defects (defect_rate must be 0)")
+        if source_db:
+            raise ValueError("scale='national' writes files only (no source_db)")
+        from orchestration.generate.national import generate_national
+
+        _clean(Path(out_dir))  # a district root's own files must not mix with the national ones
+        return generate_national(out_dir, seed=seed, start=start, end=end, dossiers_per_year=dossiers_per_year,
+                                 progress=progress, workers=workers)
+    if scale == "province":
+        raise NotImplementedError("scale='province' is not implemented yet; use 'district' (Bạch Thông, 063) or "
+                                  "'national'")
     if scale != "district":
         raise ValueError(f"scale must be 'district', 'province' or 'national', got {scale!r}")
     if fmt not in FORMATS:
@@ -92,6 +112,8 @@ def generate(out_dir, *, seed=1, start="2023-01", end="2024-12", fmt="json", def
         raise ValueError(f"defect_rate={defect_rate} cannot be written into a source database: {TYPED_ONLY}")
     if source_db:  # a malformed or unsupported URL fails now, not after the dossiers are generated
         make_source_engine(source_db).dispose()
+    start = DISTRICT_RANGE[0] if start is None else start
+    end = DISTRICT_RANGE[1] if end is None else end
     start_d = _month(start, "start")
     T = extract_time_for(end)
     if start_d > T.date():

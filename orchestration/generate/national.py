@@ -25,6 +25,7 @@ of the district writer's record, framed as ``writers.write_dossier_json`` frames
 from __future__ import annotations
 
 import bisect
+import functools
 import calendar as _calendar
 import json
 import math
@@ -98,6 +99,9 @@ def _cum(pairs):
         acc += w
         out.append(acc)
     return [p[0] for p in pairs], out
+
+
+_slug = functools.lru_cache(maxsize=None)(ascii_slug)  # per word: 'Hoàng' → 'hoang'
 
 
 def _js(text: str) -> str:
@@ -206,6 +210,17 @@ class FastCal:
             q, m = self.wd[self.nwi[q + 1]], 0
 
 
+_CALENDARS: dict = {}
+
+
+def fast_calendar(first_year: int, last_year: int) -> FastCal:
+    """One FastCal per process and year span (built in the parent before the pool forks: workers inherit it)."""
+    key = (first_year, last_year)
+    if key not in _CALENDARS:
+        _CALENDARS[key] = FastCal(first_year, last_year)
+    return _CALENDARS[key]
+
+
 def _due_rule(p: cat.Procedure) -> tuple[str, float]:
     if p.don_vi == "gio":
         return "min", p.thoi_han * 60
@@ -281,7 +296,7 @@ class ProvinceGen:
         self.prov = prov
         self.pp = prov.code
         self.rng = random.Random(f"cchc-national/{job['seed']}/{prov.code}/dossiers")
-        self.cal = cal = FastCal(job["cal_first_year"], job["cal_last_year"])
+        self.cal = cal = fast_calendar(job["cal_first_year"], job["cal_last_year"])
         self.months = job["months"]  # [(y, m)]
         self.T = [cal.di(date(y, m, _calendar.monthrange(y, m)[1])) * DAY + 18 * 3600 for y, m in self.months]
         self.start_t = cal.di(date(*self.months[0], 1)) * DAY
@@ -321,12 +336,12 @@ class ProvinceGen:
                 given = r.choice(cat.GIVEN_M)
             full = f"{sur} {mid} {given}"
             parts = full.split()
-            slug1 = ascii_slug(parts[-1]) + "." + "".join(ascii_slug(x)[:1] for x in parts[:-1])
-            self.names.append((_js(full), female, (slug1, ascii_slug(full)), full))
+            slug1 = _slug(parts[-1]) + "." + "".join(_slug(x)[:1] for x in parts[:-1])
+            self.names.append((_js(full), female, (slug1, "".join(_slug(x) for x in parts)), full))
         self.orgs = []
         for _ in range(512):
             org = f"{r.choice(ORG_KINDS)} {r.choice(ORG_WORDS)} {r.choice(reg.NAME_A)} {r.choice(reg.NAME_B)}"
-            self.orgs.append((_js(org), ascii_slug(org.split(" ", 2)[-1])[:16]))
+            self.orgs.append((_js(org), "".join(_slug(x) for x in org.split(" ", 2)[-1].split())[:16]))
         self.dom, self.dom_cum = _cum(EMAIL_DOMAINS)
         self.cccd_prefix = f"0{prov.code}"
         # state
@@ -1066,7 +1081,7 @@ def generate_national(out_dir, *, seed=1, start=None, end=None, dossiers_per_yea
     _clean(out)
     parts = out / PARTS_DIR
     provinces = reg.build_registry()  # built before the pool forks: workers inherit it
-    cal = FastCal(start_d.year - 1, end_d.year + 2)
+    cal = fast_calendar(start_d.year - 1, end_d.year + 2)
     # yearly volume spread over the working days of the year from ``start`` (Tết, December, Mondays weighted)
     a = cal.di(start_d)
     b = cal.di(date(start_d.year + 1, start_d.month, 1)) - 1
