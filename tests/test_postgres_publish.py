@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import os
 import shutil
 import tempfile
 from pathlib import Path
