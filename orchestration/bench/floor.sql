@@ -19,11 +19,13 @@
 --   calendar(date DATE, is_working_day BOOLEAN, working_day_index INTEGER)   2015-01-01 … 2030-12-31
 -- Results: temp tables out_qd766_2_1 and out_bieu06.
 
-CREATE OR REPLACE TEMP MACRO b_ts(x) AS
-    try_strptime(nullif(trim(x), ''), ['%Y%m%d%H%M%S', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M',
-                                       '%Y-%m-%dT%H:%M', '%Y-%m-%d', '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y',
-                                       '%Y-%m-%d %H:%M:%S.%f']);
-CREATE OR REPLACE TEMP MACRO b_date(x) AS CAST(b_ts(x) AS DATE);
+-- dossier times: the national sync format yyyyMMddHHmmss (DATA_CONTRACT §1.1 a); reference dates: the formats
+-- ingestion accepts for CSV cells (ISO or Vietnamese)
+CREATE OR REPLACE TEMP MACRO b_ts(x) AS try_strptime(x, '%Y%m%d%H%M%S');
+CREATE OR REPLACE TEMP MACRO b_date(x) AS
+    CAST(try_strptime(nullif(trim(x), ''), ['%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M',
+                                            '%Y-%m-%dT%H:%M', '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y',
+                                            '%Y-%m-%d %H:%M:%S.%f', '%Y%m%d%H%M%S']) AS DATE);
 CREATE OR REPLACE TEMP MACRO b_code(x) AS nfc_normalize(nullif(trim(x), ''));
 CREATE OR REPLACE TEMP MACRO b_int(x) AS TRY_CAST(TRY_CAST(nullif(trim(x), '') AS DOUBLE) AS INTEGER);
 CREATE OR REPLACE TEMP MACRO b_num(x) AS TRY_CAST(nullif(trim(x), '') AS DOUBLE);
@@ -64,7 +66,7 @@ typed AS (
         b_code(d.MaHoSo) AS dossier_code,
         b_procedure(d.MaTTHC) AS procedure_code,
         b_code(d.MaLinhVuc) AS field_code,
-        b_code(d.TenLinhVuc) AS field_name,
+        d.TenLinhVuc AS field_name_raw,  -- normalised per distinct value (b_fields): names only label the form
         -- attribution key: MaDonViXuLy, else the agency e-ID prefix of MaHoSo
         nullif(coalesce(b_code(d.MaDonViXuLy), regexp_extract(b_code(d.MaHoSo), '^(.+)-[0-9]{6}-[0-9]+$', 1)), '')
             AS agency_code,
@@ -192,7 +194,8 @@ QUALIFY row_number() OVER (PARTITION BY procedure_code ORDER BY src DESC, rec DE
 CREATE OR REPLACE TEMP TABLE b_fields AS
 SELECT coalesce(c.field_code, d.field_code) AS field_code, coalesce(c.field_name, d.field_name) AS field_name
 FROM (SELECT field_code, max(field_name) AS field_name FROM b_procedures WHERE field_code IS NOT NULL GROUP BY 1) c
-FULL OUTER JOIN (SELECT field_code, max(field_name) AS field_name FROM b_dossiers WHERE field_code IS NOT NULL GROUP BY 1) d
+FULL OUTER JOIN (SELECT field_code, max(b_code(field_name_raw)) AS field_name
+                 FROM (SELECT DISTINCT field_code, field_name_raw FROM b_dossiers WHERE field_code IS NOT NULL) GROUP BY 1) d
   ON d.field_code = c.field_code;
 
 -- 5. Lifecycle of the received dossiers (int_dossier_lifecycle) -----------------------------------------------------

@@ -1,5 +1,7 @@
 """The "analyst in pandas" baseline: QD766_2_1 and Biểu 06 from a raw root's dossier JSON in plain pandas
-(json.load + pd.json_normalize of each file, DataFrame operations, no DuckDB).
+(json.load of each file into a DataFrame, DataFrame operations, no DuckDB). pd.json_normalize was tried first: it
+deep-copies every record and tripled the reading time for no benefit (the records are flat but for their lists),
+which would have made the baseline slower than an analyst needs it to be.
 
     run_pandas(raw_dir, as_of=None) -> {"qd766_2_1": [...], "bieu06": [...]}   (the shape of floor.run_floor)
 
@@ -34,26 +36,11 @@ COUNTS = ["received_online", "received_direct_postal", "carried_over", "resolved
 
 
 # ------------------------------------------------------------------------------------------------ cell parsing
-def _as_text(value):
-    """A JSON value as the pipeline reads it into a VARCHAR: strings as they are, numbers as their JSON text."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(value)  # 1.0 stays "1.0", like DuckDB
-    return str(value)
-
-
 def code(series: pd.Series) -> pd.Series:
-    """Codes and names: trimmed, empty → missing, NFC (ingest/sql.py code/text)."""
-    def one(v):
-        v = _as_text(v)
-        if v is None:
-            return None
-        v = v.strip(" ")
-        return unicodedata.normalize("NFC", v) if v else None
-    return series.map(one).astype(object)
+    """Codes and names: the JSON value as text (numbers as their JSON text), trimmed, empty → missing, NFC
+    (ingest/sql.py code/text). Missing values are None."""
+    s = series.astype("string").str.strip(" ").str.normalize("NFC")
+    return s.astype(object).where(s.notna() & (s != ""), None)
 
 
 def procedure_code(series: pd.Series) -> pd.Series:
@@ -62,11 +49,12 @@ def procedure_code(series: pd.Series) -> pd.Series:
     return c.where(~short, c.str.ljust(8, "0"))
 
 
-def timestamp(series: pd.Series) -> pd.Series:
-    """yyyyMMddHHmmss (the sync payload), else the other formats ingestion accepts; unparseable → NaT."""
+def timestamp(series: pd.Series, formats=TIMESTAMP_FORMATS[:1]) -> pd.Series:
+    """Dossier times: yyyyMMddHHmmss, the sync payload's format (DATA_CONTRACT §1.1 a); reference dates: every
+    format ingestion accepts in CSV cells. Unparseable → NaT."""
     text = code(series)
-    out = pd.to_datetime(text, format=TIMESTAMP_FORMATS[0], errors="coerce")
-    for fmt in TIMESTAMP_FORMATS[1:]:
+    out = pd.to_datetime(text, format=formats[0], errors="coerce")
+    for fmt in formats[1:]:
         todo = out.isna() & text.notna()
         if not todo.any():
             break
@@ -80,7 +68,8 @@ def integer(series: pd.Series) -> pd.Series:
 
 
 def date(series: pd.Series) -> pd.Series:
-    return timestamp(series).dt.normalize()
+    """Reference-table dates (ISO or Vietnamese, as ingestion reads CSV cells)."""
+    return timestamp(series, ["%Y-%m-%d"] + TIMESTAMP_FORMATS).dt.normalize()
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -102,8 +91,7 @@ def read_dossiers(raw_dir: Path) -> pd.DataFrame:
     for file_ord, path in enumerate(dossier_json_files(raw_dir), start=1):
         with open(path, encoding="utf-8") as fh:
             payload = json.load(fh)
-        df = pd.json_normalize(payload.get("data") or [], max_level=0)
-        df = df.reindex(columns=FIELDS)
+        df = pd.DataFrame(payload.get("data") or [], columns=FIELDS)  # the fields used, absent keys → NaN
         df["file_ord"] = file_ord
         df["rec"] = np.arange(1, len(df) + 1)
         frames.append(df)
