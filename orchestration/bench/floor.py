@@ -101,6 +101,10 @@ def sort_rows(rows: list[tuple], keys: int) -> list[tuple]:
 def run_floor(raw_dir: Path, as_of: dt.datetime | None = None, threads: int | None = None,
               memory_limit: str | None = None) -> dict:
     raw_dir = Path(raw_dir)
+    if isinstance(as_of, str):  # an ISO text, as CCHC_AS_OF / --as-of take it
+        as_of = dt.datetime.fromisoformat(as_of)
+    if isinstance(as_of, dt.date) and not isinstance(as_of, dt.datetime):
+        as_of = dt.datetime.combine(as_of, dt.time())
     files = [str(p) for p in dossier_json_files(raw_dir)]
     if not files:
         raise FileNotFoundError(f"no dossier JSON under {raw_dir / 'dossiers'}")
@@ -110,7 +114,8 @@ def run_floor(raw_dir: Path, as_of: dt.datetime | None = None, threads: int | No
             con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
             con.execute(f"SET memory_limit = {sql_literal(memory_limit)}")
-        con.execute("SET preserve_insertion_order = false")
+        con.execute("SET preserve_insertion_order = false")  # results are sorted in Python
+        con.execute("SET enable_progress_bar = false")
         _load_reference(con, raw_dir)
         script = render(SQL_PATH.read_text(encoding="utf-8"), {"dossier_files": files, "as_of": as_of})
         con.execute(script)
