@@ -8,9 +8,10 @@
 -- (unparseable values, missing codes/reception/end, unknown agency, conflicting versions …), reference files
 -- that pass their row rules.
 --
--- Placeholders, substituted by floor.py with SQL literals (never raw text):
---   {{dossier_files}}  list of the raw root's dossiers/*.json in name order (a later file wins a tie)
---   {{as_of}}          the as-of TIMESTAMP, or NULL = the latest NgayCapNhat loaded
+-- Placeholders (a name in double curly braces; only in SQL code, never in a comment, where a literal holding a
+-- line break would end the comment), substituted by floor.py with SQL literals (never raw text):
+--   dossier_files   list of the raw root's dossiers/*.json in name order (a later file wins a tie)
+--   as_of           the as-of TIMESTAMP, or NULL = the latest NgayCapNhat loaded
 -- Tables floor.py creates before the script (every cell VARCHAR, as in the CSV files, plus src/rec = file order
 -- (0 = committed seed, 1… = raw root files in name order) and 1-based row):
 --   units_in(unit_code, valid_from, valid_to, unit_level, parent_code, parent_valid_from, src, rec)
