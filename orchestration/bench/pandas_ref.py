@@ -1,7 +1,7 @@
 """The "analyst in pandas" baseline: QD766_2_1 and Biểu 06 from a raw root's dossier JSON in plain pandas
 (json.load of each file into a DataFrame, DataFrame operations, no DuckDB). pd.json_normalize was tried first: it
-deep-copies every record and tripled the reading time for no benefit (the records are flat but for their lists),
-which would have made the baseline slower than an analyst needs it to be.
+deep-copies every record, which took most of the reading time in a profile for no benefit (the records are flat but
+for their lists) — it would have made the baseline slower than an analyst needs it to be.
 
     run_pandas(raw_dir, as_of=None) -> {"qd766_2_1": [...], "bieu06": [...]}   (the shape of floor.run_floor)
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import unicodedata
 from pathlib import Path
 
 import numpy as np
