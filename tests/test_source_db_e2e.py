@@ -87,7 +87,9 @@ def published(routes):
         return cmd_run(SimpleNamespace(**{"raw": None, "source_url": None, "as_of": None, **kw}))
 
     codes = {
-        "A": run(raw=str(base / "files"), out=str(base / "out_A")),
+        # A with an explicit as-of on the extract day (the generator's extract time): the same P_end date as the
+        # latest NgayCapNhat of B and C, so the same values — and `--as-of` itself is exercised end to end
+        "A": run(raw=str(base / "files"), out=str(base / "out_A"), as_of="2023-02-28T18:00:00"),
         "B": run(raw=str(base / "with_db"), source_url=sqlite_url, out=str(base / "out_B")),
         "C": run(source_url=pg_url, out=str(base / "out_C")),
     }

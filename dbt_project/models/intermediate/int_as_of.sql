@@ -1,5 +1,7 @@
 -- The run's as-of time (one row): var as_of when given, else the latest ngay_cap_nhat (NgayCapNhat) among the
 -- loaded dossiers (METHODOLOGY §1 "Running period and P_end"). NULL as_of_at when there is no dossier.
+-- depends_on: {{ ref('stg_dossiers__dossiers') }}
+-- (declared whatever the branch: the asset graph must not change with --vars as_of, or Dagster refuses the run)
 {% set as_of = var('as_of') %}
 with src as (
     select
