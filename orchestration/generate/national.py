@@ -84,6 +84,8 @@ AM0, AM1, PM0, PM1 = 7 * 3600 + 1800, 11 * 3600 + 1800, 13 * 3600 + 1800, 17 * 3
 CLOSE = 17 * 3600
 OFFICE_MINUTES = 450
 STATUS = [str(i) for i in range(11)]
+NO_FILE = [None] + [[f'{{"MaThanhPhanHoSo": "TP{i}", "TepDinhKemId": null, "DuocSoHoa": 0, "DuocTaiSuDung": 0, '
+                     f'"DuocLayTuKhoDMQG": {k}}}' for k in (0, 1)] for i in range(1, 10)]
 
 
 def _month(text: str, name: str) -> date:
@@ -558,7 +560,10 @@ class ProvinceGen:
                         omit_end = R() < 0.05 and ret // DAY == end // DAY
             if R() < 0.8:  # processing starts (status 4) shortly after reception
                 p = r + (2 + int(R() * 179)) * 60 + int(R() * 60)
-                if all(p < t for t, s in ev if t > r):
+                for t, _s in ev:
+                    if r < t <= p:
+                        break
+                else:
                     ev.append((p, 4))
             if R() < 0.003 and not sups:  # a few one-stop systems leave the due date empty
                 no_due = True
@@ -628,20 +633,18 @@ class ProvinceGen:
         n_comp = lo + int(R() * (hi - lo + 1))
         comps = []
         digit = False
+        p_file = 0.97 if online else 0.45
         for i in range(1, n_comp + 1):
-            has_file = R() < (0.97 if online else 0.45)
-            if has_file:
+            kho = 1 if vneid and R() < 0.35 else 0  # vneid implies online
+            if R() < p_file:
                 self.file_id += 1
                 so_hoa = 1 if R() < 0.55 else 0
                 tai_sd = 1 if R() < 0.12 else 0
-                fid = f'"f-{self.pp}{self.file_id}"'
+                digit = digit or so_hoa or tai_sd
+                comps.append(f'{{"MaThanhPhanHoSo": "TP{i}", "TepDinhKemId": "f-{self.pp}{self.file_id}", '
+                             f'"DuocSoHoa": {so_hoa}, "DuocTaiSuDung": {tai_sd}, "DuocLayTuKhoDMQG": {kho}}}')
             else:
-                so_hoa = tai_sd = 0
-                fid = "null"
-            kho = 1 if online and vneid and R() < 0.35 else 0
-            digit = digit or so_hoa or tai_sd
-            comps.append(f'{{"MaThanhPhanHoSo": "TP{i}", "TepDinhKemId": {fid}, "DuocSoHoa": {so_hoa}, '
-                         f'"DuocTaiSuDung": {tai_sd}, "DuocLayTuKhoDMQG": {kho}}}')
+                comps.append(NO_FILE[i][kho])
         synced = 1 if R() < 0.97 else 0
         b = [f', "HoSoCoThanhPhanSoHoa": {1 if digit else 0}, "TaiKhoanDuocXacThucVoiVNeID": {vneid}']
         if pay is not None:
@@ -672,8 +675,7 @@ class ProvinceGen:
             L.res = "[" + ", ".join(res) + "]"
         else:
             L.res = "[]"
-        L.ev_t = [e[0] for e in ev]
-        L.ev_s = [e[1] for e in ev]
+        L.ev_t, L.ev_s = zip(*ev)
         L.tn, L.due, L.ttc, L.tend, L.ttra = tn, (None if no_due else due), ttc, tend, ttra
         L.omit_end = omit_end
         L.sups = sups
