@@ -12,6 +12,7 @@ import datetime as dt
 import fnmatch
 import hashlib
 import json
+import logging
 import os
 import shutil
 import uuid
@@ -29,6 +30,7 @@ from orchestration.lib import lake_schema
 from orchestration.lib.settings import LOCAL_TZ, SEEDS_DIR, Settings
 
 QUARANTINE_COLUMNS = lake_schema.QUARANTINE
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -478,6 +480,8 @@ def land_files(settings: Settings, table: str, paths: list[Path], on_load=None) 
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from concurrent.futures.process import BrokenProcessPool
+
     loads = []
     # spawn: a clean interpreter per worker (the parent may hold threads and DuckDB handles; fork would copy them)
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
@@ -486,6 +490,16 @@ def land_files(settings: Settings, table: str, paths: list[Path], on_load=None) 
             loads.append(ld)
             if on_load:
                 on_load(i, ld)
+    except BrokenProcessPool:
+        # A worker died (seen once under heavy load, no Python error: the DuckDB crash of issue 4's note). The
+        # files it had not finished are landed here, one by one; landing is idempotent, so nothing is counted twice.
+        pool.shutdown(wait=True, cancel_futures=True)
+        log.warning("a landing worker died; landing the remaining %d %s file(s) in this process", len(paths) - len(loads), table)
+        for i, p in enumerate(paths[len(loads):], len(loads) + 1):
+            loads.append(land_file(settings, table, p))
+            if on_load:
+                on_load(i, loads[-1])
+        return loads
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)  # a rejected file stops the landing: no more files started
         raise
