@@ -185,8 +185,8 @@ def checked_dossiers_sql(view: str, max_text_length: int = 2000) -> str:
         _violation("t.trang_thai_ho_so IS NULL AND NOT (" + sql.integer_is_bad("r.trang_thai_ho_so") + ")",
                    "missing_status", "trang_thai_ho_so", "r.trang_thai_ho_so"),
         _violation("t.trang_thai_ho_so NOT BETWEEN 1 AND 10", "unknown_status", "trang_thai_ho_so", "r.trang_thai_ho_so"),
-        _violation("t.kenh_thuc_hien NOT IN (1, 2, 3)", "unknown_channel", "kenh_thuc_hien", "r.kenh_thuc_hien"),
-        _violation("t.trang_thai_ho_so IN (2, 4, 5, 6, 7, 8, 9, 10) AND t.ngay_tiep_nhan IS NULL AND NOT ("
+        _violation("NOT list_contains([1, 2, 3], t.kenh_thuc_hien)", "unknown_channel", "kenh_thuc_hien", "r.kenh_thuc_hien"),
+        _violation("list_contains([2, 4, 5, 6, 7, 8, 9, 10], t.trang_thai_ho_so) AND t.ngay_tiep_nhan IS NULL AND NOT ("
                    + sql.timestamp_is_bad("r.ngay_tiep_nhan") + ")", "missing_reception", "ngay_tiep_nhan", "r.ngay_tiep_nhan"),
         _violation("t.trang_thai_ho_so BETWEEN 7 AND 10 AND coalesce(t.ngay_ket_thuc_xu_ly, t.ngay_tra, t.ngay_tu_choi) IS NULL",
                    "missing_end", "ngay_ket_thuc_xu_ly", "coalesce(r.ngay_ket_thuc_xu_ly, r.ngay_tra, r.ngay_tu_choi)"),
