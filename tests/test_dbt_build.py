@@ -49,7 +49,6 @@ def _dbt_build(lake: Path, warehouse: Path, work: Path):
     env = {
         "CCHC_LAKE_DIR": str(lake),
         "CCHC_WAREHOUSE": str(warehouse),
-        "CCHC_DUCKDB_TEMP": str(work / "duckdb_tmp"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     saved = {k: os.environ.get(k) for k in env}

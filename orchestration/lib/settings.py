@@ -64,7 +64,6 @@ class Settings:
         env = {
             "CCHC_LAKE_DIR": str(self.lake_dir),
             "CCHC_WAREHOUSE": str(self.warehouse_path),
-            "CCHC_DUCKDB_TEMP": str(self.out_dir / "duckdb_tmp"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
         if self.as_of:
