@@ -354,6 +354,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--seed", type=int, default=1)
     b.add_argument("--pandas-max", type=int, default=2_000_000,
                    help="pandas runs at min(dossiers, this) dossiers, the pipeline is also timed at that size")
+    b.add_argument("--provinces", type=int, default=None,
+                   help="only the first N of the 34 provinces (quick runs and the test suite; default all)")
     b.set_defaults(func=_cmd_bench)
     sub.add_parser("prepare", help="parse the dbt project (writes the manifest Dagster loads)").set_defaults(func=cmd_prepare)
     pg = sub.add_parser("publish-pg", help="load a release into PostgreSQL (row-level security per province)")

@@ -131,9 +131,9 @@ def defects_csv(tmp_path_factory):
 
 # ------------------------------------------------------------------------------------------------ tests
 def test_scales_not_implemented_yet(tmp_path):
-    for scale in ("province", "national"):
-        with pytest.raises(NotImplementedError):
-            generate(tmp_path, scale=scale)
+    # 'national' is implemented (tests/test_generate_national.py); 'province' is not
+    with pytest.raises(NotImplementedError):
+        generate(tmp_path, scale="province")
     with pytest.raises(ValueError):
         generate(tmp_path, fmt="xml")
 

@@ -117,9 +117,10 @@ def measure(name: str, argv: list[str], log_path: Path, env: dict | None = None,
 
 
 # ------------------------------------------------------------------------------------------------ datasets
-def dataset(workdir: Path, dossiers: int, seed: int, say=print) -> Path:
-    """The national raw root for ``dossiers`` per year (2025-07 … 2026-07), generated once and cached."""
-    root = workdir / "data" / f"national-{dossiers}-seed{seed}"
+def dataset(workdir: Path, dossiers: int, seed: int, say=print, provinces: int | None = None) -> Path:
+    """The national raw root for ``dossiers`` per year (2025-07 … 2026-07), generated once and cached
+    (``provinces``: only the first N provinces — the tiny bench of the test suite)."""
+    root = workdir / "data" / (f"national-{dossiers}-seed{seed}" + (f"-p{provinces}" if provinces else ""))
     marker = root / ".complete.json"
     if marker.exists():
         say(f"dataset {root.name}: cached ({json.loads(marker.read_text())['seconds']} s to generate)")
@@ -130,7 +131,7 @@ def dataset(workdir: Path, dossiers: int, seed: int, say=print) -> Path:
 
     started = time.perf_counter()
     summary = generate(root / "raw", scale="national", seed=seed, start="2025-07", end=NEW_MONTH,
-                       dossiers_per_year=dossiers, progress=lambda m: say(f"  generate: {m}"))
+                       dossiers_per_year=dossiers, progress=lambda m: say(f"  generate: {m}"), provinces=provinces)
     marker.write_text(json.dumps({"seconds": round(time.perf_counter() - started, 1), "counts": summary.get("counts")},
                                  default=str), encoding="utf-8")
     return root
@@ -194,13 +195,13 @@ def _check_same(label: str, a: dict, b: dict, say) -> list[str]:
 
 
 def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work"), seed: int = 1,
-              pandas_max: int = PANDAS_MAX, say=print) -> dict:
+              pandas_max: int = PANDAS_MAX, say=print, provinces: int | None = None) -> dict:
     workdir = Path(workdir).resolve()
-    runs = workdir / "runs" / f"{dossiers}-seed{seed}"
+    runs = workdir / "runs" / (f"{dossiers}-seed{seed}" + (f"-p{provinces}" if provinces else ""))
     shutil.rmtree(runs, ignore_errors=True)
     runs.mkdir(parents=True)
     started = time.perf_counter()
-    data = dataset(workdir, dossiers, seed, say)
+    data = dataset(workdir, dossiers, seed, say, provinces)
     history = raw_view(data / "raw", runs / "raw_history", HISTORY_END)
     full13 = raw_view(data / "raw", runs / "raw_with_new_month", NEW_MONTH)
     results: dict[str, Measure] = {}
@@ -219,7 +220,7 @@ def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work
     if p_size == dossiers:
         p_history, p_out, pipeline_at_p = history, out, results["full"]
     else:
-        p_data = dataset(workdir, p_size, seed, say)
+        p_data = dataset(workdir, p_size, seed, say, provinces)
         p_history = raw_view(p_data / "raw", runs / "raw_pandas_history", HISTORY_END)
         p_out = runs / "out_pandas_size"
         pipeline_at_p = results["pipeline_at_pandas_size"] = measure(
@@ -240,6 +241,7 @@ def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work
     full, floor, pandas, incr = (results[k].seconds for k in ("full", "floor", "pandas", "incremental"))
     summary = {
         "dossiers": dossiers, "pandas_dossiers": p_size, "seed": seed, "workdir": str(workdir),
+        "provinces": provinces or 34,
         "machine": machine(), "started_at": dt.datetime.now().isoformat(timespec="seconds"),
         "bench_seconds_after_generation": None,
         "stages": {k: asdict(v) for k, v in results.items()},
@@ -291,5 +293,5 @@ def _print_table(s: dict, say) -> None:
 
 def cmd_bench(args) -> int:
     summary = run_bench(args.dossiers, Path(args.workdir), args.seed, args.pandas_max,
-                        say=lambda m: print(m, flush=True))
+                        say=lambda m: print(m, flush=True), provinces=args.provinces)
     return 1 if summary["problems"] else 0

@@ -1,0 +1,68 @@
+"""``cchc bench`` at a tiny size (the benchmark is a command, not a timed test): it runs end to end on a national
+raw root of 2 provinces, every stage succeeds, (a) the pipeline, (b) the SQL floor and (c) pandas give identical
+QD766_2_1 and Biểu 06 values, the incremental month is a second run on the same output, and the last line is the
+machine-readable ``bench:`` line. No timing is asserted."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestration.bench.runner import _file_month, raw_view, tree_rss_mb
+
+CCHC = str(Path(sys.executable).with_name("cchc"))
+
+
+def test_bench_runs_and_the_three_computations_agree(tmp_path):
+    proc = subprocess.run([CCHC, "bench", "--dossiers", "3000", "--provinces", "2", "--workdir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=1200)
+    out = proc.stdout
+    assert proc.returncode == 0, out[-3000:] + proc.stderr[-3000:]
+    assert "values pipeline = floor: identical" in out and "values pipeline = pandas: identical" in out
+    last = out.strip().splitlines()[-1]
+    m = re.fullmatch(r"bench: dossiers=3000 full_s=([\d.]+) floor_s=([\d.]+) pandas_s=([\d.]+) incremental_s=([\d.]+) "
+                     r"ratio_floor=([\d.]+) ratio_pandas=([\d.]+) incremental_ratio=([\d.]+) peak_rss_mb=([\d.]+)", last)
+    assert m, last
+    summary = json.loads(next((tmp_path / "runs").glob("*/bench.json")).read_text(encoding="utf-8"))
+    assert summary["problems"] == [] and summary["provinces"] == 2
+    assert all(s["returncode"] == 0 for s in summary["stages"].values())
+    assert float(m.group(8)) > 0  # memory was sampled
+    # the incremental run published a second release in the same output folder
+    out_dir = next((tmp_path / "runs").glob("*/out"))
+    releases = [p for p in (out_dir / "publish").iterdir() if p.is_dir() and not p.is_symlink()]
+    assert len(releases) == 2
+    # a second bench reuses the cached dataset (generation is not timed, and not repeated)
+    again = subprocess.run([CCHC, "bench", "--dossiers", "3000", "--provinces", "2", "--workdir", str(tmp_path)],
+                           capture_output=True, text=True, timeout=1200)
+    assert again.returncode == 0 and "cached" in again.stdout
+
+
+def test_raw_view_keeps_history_months_and_undated_files(tmp_path):
+    full = tmp_path / "full"
+    for name in ("dossiers/dongbo_202606_01_001.json", "dossiers/dongbo_202607_01_001.json",
+                 "ratings/dossier_ratings_202607.csv", "petitions/petitions_202605.csv",
+                 "reference/admin_units.csv", "procedures/procedures.csv"):
+        (full / name).parent.mkdir(parents=True, exist_ok=True)
+        (full / name).write_text("x")
+    view = raw_view(full, tmp_path / "view", "2026-06")
+    kept = sorted(str(p.relative_to(view)) for p in view.rglob("*") if p.is_file())
+    assert kept == ["dossiers/dongbo_202606_01_001.json", "petitions/petitions_202605.csv",
+                    "procedures/procedures.csv", "reference/admin_units.csv"]
+    assert all((view / k).is_symlink() for k in kept)
+    assert _file_month("sipas_2026_19.csv") is None and _file_month("dongbo_202512_19_003.json") == "2025-12"
+
+
+def test_tree_rss_counts_children():
+    child = subprocess.Popen([sys.executable, "-c", "import time; b = bytearray(200 * 2**20); time.sleep(3)"])
+    try:
+        import time
+
+        time.sleep(1.5)
+        import os
+
+        assert tree_rss_mb(os.getpid()) > 150  # this process plus its child holding 200 MB
+    finally:
+        child.kill()
