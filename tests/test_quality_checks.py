@@ -255,3 +255,21 @@ def test_cli_summary_in_plain_words(sample_run, capsys):
     out = capsys.readouterr().out
     assert "In plain words:" in out and "dossiers: " in out and "loaded" in out
     assert "Quality checks (Great Expectations):" in out and "Data Docs:" in out
+
+
+def test_large_publish_tables_are_validated_period_by_period(sample_run, tmp_path, monkeypatch):
+    """Above CCHC_GX_CHUNK_ROWS a publish table is validated one period at a time (bounded memory at national
+    scale); a broken row is still found, in its period's batch."""
+    settings = sample_run[0]
+    hacked = Settings(raw_dir=settings.raw_dir, out_dir=tmp_path)
+    shutil.copy(settings.warehouse_path, hacked.warehouse_path)
+    with duckdb.connect(str(hacked.warehouse_path)) as con:
+        periods = con.execute("SELECT count(DISTINCT (period_type, period)) FROM publish.indicator_observations").fetchone()[0]
+        con.execute("""UPDATE publish.indicator_observations SET obs_status = 'Z'
+                       WHERE indicator_id = 'QD766_2_1' AND unit_code = '063' AND period = '2023-02' AND period_type = 'M'""")
+    monkeypatch.setenv("CCHC_GX_CHUNK_ROWS", "100")
+    results, _ = checks.publish_results(hacked)
+    obs = [r for r in results if r.batch.startswith("indicator_observations ")]
+    assert len(obs) == periods > 5
+    failed = [r.batch for r in obs if r.critical_failures]
+    assert failed == ["indicator_observations M 2023-02"]
