@@ -201,8 +201,10 @@ def print_summary(settings, failures: list[str], warnings: list[str]) -> None:
 
     obs = folder / "indicator_observations.csv"
     summary = duckdb.sql(f"""
-        WITH o AS (SELECT * FROM read_csv('{obs}', types={{'unit_code': 'VARCHAR', 'period': 'VARCHAR', 'rank': 'INTEGER',
-                                                         'rank_of': 'INTEGER', 'grade': 'VARCHAR', 'points': 'DOUBLE'}})
+        WITH o AS (SELECT * REPLACE (TRY_CAST(ratio AS DOUBLE) AS ratio, TRY_CAST(points AS DOUBLE) AS points)
+                   -- explicit dialect: a national file's first 20,480 lines may hold no quoted cell, and the sniffer
+                   -- would then read a later quoted name with a comma as two columns
+                   FROM read_csv('{obs}', header=true, delim=',', quote='"', escape='"', all_varchar=true)
                    WHERE period_type IN ('M', 'Q') AND agency_code IS NULL AND ma_linh_vuc IS NULL AND ma_tthc IS NULL
                      AND unit_level IN ('huyen', 'tinh'))
         SELECT t.period, t.unit_code, t.unit_name, round(r.ratio, 2), round(t.points, 2), t.grade,
