@@ -41,6 +41,17 @@ def _run_outcome(result) -> tuple[list[str], list[str]]:
 
 
 def run_pipeline(settings, as_of: str | None = None) -> tuple[list[str], list[str], set[str]]:
+    """See _run_pipeline; the environment variables the run sets for its assets are restored afterwards, so an
+    in-process caller (tests, the bench's parent) never hands this run's raw root or as-of to the next run."""
+    saved = {k: os.environ.get(k) for k in ("CCHC_RAW_DIR", "CCHC_OUT_DIR", "CCHC_AS_OF")}
+    try:
+        return _run_pipeline(settings, as_of)
+    finally:
+        for k, v in saved.items():
+            _restore_env(k, v)
+
+
+def _run_pipeline(settings, as_of: str | None = None) -> tuple[list[str], list[str], set[str]]:
     """Materialise every asset of the Dagster definitions for one raw root: run 1 lands every source
     (it tells which reception months the dossiers cover), run 2 writes those monthly partitions and
     everything downstream (dbt, quality gate, release). Returns (failures, warnings, materialised keys)."""

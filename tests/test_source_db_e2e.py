@@ -173,4 +173,5 @@ def test_a_drifted_or_unreachable_database_blocks_the_run_and_publishes_nothing(
     assert (out / "publish" / "latest").resolve() == before
     assert sorted(p.name for p in (out / "publish").iterdir()) == releases
     assert "CCHC_SOURCE_URL" not in os.environ  # the run's database does not leak into later runs of this process
+    assert "CCHC_AS_OF" not in os.environ  # nor route A's --as-of (it once froze a later bench run in this process)
 

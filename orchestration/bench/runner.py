@@ -93,7 +93,10 @@ def measure(name: str, argv: list[str], log_path: Path, env: dict | None = None,
     peak = 0.0
     started = time.perf_counter()
     with open(log_path, "w", encoding="utf-8") as log:
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+        # a clean run environment: no as-of, source database or raw/out root inherited from the caller
+        clean = {k: v for k, v in os.environ.items()
+                 if k not in ("CCHC_AS_OF", "CCHC_SOURCE_URL", "CCHC_SOURCE_URL_FILE", "CCHC_RAW_DIR", "CCHC_OUT_DIR")}
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env={**clean, **(env or {})})
         stop = threading.Event()
 
         def sample():
