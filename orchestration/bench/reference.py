@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import fnmatch
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,19 +38,11 @@ CALENDAR_END = dt.date(2030, 12, 31)
 
 
 def raw_files(raw_dir: Path, folder: str, pattern: str = "*") -> list[Path]:
-    """Data files of a raw folder in name order, as ingestion lists them (orchestration/ingest/landing.py
-    raw_files): recursive, hidden files, Excel lock files and .md/.txt skipped, pattern matched on the
-    lower-cased name. Name order is delivery order: a later file wins ties."""
-    base = Path(raw_dir) / folder
-    if not base.is_dir():
-        return []
-    out = []
-    for p in sorted(base.rglob("*")):
-        if not p.is_file() or p.name.startswith((".", "~$")) or p.suffix.lower() in (".md", ".txt"):
-            continue
-        if fnmatch.fnmatch(p.name.lower(), pattern):
-            out.append(p)
-    return out
+    """Data files of a raw folder in name order, exactly as ingestion lists them (the same function: the floor
+    and pandas must read the same files as the pipeline). Name order is delivery order: a later file wins ties."""
+    from orchestration.ingest.landing import raw_files as ingestion_raw_files
+
+    return ingestion_raw_files(Path(raw_dir), folder, pattern)
 
 
 def dossier_json_files(raw_dir: Path) -> list[Path]:
