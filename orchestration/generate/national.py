@@ -990,28 +990,7 @@ class ProvinceGen:
                     phone = f"{rng.choice(cat.PHONE_PREFIXES)}{rng.randrange(10**7):07d}" if rng.random() < 0.9 else None
                     row = {"ma_phieu": f"SP{y % 100:02d}Q{q}-{self.pp}-{i:04d}", "unit_code": unit,
                            "ngay_khao_sat": cal.dayiso[d], "ho_ten": name, "so_dien_thoai": phone, "ma_tthc": proc.code}
-                    mood = rng.random()
-                    for el in cat.SURVEY_ELEMENTS:
-                        if rng.random() < (0.65 if el == "hl_pakn" else 0.03):
-                            row[el] = None
-                            continue
-                        w = (10, 20, 35, 25, 10) if mood < 0.05 else (1, 2, 6, 42, 49)
-                        row[el] = rng.choices((1, 2, 3, 4, 5), w)[0]
-                    for c in cat.SURVEY_CRITERIA:
-                        if c == "tc_phi_dung_quy_dinh" and not proc.co_phi and rng.random() < 0.7:
-                            row[c] = None
-                            continue
-                        x = rng.random()
-                        row[c] = 1 if x < 0.91 else (0 if x < 0.98 else None)
-                    chosen = []
-                    k = 0 if rng.random() < 0.12 else (1 if rng.random() < 0.55 else (2 if rng.random() < 0.7 else 3))
-                    codes, weights = list(exp_codes), list(exp_w)
-                    for _ in range(k):
-                        j = rng.choices(range(len(codes)), weights)[0]
-                        chosen.append(codes.pop(j))
-                        weights.pop(j)
-                    for j in range(3):
-                        row[f"mong_doi_{j + 1}"] = chosen[j] if j < len(chosen) else None
+                    src.draw_survey_answers(rng, row, proc.co_phi, exp_codes, exp_w)
                     rows.append(row)
                 name = f"surveys/sipas_{y}q{q}_{self.pp}.csv"
                 write_csv(self.out / name, src.SURVEY_COLUMNS, rows)

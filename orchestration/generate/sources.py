@@ -278,31 +278,7 @@ def survey_rows(rng, cal, year: int, start: date, T: datetime, scope, people) ->
         name, _ = people.name()
         row = {"ma_phieu": f"SP{year % 100:02d}-{i:04d}", "unit_code": unit, "ngay_khao_sat": d, "ho_ten": name,
                "so_dien_thoai": people.phone() if rng.random() < 0.9 else None, "ma_tthc": proc.ma_tthc}
-        mood = rng.random()
-        for el in cat.SURVEY_ELEMENTS:
-            if rng.random() < (0.65 if el == "hl_pakn" else 0.03):
-                row[el] = None
-                continue
-            if mood < 0.05:
-                w = (10, 20, 35, 25, 10)
-            else:
-                w = (1, 2, 6, 42, 49)
-            row[el] = rng.choices((1, 2, 3, 4, 5), w)[0]
-        for c in cat.SURVEY_CRITERIA:
-            if c == "tc_phi_dung_quy_dinh" and not proc.co_phi and rng.random() < 0.7:
-                row[c] = None
-                continue
-            x = rng.random()
-            row[c] = 1 if x < 0.91 else (0 if x < 0.98 else None)
-        chosen = []
-        k = 0 if rng.random() < 0.12 else (1 if rng.random() < 0.55 else (2 if rng.random() < 0.7 else 3))
-        codes, weights = list(exp_codes), list(exp_w)
-        for _ in range(k):
-            j = rng.choices(range(len(codes)), weights)[0]
-            chosen.append(codes.pop(j))
-            weights.pop(j)
-        for j in range(3):
-            row[f"mong_doi_{j + 1}"] = chosen[j] if j < len(chosen) else None
+        draw_survey_answers(rng, row, proc.co_phi, exp_codes, exp_w)
         rows.append(row)
     return rows
 
@@ -362,3 +338,31 @@ SURVEY_DEFECTS = {
 PROCEDURE_DEFECTS = {
     "nfd_text": ("loaded", lambda row, rng: row.update(ten_tthc=nfd(row["ten_tthc"]))),
 }
+
+
+def draw_survey_answers(rng, row: dict, co_phi, exp_codes: list, exp_w: list) -> None:
+    """One respondent's answers, in place: the 1–5 element scores (a few dissatisfied respondents), the 0/1
+    criteria and up to three expectation codes. Shared by the district and national generators; the order of the
+    random draws is part of their byte-identical outputs."""
+    mood = rng.random()
+    for el in cat.SURVEY_ELEMENTS:
+        if rng.random() < (0.65 if el == "hl_pakn" else 0.03):
+            row[el] = None
+            continue
+        w = (10, 20, 35, 25, 10) if mood < 0.05 else (1, 2, 6, 42, 49)
+        row[el] = rng.choices((1, 2, 3, 4, 5), w)[0]
+    for c in cat.SURVEY_CRITERIA:
+        if c == "tc_phi_dung_quy_dinh" and not co_phi and rng.random() < 0.7:
+            row[c] = None
+            continue
+        x = rng.random()
+        row[c] = 1 if x < 0.91 else (0 if x < 0.98 else None)
+    chosen = []
+    k = 0 if rng.random() < 0.12 else (1 if rng.random() < 0.55 else (2 if rng.random() < 0.7 else 3))
+    codes, weights = list(exp_codes), list(exp_w)
+    for _ in range(k):
+        j = rng.choices(range(len(codes)), weights)[0]
+        chosen.append(codes.pop(j))
+        weights.pop(j)
+    for j in range(3):
+        row[f"mong_doi_{j + 1}"] = chosen[j] if j < len(chosen) else None
