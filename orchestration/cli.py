@@ -291,7 +291,8 @@ def cmd_generate(args) -> int:
     try:
         summary = generate(args.out, seed=args.seed, start=args.start, end=args.end, fmt=args.format,
                            defect_rate=args.defect_rate, scale=args.scale, dossiers_per_year=args.dossiers_per_year,
-                           progress=lambda m: print(m, flush=True), source_db=url, workers=args.workers)
+                           progress=lambda m: print(m, flush=True), source_db=url, workers=args.workers,
+                           provinces=args.provinces)
     except Exception as exc:
         if not url:
             raise
@@ -355,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--dossiers-per-year", type=int, default=None,
                    help="yearly volume (default 30,000 district; 20,000,000 national)")
     g.add_argument("--workers", type=int, default=None, help="national scale: processes (default: the CPUs)")
+    g.add_argument("--provinces", type=int, default=None,
+                   help="national scale: only the first N of the 34 provinces in code order (default all)")
     g.add_argument("--source-db", default=None, metavar="URL",
                    help="write dossiers, the procedure catalogue and ratings into this one-stop database "
                         "(sqlite:///path or postgresql://…; 'env' = CCHC_SOURCE_URL or the file CCHC_SOURCE_URL_FILE) "

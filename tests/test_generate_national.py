@@ -115,6 +115,14 @@ def test_cli_defaults_to_the_national_range(tmp_path, capsys):
     assert {p.name[7:13] for p in (tmp_path / "dossiers").iterdir()} == {"202507"}
 
 
+
+def test_cli_provinces_keeps_the_first_provinces_in_code_order(tmp_path, capsys):
+    assert cli_main(["generate", "--scale", "national", "--dossiers-per-year", "2000", "--end", "2025-07",
+                     "--provinces", "2", "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    # file names dongbo_YYYYMM_PP_NNN.json: PP is the province code; the two lowest of the 34 are 01 and 04
+    assert {p.name.split("_")[2] for p in (tmp_path / "dossiers").iterdir()} == {"01", "04"}
+
 # ------------------------------------------------------------------------------------------------ the register
 def test_admin_units(register):
     units, _ = register
