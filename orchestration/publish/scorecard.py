@@ -152,54 +152,118 @@ def _read(path: Path, usecols: list[str] | None = None) -> pd.DataFrame:
     return df
 
 
+def _csv_sql(path: Path) -> str:
+    """A release CSV as DuckDB reads it for the pages: every cell text, an empty cell '' (as pandas with
+    keep_default_na=False), so the frames are the same whichever reader made them."""
+    return f"read_csv('{path}', header=true, all_varchar=true, quote='\"', escape='\"')"
+
+
+def _text_frame(con, query: str, params: list | None = None) -> pd.DataFrame:
+    """Rows of an all-text query as a frame of Python strings ('' for empty): plain object columns, because the
+    pages turn rows into dicts and Arrow-backed strings are slow to iterate."""
+    cur = con.execute(f"SELECT coalesce(COLUMNS(*), '') FROM ({query})", params or [])
+    cols = [d[0] for d in cur.description]
+    return pd.DataFrame(cur.fetchnumpy(), columns=cols).astype(object)
+
+
 @dataclass
 class Release:
     root: Path
     release_id: str
     created_at: str
-    obs: pd.DataFrame          # whole-unit QD766 rows (no agency / field / procedure), with province_code
     names_vi: dict[str, str]   # indicator_id → Vietnamese name
     units: pd.DataFrame
     targets: pd.DataFrame
     fields: dict[str, str]
     procedures: dict[str, str]
     has_data: dict[str, bool] = field(default_factory=dict)
-    _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    con: object = None         # in-memory DuckDB over the release's files (explain tables are read once)
+    _tables: dict[str, list[str]] = field(default_factory=dict)
 
-    def explain(self, name: str) -> pd.DataFrame:
-        """An explain table, read once per release (every province's page filters it)."""
-        if name not in self._tables:
-            self._tables[name] = _read(self.root / "explain" / name)
-        return self._tables[name]
+    def province_obs(self, province: str) -> pd.DataFrame:
+        """The whole-unit QD766 rows (no agency / field / procedure) of one province's subtree, with
+        province_code. They stay in DuckDB (table ``obs_whole``): a national release has millions of them."""
+        return _text_frame(self.con, "SELECT * EXCLUDE (_rn) FROM obs_whole WHERE province_code = ? ORDER BY _rn", [province])
+
+    def provinces_scored(self) -> list[str]:
+        """Provinces with a QD766 total in the release (each gets a page)."""
+        return [r[0] for r in self.con.execute(
+            "SELECT DISTINCT province_code FROM obs_whole WHERE indicator_id = 'QD766_TOTAL' AND province_code <> '' ORDER BY 1").fetchall()]
+
+    def explain(self, name: str, year: str, keys: set | None = None, unit_code: str | None = None) -> pd.DataFrame:
+        """The year's rows (period_type Y) of an explain table for the units ``keys`` ((unit_code,
+        unit_valid_from) pairs) or the unit ``unit_code``. A national release holds millions of explain rows:
+        each table is loaded once (its Y rows) into DuckDB and every province's page takes its own slice."""
+        path = self.root / "explain" / name
+        if not path.exists():
+            return pd.DataFrame()
+        table = "x_" + name.removesuffix(".csv")
+        if table not in self._tables:
+            cols = [d[0] for d in self.con.execute(f"DESCRIBE SELECT * FROM {_csv_sql(path)}").fetchall()]
+            where = "WHERE period_type = 'Y'" if "period_type" in cols else ""
+            # _rn keeps the file's order (first occurrence wins where a page drops duplicates)
+            self.con.execute(f"CREATE TABLE {table} AS SELECT row_number() OVER () AS _rn, * FROM {_csv_sql(path)} {where}")
+            self._tables[table] = cols
+        q, params = f"SELECT x.* EXCLUDE (_rn) FROM {table} x WHERE x.period = ?", [year]
+        if keys is not None:
+            self.con.execute("CREATE OR REPLACE TEMP TABLE _keys (unit_code VARCHAR, unit_valid_from VARCHAR)")
+            if keys:
+                self.con.executemany("INSERT INTO _keys VALUES (?, ?)", sorted(keys))
+            q += " AND (x.unit_code, x.unit_valid_from) IN (SELECT (unit_code, unit_valid_from) FROM _keys)"
+        if unit_code is not None:
+            q, params = q + " AND x.unit_code = ?", params + [unit_code]
+        return _text_frame(self.con, q + " ORDER BY x._rn", params)
 
 
 def _load(release_dir: Path) -> Release:
-    obs_all = _read(release_dir / "indicator_observations.csv")
+    """Read what the pages need. The observation table of a national release is millions of rows: DuckDB reads
+    it once and hands pandas only the whole-unit QD766 rows and the per-province "with data" flags."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     units = _read(release_dir / "units.csv")
     manifest = {}
     if (release_dir / "manifest.json").exists():
         manifest = json.loads((release_dir / "manifest.json").read_text(encoding="utf-8"))
-    release_id = manifest.get("release_id") or (obs_all["release_id"].iloc[0] if len(obs_all) else release_dir.name)
-    names_vi = dict(zip(obs_all.get("indicator_id", []), obs_all.get("indicator_name_vi", [])))
-
-    if len(units):
-        key = units[["unit_code", "unit_valid_from", "province_code"]].drop_duplicates(["unit_code", "unit_valid_from"])
-        obs_all = obs_all.merge(key, on=["unit_code", "unit_valid_from"], how="left")
+    obs_path = release_dir / "indicator_observations.csv"
+    obs_cols = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {_csv_sql(obs_path)}").fetchall()] if obs_path.exists() else []
+    if {"unit_code", "unit_valid_from", "indicator_id"} <= set(obs_cols):
+        con.execute(f"CREATE VIEW obs_all AS SELECT * FROM {_csv_sql(obs_path)}")
     else:
-        obs_all["province_code"] = ""
-    obs_all["province_code"] = obs_all["province_code"].fillna("")
-    # a province row is its own province even when units.csv is missing
-    is_prov = (obs_all["province_code"] == "") & (obs_all["unit_level"] == "tinh")
-    obs_all.loc[is_prov, "province_code"] = obs_all.loc[is_prov, "unit_code"]
-
-    # "with data": at least one observation of the province's subtree counts something
-    den = pd.to_numeric(obs_all["denominator"], errors="coerce").fillna(0)
-    n = pd.to_numeric(obs_all["n"], errors="coerce").fillna(0)
-    has_data = obs_all.assign(_d=(den > 0) | (n > 0)).groupby("province_code")["_d"].any().to_dict()
-
-    whole = ((obs_all["agency_code"] == "") & (obs_all["ma_linh_vuc"] == "") & (obs_all["ma_tthc"] == "")
-             & obs_all["indicator_id"].str.startswith("QD766_"))
-    obs = obs_all[whole].copy()
+        con.execute("CREATE VIEW obs_all AS SELECT * FROM (VALUES (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)) "
+                    "t(release_id, indicator_id, indicator_name_vi, unit_code, unit_valid_from, unit_level, agency_code, "
+                    "ma_linh_vuc, ma_tthc, denominator, n, period) WHERE false")
+    key = (units[["unit_code", "unit_valid_from", "province_code"]].drop_duplicates(["unit_code", "unit_valid_from"])
+           if len(units) else pd.DataFrame({"unit_code": [], "unit_valid_from": [], "province_code": []}, dtype=str))
+    con.register("_unit_key_df", key)
+    con.execute("CREATE TABLE unit_key AS SELECT * FROM _unit_key_df")
+    con.unregister("_unit_key_df")
+    # _rn keeps the file's order; a province row is its own province even when units.csv is missing
+    con.execute("""
+        CREATE VIEW obs_prov AS
+        SELECT o.*, CASE WHEN coalesce(k.province_code, '') = '' AND o.unit_level = 'tinh' THEN o.unit_code
+                         ELSE coalesce(k.province_code, '') END AS province_code
+        FROM (SELECT row_number() OVER () AS _rn, * FROM obs_all) o LEFT JOIN unit_key k USING (unit_code, unit_valid_from)""")
+    first = con.execute("SELECT release_id FROM obs_all LIMIT 1").fetchone() if "release_id" in obs_cols else None
+    release_id = manifest.get("release_id") or (first[0] if first else release_dir.name)
+    # one scan for the indicator names (the last row's, as the file is ordered) and the provinces "with data":
+    # at least one observation of the province's subtree counts something
+    names_vi, has_data = {}, {}
+    for province, indicator, name, counts in con.execute("""
+            SELECT province_code, indicator_id, arg_max(indicator_name_vi, _rn),
+                   bool_or(coalesce(TRY_CAST(denominator AS DOUBLE), 0) > 0 OR coalesce(TRY_CAST(n AS DOUBLE), 0) > 0)
+            FROM obs_prov GROUP BY GROUPING SETS ((province_code), (indicator_id))""").fetchall():
+        if indicator is not None:
+            names_vi[indicator] = name
+        else:
+            has_data[province] = counts
+    con.execute("""
+        CREATE TABLE obs_whole AS
+        SELECT * FROM obs_prov
+        WHERE coalesce(agency_code, '') = '' AND coalesce(ma_linh_vuc, '') = '' AND coalesce(ma_tthc, '') = ''
+          AND starts_with(indicator_id, 'QD766_')
+        ORDER BY province_code, _rn""")
 
     targets = _read(release_dir / "target_tracking.csv")
     if len(targets) and len(units):
@@ -210,14 +274,21 @@ def _load(release_dir: Path) -> Release:
             targets[c] = ""
         targets[c] = targets[c].fillna("")
 
-    bieu = _read(release_dir / "report_bieu06.csv", ["ma_linh_vuc", "ten_linh_vuc"])
-    fields = {r.ma_linh_vuc: r.ten_linh_vuc for r in bieu.drop_duplicates().itertuples() if r.ma_linh_vuc and r.ten_linh_vuc}
-    rel = Release(release_dir, str(release_id), str(manifest.get("created_at", "")), obs, names_vi, units, targets,
-                  fields, {}, {k: bool(v) for k, v in has_data.items()})
-    procs = rel.explain("explain_qd766_procedures.csv")
-    if len(procs):
-        named = procs[procs["procedure_name"] != ""].drop_duplicates("procedure_code")
-        rel.procedures = dict(zip(named["procedure_code"], named["procedure_name"]))
+    fields = {}
+    b06_path = release_dir / "report_bieu06.csv"
+    if b06_path.exists():
+        b06_cols = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {_csv_sql(b06_path)}").fetchall()]
+        if {"ma_linh_vuc", "ten_linh_vuc"} <= set(b06_cols):
+            fields = dict(con.execute(f"""
+                SELECT ma_linh_vuc, min(ten_linh_vuc) FROM {_csv_sql(b06_path)}
+                WHERE coalesce(ma_linh_vuc, '') <> '' AND coalesce(ten_linh_vuc, '') <> '' GROUP BY 1""").fetchall())
+    rel = Release(release_dir, str(release_id), str(manifest.get("created_at", "")), names_vi, units, targets,
+                  fields, {}, {k: bool(v) for k, v in has_data.items()}, con)
+    procs_path = release_dir / "explain" / "explain_qd766_procedures.csv"
+    if procs_path.exists():
+        rel.procedures = dict(con.execute(f"""
+            SELECT procedure_code, min(procedure_name) FROM {_csv_sql(procs_path)}
+            WHERE coalesce(procedure_name, '') <> '' GROUP BY 1""").fetchall())
     return rel
 
 
@@ -410,9 +481,8 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
     """Top reasons points were lost in the province's subtree in the year, from the explain tables."""
     causes: list[dict] = []
 
-    def in_province(df: pd.DataFrame) -> pd.DataFrame:
-        df = df[(df["period_type"] == "Y") & (df["period"] == year)]
-        return df[[k in prov_keys for k in zip(df["unit_code"], df["unit_valid_from"])]]
+    def in_province(name: str) -> pd.DataFrame:
+        return rel.explain(name, year, keys=prov_keys)
 
     def add(ind: str, label: str, unit: str, count: int, detail: str):
         if count <= 0 or ind not in scored:
@@ -426,7 +496,7 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
     field_name = lambda c: rel.fields.get(c, c)  # noqa: E731
     proc_name = lambda c: f"{c} {rel.procedures[c]}" if c in rel.procedures else c  # noqa: E731
 
-    late = in_province(rel.explain("explain_qd766_2_1.csv"))
+    late = in_province("explain_qd766_2_1.csv")
     late_by_proc = []
     if len(late):
         for reason, g in late.groupby("reason"):
@@ -441,7 +511,7 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
         for r in late_by_proc:
             r["count_text"], r["late_text"], r["overdue_text"] = fmt_int(r["count"]), fmt_int(r["late"]), fmt_int(r["overdue"])
 
-    sat = in_province(rel.explain("explain_qd766_5_4.csv"))
+    sat = in_province("explain_qd766_5_4.csv")
     if len(sat):
         sat = sat.drop_duplicates("dossier_code").assign(reason=sat["reasons"].str.split(";")).explode("reason")
         sat["reason"] = sat["reason"].str.strip()
@@ -449,25 +519,23 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
             add("QD766_5_4", REASONS_5_4.get(reason, reason), "hồ sơ", g["dossier_code"].nunique(),
                 "Nhiều nhất: " + _top(g["ma_linh_vuc"], field_name))
 
-    rows = in_province(rel.explain("explain_qd766_dossier_rows.csv")).drop_duplicates("dossier_code")
+    rows = in_province("explain_qd766_dossier_rows.csv").drop_duplicates("dossier_code")
     for ind in DOSSIER_ROW_INDICATORS:
         col = "fails_" + ind.lower()
         if col in rows.columns:
             g = rows[rows[col].str.lower() == "true"]
             add(ind, CAUSES[ind][0], CAUSES[ind][1], len(g), "Nhiều nhất: " + _top(g["ma_linh_vuc"], field_name))
 
-    pakn = rel.explain("explain_qd766_pakn.csv")
+    pakn = rel.explain("explain_qd766_pakn.csv", year, unit_code=province)
     if len(pakn):
-        pakn = pakn[(pakn["period_type"] == "Y") & (pakn["period"] == year) & (pakn["unit_code"] == province)]
         pakn = pakn.assign(kind=pakn["reason"].str.split(";")).explode("kind")
         if len(pakn):
             pakn["kind"] = pakn["kind"].map(_pakn_kind)
             for (ind, kind), g in pakn.groupby(["indicator_id", "kind"]):
                 add(ind, kind, "PAKN", g["petition_code"].nunique(), "")
 
-    procs = rel.explain("explain_qd766_procedures.csv")
+    procs = in_province("explain_qd766_procedures.csv")
     if len(procs):
-        procs = in_province(procs)
         procs = procs[procs["agency_code"] == ""]
         for ind, g in procs.groupby("indicator_id"):
             if ind in CAUSES:
@@ -479,7 +547,7 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
 
 
 def build_page(rel: Release, province: str) -> dict:
-    obs = rel.obs[rel.obs["province_code"] == province]
+    obs = rel.province_obs(province)
     prov_rows = obs[obs["unit_code"] == province]
     prov_vf = (prov_rows["unit_valid_from"].max() if len(prov_rows) else "")
     years = sorted(obs.loc[obs["period_type"] == "Y", "period"].unique())
@@ -539,8 +607,7 @@ def write_scorecards(release_dir: Path | str) -> list[Path]:
     Other files in the ``by_province/<code>/`` folders are left alone."""
     release_dir = Path(release_dir)
     rel = _load(release_dir)
-    totals = rel.obs[(rel.obs["indicator_id"] == "QD766_TOTAL") & (rel.obs["province_code"] != "")]
-    provinces = sorted(totals["province_code"].unique())
+    provinces = rel.provinces_scored()
     template = _environment().get_template(TEMPLATE)
     written: list[Path] = []
     pages = {}
