@@ -219,6 +219,9 @@ def test_by_province_cuts_partition_the_release(releases):
             for r in _read(rel / "by_province" / prov / f"{name}.csv"):
                 assert units[(r["unit_code"], r["unit_valid_from"])] == prov
             parts += lines[1:]
+            # a cut keeps the national file's order: its lines are a subsequence of the whole file
+            position = {line: i for i, line in enumerate(whole)}
+            assert [position[line] for line in lines[1:]] == sorted(position[line] for line in lines[1:]), (name, prov)
         assert sorted(parts) == sorted(whole[1:]) and len(parts) == len(whole) - 1, name
     for prov in provinces:
         assert (rel / "by_province" / prov / "report_bieu06.xlsx").exists()
@@ -321,3 +324,23 @@ def test_published_warehouse_is_readable_while_the_pipeline_writes(releases):
         writer.execute("DROP TABLE main._lock_probe")
     finally:
         writer.close()
+
+
+def test_unchanged_province_workbook_is_hard_linked_from_the_previous_release(tmp_path):
+    from orchestration.publish.formats import _link_if_unchanged
+
+    prev, staging = tmp_path / "2026-01-01.1", tmp_path / ".staging"
+    for root in (prev, staging):
+        (root / "by_province" / "06").mkdir(parents=True)
+        (root / "by_province" / "19").mkdir(parents=True)
+    for prov, new_text in (("06", "a,b\n1,2\n"), ("19", "a,b\n1,3\n")):
+        (prev / "by_province" / prov / "report_bieu06.csv").write_text("a,b\n1,2\n")
+        (prev / "by_province" / prov / "report_bieu06.xlsx").write_bytes(b"workbook " + prov.encode())
+        (staging / "by_province" / prov / "report_bieu06.csv").write_text(new_text)
+    same = staging / "by_province" / "06"
+    assert _link_if_unchanged(prev, staging, same / "report_bieu06.csv", same / "report_bieu06.xlsx")
+    assert (same / "report_bieu06.xlsx").stat().st_ino == (prev / "by_province" / "06" / "report_bieu06.xlsx").stat().st_ino
+    changed = staging / "by_province" / "19"  # same size, one byte differs: written anew, not linked
+    assert not _link_if_unchanged(prev, staging, changed / "report_bieu06.csv", changed / "report_bieu06.xlsx")
+    assert not (changed / "report_bieu06.xlsx").exists()
+    assert not _link_if_unchanged(None, staging, same / "report_bieu06.csv", same / "report_bieu06.csv.x")
