@@ -8,6 +8,7 @@ and checked by one SQL statement, so the JSON and CSV routes cannot drift apart.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -140,14 +141,33 @@ def _typed(col: str) -> str:
 
 
 def _bad(col: str) -> str | None:
+    """A non-empty cell the typing lost. For dates, flags and numbers that is "typed value NULL" (``t.<col>``,
+    parsed once in the checking statement rather than parsed again here); integers also reject fractions."""
     kind = COLUMN_KINDS[col]
-    f = {"int": sql.integer_is_bad, "ts": sql.timestamp_is_bad, "flag": sql.flag_is_bad, "number": sql.number_is_bad}.get(kind)
-    return f(f"r.{col}") if f else None
+    if kind in ("ts", "flag", "number"):
+        return f"({sql.blank('r.' + col)} IS NOT NULL AND t.{col} IS NULL)"
+    return sql.integer_is_bad(f"r.{col}") if kind == "int" else None
 
 
-def _violation(cond: str, rule: str, field: str, value: str) -> str:
-    return (f"CASE WHEN {cond} THEN {{'rule': {sql.literal(rule)}, 'field': {sql.literal(field)},"
-            f" 'value': CAST({value} AS VARCHAR)}} END")
+class Check(NamedTuple):
+    """One row rule: its condition, and the {rule, field, value} struct a failing row gets."""
+    cond: str
+    violation: str
+
+
+def _violation(cond: str, rule: str, field: str, value: str) -> Check:
+    return Check(cond, f"{{'rule': {sql.literal(rule)}, 'field': {sql.literal(field)}, 'value': CAST({value} AS VARCHAR)}}")
+
+
+VIOLATIONS_TYPE = "STRUCT(rule VARCHAR, field VARCHAR, value VARCHAR)[]"
+
+
+def violations_sql(checks: list[Check]) -> str:
+    """The list of a row's violations (empty when the row passes every rule)."""
+    if not checks:
+        return f"CAST([] AS {VIOLATIONS_TYPE})"
+    structs = ", ".join(f"CASE WHEN {c.cond} THEN {c.violation} END" for c in checks)
+    return f"CAST(list_filter([{structs}], v -> v IS NOT NULL) AS {VIOLATIONS_TYPE})"
 
 
 def text_checks(columns: list[str], max_len: int, personal=()) -> list[str]:
@@ -211,6 +231,6 @@ def checked_dossiers_sql(view: str, max_text_length: int = 2000) -> str:
             FROM {view} r
         )
         SELECT t.* EXCLUDE (ma_don_vi_xu_ly, agency_key), nullif(t.agency_key, '') AS ma_don_vi_xu_ly,
-            list_filter([{", ".join(checks)}], v -> v IS NOT NULL) AS _violations
+            {violations_sql(checks)} AS _violations
         FROM t JOIN {view} r USING (_rec)
     """

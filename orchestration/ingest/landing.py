@@ -422,7 +422,7 @@ def land_table_source(settings: Settings, spec: TableSpec, con: duckdb.DuckDBPyC
     key_expr = " || '/' || ".join(f"coalesce(CAST({k} AS VARCHAR), '')" for k in spec.key if k in spec.kinds)
     checked = f"""
         WITH t AS (SELECT r._rec, {', '.join(typed + extra)}, md5(CAST(ROW({fingerprint_cols}) AS VARCHAR)) AS _fingerprint FROM src r)
-        SELECT t.*, list_filter([{', '.join(checks) or 'NULL'}], v -> v IS NOT NULL) AS _violations FROM t JOIN src r USING (_rec)"""
+        SELECT t.*, {dossiers.violations_sql(checks)} AS _violations FROM t JOIN src r USING (_rec)"""
     # parameters bind here; the personal-data key never appears in SQL text or logs
     con.execute(f"CREATE OR REPLACE TEMP TABLE checked_raw AS {checked}",
                 _params(checked, {"key": settings.pseudonym_key, "now": now}))

@@ -8,7 +8,6 @@ message can point at the record. Typing and rules come afterwards, in SQL.
 from __future__ import annotations
 
 import codecs
-import csv
 import os
 import re
 import tempfile
