@@ -273,3 +273,37 @@ def test_large_publish_tables_are_validated_period_by_period(sample_run, tmp_pat
     assert len(obs) == periods > 5
     failed = [r.batch for r in obs if r.critical_failures]
     assert failed == ["indicator_observations M 2023-02"]
+
+
+def test_unchanged_periods_keep_their_result_and_changed_ones_are_validated_again(sample_run, tmp_path, monkeypatch):
+    """Per-period validation remembers the periods that passed (fingerprint of their rows): a second gate on the
+    same rows re-validates nothing, a period whose rows changed is validated again (and its failure found), and a
+    period that failed is never remembered."""
+    settings = sample_run[0]
+    out = Settings(raw_dir=settings.raw_dir, out_dir=tmp_path)
+    shutil.copy(settings.warehouse_path, out.warehouse_path)
+    monkeypatch.setenv("CCHC_GX_CHUNK_ROWS", "100")
+    first, _ = checks.publish_results(out)
+    obs_first = {r.batch: r for r in first if r.batch.startswith("indicator_observations ")}
+    assert len(obs_first) > 5 and not any(r.reused_from for r in obs_first.values())
+    assert all(not r.critical_failures for r in obs_first.values())
+
+    second, _ = checks.publish_results(out)
+    obs_second = {r.batch: r for r in second if r.batch.startswith("indicator_observations ")}
+    assert set(obs_second) == set(obs_first) and all(r.reused_from for r in obs_second.values())
+    assert [(o.expectation, o.column, o.success) for o in obs_second["indicator_observations M 2023-02"].outcomes] == \
+           [(o.expectation, o.column, o.success) for o in obs_first["indicator_observations M 2023-02"].outcomes]
+    rec = next(r for r in checks.publish_records(second, _) if r.name == "gx_publish_tables")
+    assert rec.passed and "not re-validated" in rec.message
+
+    with duckdb.connect(str(out.warehouse_path)) as con:  # one row of one month becomes invalid
+        con.execute("""UPDATE publish.indicator_observations SET obs_status = 'Z'
+                       WHERE indicator_id = 'QD766_2_1' AND unit_code = '063' AND period = '2023-02' AND period_type = 'M'""")
+    third, _ = checks.publish_results(out)
+    obs_third = {r.batch: r for r in third if r.batch.startswith("indicator_observations ")}
+    validated = sorted(b for b, r in obs_third.items() if not r.reused_from)
+    assert validated == ["indicator_observations M 2023-02"]
+    assert obs_third["indicator_observations M 2023-02"].critical_failures
+    fourth, _ = checks.publish_results(out)  # still failing: validated again, not remembered
+    assert [b for b, r in ((r.batch, r) for r in fourth) if b.startswith("indicator_observations ") and not r.reused_from] \
+        == ["indicator_observations M 2023-02"]

@@ -83,3 +83,13 @@ def settings_from_env(raw_dir: str | os.PathLike | None = None, out_dir: str | o
         max_text_length=int(os.environ.get("CCHC_MAX_TEXT_LENGTH", "2000")),
         as_of=os.environ.get("CCHC_AS_OF") or None,
     )
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory_limit for every connection of a run (``CCHC_DUCKDB_MEMORY``, default 4GB, as the dbt
+    profile): above it DuckDB spills or streams instead of caching a national warehouse in memory."""
+    return os.environ.get("CCHC_DUCKDB_MEMORY", "4GB")
+
+
+def limit_memory(con) -> None:
+    con.execute(f"SET memory_limit = '{duckdb_memory_limit()}'")

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.safe_cells import neutralised_query
-from orchestration.lib.settings import REPO_ROOT, Settings
+from orchestration.lib.settings import REPO_ROOT, Settings, limit_memory
 
 # Column order of the published files (DATA_CONTRACT §2.2).
 OBSERVATION_COLUMNS = [
@@ -101,6 +101,7 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
     staging.mkdir()
     counts = {}
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        limit_memory(con)
         obs = _relation(con, "indicator_observations")
         cols = ", ".join(c for c in OBSERVATION_COLUMNS if c != "release_id")
         queries = {}
@@ -200,6 +201,7 @@ def _write_revisions_and_sdmx(staging: Path, publish: Path, manifest: dict, coun
     if previous is not None and not previous.is_dir():
         previous = None
     with duckdb.connect() as mem:
+        limit_memory(mem)
         load_long(mem, staging, "cur", bieu06_version, bieu06_running)
         if previous is not None:
             load_long(mem, previous, "prev", bieu06_version)

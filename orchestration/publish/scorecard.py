@@ -220,8 +220,11 @@ def _load(release_dir: Path) -> Release:
     it once and hands pandas only the whole-unit QD766 rows and the per-province "with data" flags."""
     import duckdb
 
+    from orchestration.lib.settings import limit_memory
+
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
+    limit_memory(con)
     units = _read(release_dir / "units.csv")
     manifest = {}
     if (release_dir / "manifest.json").exists():

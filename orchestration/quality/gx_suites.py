@@ -74,6 +74,13 @@ class SuiteResult:
     rows: int
     outcomes: list[ExpectationOutcome]
     gx_results: list = field(default_factory=list, repr=False)  # ExpectationSuiteValidationResult(s), for Data Docs
+    reused_from: str | None = None  # set when this is a stored result of identical rows (not re-validated)
+
+    @classmethod
+    def from_dict(cls, d: dict, reused_from: str | None = None) -> "SuiteResult":
+        """A result stored with ``to_dict`` (examples and observed values as text)."""
+        return cls(suite=d["suite"], batch=d["batch"], rows=d["rows"],
+                   outcomes=[ExpectationOutcome(**o) for o in d["outcomes"]], reused_from=reused_from)
 
     @property
     def critical_failures(self) -> list[ExpectationOutcome]:
