@@ -344,3 +344,35 @@ def test_unchanged_province_workbook_is_hard_linked_from_the_previous_release(tm
     assert not _link_if_unchanged(prev, staging, changed / "report_bieu06.csv", changed / "report_bieu06.xlsx")
     assert not (changed / "report_bieu06.xlsx").exists()
     assert not _link_if_unchanged(None, staging, same / "report_bieu06.csv", same / "report_bieu06.csv.x")
+
+
+def test_province_workbooks_written_by_worker_processes_equal_in_process_ones(tmp_path, monkeypatch):
+    """With four or more workbooks, write_workbooks uses worker processes; each workbook holds the same cells as one
+    written in this process from the same Parquet part (rows in _rn order, not file order)."""
+    from orchestration.publish.formats import _workbook, write_workbooks
+
+    part = tmp_path / "part.parquet"
+    with duckdb.connect() as con:
+        con.execute(f"""COPY (SELECT * FROM (VALUES
+            (2, 'M', '2025-07', '19', DATE '2025-07-01', NULL, NULL, 5, 3, 2, 0, 4, 1, 2, 1, 1, 1, 0),
+            (1, 'M', '2025-07', '19', DATE '2025-07-01', 'F1', 'Đất đai', 5, 3, 2, 0, 4, 1, 2, 1, 1, 1, 0),
+            (3, 'Y', '2025', '19', DATE '2025-07-01', NULL, NULL, 9, 6, 3, 0, 8, 2, 4, 2, 1, 0, 1))
+            t(_rn, period_type, period, unit_code, unit_valid_from, ma_linh_vuc, ten_linh_vuc, received_total,
+              received_online, received_direct_postal, carried_over, resolved_total, resolved_early, resolved_on_time,
+              resolved_late, pending_total, pending_within_time, pending_overdue)) TO '{part}' (FORMAT PARQUET)""")
+    units = {("19", "2025-07-01"): ("Thái Nguyên", "tinh")}
+    monkeypatch.setenv("CCHC_INGEST_WORKERS", "2")
+    tasks = [(str(part), str(tmp_path / f"w{i}.xlsx")) for i in range(4)]
+    write_workbooks(tasks, units)
+    _workbook((str(part), str(tmp_path / "inproc.xlsx"), units))
+
+    def cells(path):
+        wb = openpyxl.load_workbook(path)
+        return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb.worksheets}
+
+    expected = cells(tmp_path / "inproc.xlsx")
+    assert set(expected) == {"2025-07", "2025"}
+    flat = [v for row in expected["2025-07"] for v in row]
+    assert "Đất đai" in flat and 5 in flat  # the field row and its received_total
+    for _, path in tasks:
+        assert cells(path) == expected

@@ -82,7 +82,8 @@ def table_asset(spec: TableSpec, deps: list | None = None) -> dg.AssetsDefinitio
     def _asset(context: dg.AssetExecutionContext, cchc: CchcSettings):
         settings = cchc.settings()
         files = landing.raw_files(settings.raw_dir, spec.folder, spec.pattern)
-        loads = [landing.land_table_file(settings, spec, p) for p in files]
+        # many files (a national year of quarterly survey waves: 136) are landed by worker processes
+        loads = landing.land_files(settings, spec.table, files, min_files_for_pool=8)
         loads += pulled_loads(settings, spec.table)  # the source database's snapshot (procedures), after the files
         rows = landing.build_table(settings, spec.table, loads)
         landing.write_current_quarantine(settings, spec.table, loads)

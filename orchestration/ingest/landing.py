@@ -460,12 +460,13 @@ def _land_one(args) -> FileLoad:
     return land_file(settings, table, path)
 
 
-def land_files(settings: Settings, table: str, paths: list[Path], on_load=None) -> list[FileLoad]:
+def land_files(settings: Settings, table: str, paths: list[Path], on_load=None, min_files_for_pool: int = 2) -> list[FileLoad]:
     """Land ``paths`` (in their order), new files in worker processes; ``on_load(i, load)`` as each finishes in
     order. Files already landed (same sha256) cost one hash. The reference files every landing reads (agencies,
-    catalogue) are landed once first, so the workers never race to land them."""
+    catalogue) are landed once first, so the workers never race to land them. Fewer than ``min_files_for_pool``
+    files are landed in this process (starting workers costs a second or two)."""
     workers = ingest_workers()
-    if workers <= 1 or len(paths) <= 1:
+    if workers <= 1 or len(paths) < max(2, min_files_for_pool):
         loads = []
         for i, p in enumerate(paths, 1):
             loads.append(land_file(settings, table, p))

@@ -1,3 +1,6 @@
+-- A view: at national scale this union is 13 M rows, and its readers (the publish table, target tracking, one
+-- test) each scan it once — materialising it cost a 13 M-row write per build (17 s at 1 M dossiers, issue 7).
+{{ config(materialized='view') }}
 -- Every published observation (scored rows and the QD766 group/total scores) in the tidy shape of
 -- DATA_CONTRACT §2.2 (without release_id), plus `value`-free helpers (is_running, group_id, unit_measure) for
 -- downstream marts such as target_tracking. The publish model selects the contract columns from here.
