@@ -9,7 +9,6 @@ unit is not in the register goes to ``by_province/_unassigned/`` so the cuts alw
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -263,17 +262,11 @@ def _link_if_unchanged(previous: Path | None, staging: Path, source: Path, deriv
 
 
 def same_file_content(a: Path, b: Path) -> bool:
+    from orchestration.ingest.landing import sha256_file
+
     if a.stat().st_size != b.stat().st_size:
         return False
-    return _sha256(a) == _sha256(b)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return sha256_file(a) == sha256_file(b)
 
 
 def counts_rows(con, query: str) -> int:
