@@ -170,7 +170,7 @@ def violations_sql(checks: list[Check]) -> str:
     return f"CAST(list_filter([{structs}], v -> v IS NOT NULL) AS {VIOLATIONS_TYPE})"
 
 
-def text_checks(columns: list[str], max_len: int, personal=()) -> list[str]:
+def text_checks(columns: list[str], max_len: int, personal=()) -> list[Check]:
     """text_too_long: a cell longer than ``max_len`` characters (CCHC_MAX_TEXT_LENGTH) quarantines its record.
     The quarantine keeps a 60-character excerpt and the length — for personal data, the length only."""
     out = []

@@ -136,9 +136,9 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         # Parquet twin, Biểu 06 workbooks (root when ≤ 200 units, always per province), by_province/<code>/ cuts
         from orchestration.publish.formats import write_formats
 
-        previous = publish / _current_latest(publish) if _current_latest(publish) else None
-        counts |= write_formats(con, staging, queries, units_query,
-                                previous=previous if previous is not None and previous.is_dir() else None)
+        latest = _current_latest(publish)
+        previous = publish / latest if latest and (publish / latest).is_dir() else None
+        counts |= write_formats(con, staging, queries, units_query, previous=previous)
         # what the SDMX files and the revision report need from the warehouse
         definitions = _relation(con, "indicator_definitions")
         unit_measures = dict(con.execute(

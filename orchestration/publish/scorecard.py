@@ -178,7 +178,7 @@ class Release:
     procedures: dict[str, str]
     has_data: dict[str, bool] = field(default_factory=dict)
     con: object = None         # in-memory DuckDB over the release's files (explain tables are read once)
-    _tables: dict[str, list[str]] = field(default_factory=dict)
+    _tables: set[str] = field(default_factory=set)  # explain tables loaded into ``con``
 
     def province_obs(self, province: str) -> pd.DataFrame:
         """The whole-unit QD766 rows (no agency / field / procedure) of one province's subtree, with
@@ -203,7 +203,7 @@ class Release:
             where = "WHERE period_type = 'Y'" if "period_type" in cols else ""
             # _rn keeps the file's order (first occurrence wins where a page drops duplicates)
             self.con.execute(f"CREATE TABLE {table} AS SELECT row_number() OVER () AS _rn, * FROM {_csv_sql(path)} {where}")
-            self._tables[table] = cols
+            self._tables.add(table)
         q, params = f"SELECT x.* EXCLUDE (_rn) FROM {table} x WHERE x.period = ?", [year]
         if keys is not None:
             self.con.execute("CREATE OR REPLACE TEMP TABLE _keys (unit_code VARCHAR, unit_valid_from VARCHAR)")
@@ -601,7 +601,10 @@ def _environment() -> Environment:
 
 def render_scorecard(release_dir: Path | str, province: str) -> str:
     rel = _load(Path(release_dir))
-    return _environment().get_template(TEMPLATE).render(page=build_page(rel, province))
+    try:
+        return _environment().get_template(TEMPLATE).render(page=build_page(rel, province))
+    finally:
+        rel.con.close()
 
 
 def write_scorecards(release_dir: Path | str) -> list[Path]:
@@ -610,6 +613,13 @@ def write_scorecards(release_dir: Path | str) -> list[Path]:
     Other files in the ``by_province/<code>/`` folders are left alone."""
     release_dir = Path(release_dir)
     rel = _load(release_dir)
+    try:
+        return _write_pages(rel, release_dir)
+    finally:
+        rel.con.close()
+
+
+def _write_pages(rel: Release, release_dir: Path) -> list[Path]:
     provinces = rel.provinces_scored()
     template = _environment().get_template(TEMPLATE)
     written: list[Path] = []

@@ -439,10 +439,14 @@ class ValidatedPeriods:
     validated again on every run, so its messages stay current."""
 
     def __init__(self, reports_dir: Path, table: str, suite: str, types: dict[str, str]):
+        from importlib.metadata import version
+
         from orchestration.quality.gx_suites import load_suite_json
 
         self.path = reports_dir / "gx_validated" / f"{table}.json"
-        self.signature = hashlib.sha256(json.dumps([load_suite_json(suite), types], sort_keys=True).encode()).hexdigest()
+        # what a stored result depends on besides the rows: the suite file, the column types, the GX version
+        self.signature = hashlib.sha256(json.dumps([load_suite_json(suite), types, version("great_expectations")],
+                                                   sort_keys=True).encode()).hexdigest()
         stored = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
         self.periods = stored.get("periods", {}) if stored.get("signature") == self.signature else {}
         self.kept: dict[str, dict] = {}
