@@ -292,7 +292,7 @@ def cmd_generate(args) -> int:
         summary = generate(args.out, seed=args.seed, start=args.start, end=args.end, fmt=args.format,
                            defect_rate=args.defect_rate, scale=args.scale, dossiers_per_year=args.dossiers_per_year,
                            progress=lambda m: print(m, flush=True), source_db=url, workers=args.workers,
-                           provinces=args.provinces)
+                           provinces=args.provinces, compress="gzip" if args.gzip else None)
     except Exception as exc:
         if not url:
             raise
@@ -358,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--workers", type=int, default=None, help="national scale: processes (default: the CPUs)")
     g.add_argument("--provinces", type=int, default=None,
                    help="national scale: only the first N of the 34 provinces in code order (default all)")
+    g.add_argument("--gzip", action="store_true",
+                   help="national scale: dossier files as .json.gz (≈ 5× smaller; ingestion reads .json and .json.gz)")
     g.add_argument("--source-db", default=None, metavar="URL",
                    help="write dossiers, the procedure catalogue and ratings into this one-stop database "
                         "(sqlite:///path or postgresql://…; 'env' = CCHC_SOURCE_URL or the file CCHC_SOURCE_URL_FILE) "
@@ -372,6 +374,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="pandas runs at min(dossiers, this) dossiers, the pipeline is also timed at that size")
     b.add_argument("--provinces", type=int, default=None,
                    help="only the first N of the 34 provinces (quick runs and the test suite; default all)")
+    b.add_argument("--gzip", action="store_true",
+                   help="datasets with gzipped dossier files (.json.gz; a 20 M year is ≈ 33 GB as plain JSON)")
+    b.add_argument("--keep-outputs", action="store_true",
+                   help="keep the output of the pipeline run at the pandas size (removed once compared by default)")
     b.set_defaults(func=_cmd_bench)
     sub.add_parser("prepare", help="parse the dbt project (writes the manifest Dagster loads)").set_defaults(func=cmd_prepare)
     pg = sub.add_parser("publish-pg", help="load a release into PostgreSQL (row-level security per province)")

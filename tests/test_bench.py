@@ -1,7 +1,9 @@
 """``cchc bench`` at a tiny size (the benchmark is a command, not a timed test): it runs end to end on a national
 raw root of 2 provinces, every stage succeeds, (a) the pipeline, (b) the SQL floor and (c) pandas give identical
 QD766_2_1 and Biểu 06 values, the incremental month is a second run on the same output, and the last line is the
-machine-readable ``bench:`` line. No timing is asserted."""
+machine-readable ``bench:`` line. No timing is asserted. The dataset is written with gzipped dossier files
+(``--gzip``, as the 20 M bench needs): the three computations read ``.json.gz``; plain JSON is what every other
+pipeline test and the floor/pandas tests on the sample read."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ CCHC = str(Path(sys.executable).with_name("cchc"))
 
 
 def test_bench_runs_and_the_three_computations_agree(tmp_path):
-    proc = subprocess.run([CCHC, "bench", "--dossiers", "3000", "--provinces", "2", "--workdir", str(tmp_path)],
+    proc = subprocess.run([CCHC, "bench", "--dossiers", "3000", "--provinces", "2", "--gzip", "--workdir", str(tmp_path)],
                           capture_output=True, text=True, timeout=1200)
     out = proc.stdout
     assert proc.returncode == 0, out[-3000:] + proc.stderr[-3000:]
@@ -27,7 +29,9 @@ def test_bench_runs_and_the_three_computations_agree(tmp_path):
                      r"ratio_floor=([\d.]+) ratio_pandas=([\d.]+) incremental_ratio=([\d.]+) peak_rss_mb=([\d.]+)", last)
     assert m, last
     summary = json.loads(next((tmp_path / "runs").glob("*/bench.json")).read_text(encoding="utf-8"))
-    assert summary["problems"] == [] and summary["provinces"] == 2
+    assert summary["problems"] == [] and summary["provinces"] == 2 and summary["gzip"] is True
+    dossier_files = list((tmp_path / "data").glob("*/raw/dossiers/*"))
+    assert dossier_files and all(p.name.endswith(".json.gz") for p in dossier_files)
     assert all(s["returncode"] == 0 for s in summary["stages"].values())
     assert float(m.group(8)) > 0  # memory was sampled
     # the incremental run published a second release in the same output folder
@@ -36,7 +40,7 @@ def test_bench_runs_and_the_three_computations_agree(tmp_path):
     assert len(releases) == 2
     # a later bench reuses the cached dataset (generation is not timed, and not repeated)
     said = []
-    assert dataset(tmp_path, 3000, 1, said.append, provinces=2) == next((tmp_path / "data").iterdir())
+    assert dataset(tmp_path, 3000, 1, said.append, provinces=2, gzip=True) == next((tmp_path / "data").iterdir())
     assert "cached" in said[0]
 
 

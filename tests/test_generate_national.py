@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import gzip
 import json
 import re
 from collections import Counter, defaultdict
@@ -113,6 +114,28 @@ def test_cli_defaults_to_the_national_range(tmp_path, capsys):
     assert summary["start"] == "2025-07" and summary["end"] == "2025-07"
     assert summary["files"]["dossiers"]["files"] >= 30  # listed by folder
     assert {p.name[7:13] for p in (tmp_path / "dossiers").iterdir()} == {"202507"}
+
+
+def test_gzip_writes_the_same_json_compressed_and_deterministic(tmp_path, capsys):
+    """--gzip: every dossier file is the plain run's file gzipped (nothing else changes), and its bytes depend on
+    the seed only (no time stamp in the gzip header), so a regenerated file is a no-op for ingestion."""
+    args = ["generate", "--scale", "national", "--dossiers-per-year", "2000", "--end", "2025-08", "--provinces", "2"]
+    assert cli_main(args + ["--out", str(tmp_path / "plain")]) == 0
+    assert cli_main(args + ["--gzip", "--out", str(tmp_path / "gz1")]) == 0
+    assert cli_main(args + ["--gzip", "--workers", "1", "--out", str(tmp_path / "gz2")]) == 0
+    capsys.readouterr()
+    plain, gz1, gz2 = (_all_files(tmp_path / k) for k in ("plain", "gz1", "gz2"))
+    assert gz1 == gz2
+    dossier_files = [k for k in plain if k.startswith("dossiers/")]
+    assert dossier_files and all(k.endswith(".json") for k in dossier_files)
+    assert {k: v for k, v in gz1.items() if not k.startswith("dossiers/")} == \
+        {k: v for k, v in plain.items() if not k.startswith("dossiers/")}
+    assert sorted(k for k in gz1 if k.startswith("dossiers/")) == [k + ".gz" for k in sorted(dossier_files)]
+    assert all(gzip.decompress(gz1[k + ".gz"]) == plain[k] for k in dossier_files)
+    # a plain run over a gzipped root replaces its files (no .json beside a .json.gz of the same batch)
+    assert cli_main(args + ["--out", str(tmp_path / "gz1")]) == 0
+    capsys.readouterr()
+    assert _all_files(tmp_path / "gz1") == plain
 
 
 

@@ -14,6 +14,7 @@ calendar, reference data, is shared). Assumes defect-free input (nothing the pip
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 from pathlib import Path
 
@@ -88,7 +89,8 @@ def _first_supplement(items) -> tuple:
 def read_dossiers(raw_dir: Path) -> pd.DataFrame:
     frames = []
     for file_ord, path in enumerate(dossier_json_files(raw_dir), start=1):
-        with open(path, encoding="utf-8") as fh:
+        opener = gzip.open if path.name.lower().endswith(".gz") else open  # as an analyst would open a .json.gz
+        with opener(path, "rt", encoding="utf-8") as fh:
             payload = json.load(fh)
         df = pd.DataFrame(payload.get("data") or [], columns=FIELDS)  # the fields used, absent keys → NaN
         df["file_ord"] = file_ord

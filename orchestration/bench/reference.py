@@ -46,12 +46,14 @@ def raw_files(raw_dir: Path, folder: str, pattern: str = "*") -> list[Path]:
 
 
 def dossier_json_files(raw_dir: Path) -> list[Path]:
-    """The dossier files of a raw root. Both re-implementations read the national sync JSON only."""
+    """The dossier files of a raw root. Both re-implementations read the national sync JSON only (plain or gzip)."""
+    from orchestration.ingest.landing import is_json
+
     files = raw_files(raw_dir, "dossiers")
-    other = [p for p in files if p.suffix.lower() != ".json"]
+    other = [p for p in files if not is_json(p)]
     if other:
         raise NotImplementedError(
-            f"the benchmark re-implementations read dossiers/*.json only; found {', '.join(p.name for p in other[:3])}")
+            f"the benchmark re-implementations read dossiers/*.json[.gz] only; found {', '.join(p.name for p in other[:3])}")
     return files
 
 

@@ -120,10 +120,13 @@ def measure(name: str, argv: list[str], log_path: Path, env: dict | None = None,
 
 
 # ------------------------------------------------------------------------------------------------ datasets
-def dataset(workdir: Path, dossiers: int, seed: int, say=print, provinces: int | None = None) -> Path:
+def dataset(workdir: Path, dossiers: int, seed: int, say=print, provinces: int | None = None,
+            gzip: bool = False) -> Path:
     """The national raw root for ``dossiers`` per year (2025-07 … 2026-07), generated once and cached
-    (``provinces``: only the first N provinces — the tiny bench of the test suite)."""
-    root = workdir / "data" / (f"national-{dossiers}-seed{seed}" + (f"-p{provinces}" if provinces else ""))
+    (``provinces``: only the first N provinces — the tiny bench of the test suite; ``gzip``: dossier files as
+    ``.json.gz``, for volumes whose plain JSON would not fit on the disk)."""
+    root = workdir / "data" / (f"national-{dossiers}-seed{seed}" + (f"-p{provinces}" if provinces else "")
+                               + ("-gz" if gzip else ""))
     marker = root / ".complete.json"
     if marker.exists():
         say(f"dataset {root.name}: cached ({json.loads(marker.read_text())['seconds']} s to generate)")
@@ -134,7 +137,8 @@ def dataset(workdir: Path, dossiers: int, seed: int, say=print, provinces: int |
 
     started = time.perf_counter()
     summary = generate(root / "raw", scale="national", seed=seed, start="2025-07", end=NEW_MONTH,
-                       dossiers_per_year=dossiers, progress=lambda m: say(f"  generate: {m}"), provinces=provinces)
+                       dossiers_per_year=dossiers, progress=lambda m: say(f"  generate: {m}"), provinces=provinces,
+                       compress="gzip" if gzip else None)
     marker.write_text(json.dumps({"seconds": round(time.perf_counter() - started, 1), "counts": summary.get("counts")},
                                  default=str), encoding="utf-8")
     return root
@@ -198,13 +202,19 @@ def _check_same(label: str, a: dict, b: dict, say) -> list[str]:
 
 
 def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work"), seed: int = 1,
-              pandas_max: int = PANDAS_MAX, say=print, provinces: int | None = None) -> dict:
+              pandas_max: int = PANDAS_MAX, say=print, provinces: int | None = None, gzip: bool = False,
+              keep_outputs: bool = False) -> dict:
+    """keep_outputs: keep the output folder of the pipeline run at the pandas size (deleted once its values are
+    compared by default: at 20 M, two output folders and the datasets would not fit on a modest disk)."""
     workdir = Path(workdir).resolve()
-    runs = workdir / "runs" / (f"{dossiers}-seed{seed}" + (f"-p{provinces}" if provinces else ""))
+    runs = workdir / "runs" / (f"{dossiers}-seed{seed}" + (f"-p{provinces}" if provinces else "") + ("-gz" if gzip else ""))
     shutil.rmtree(runs, ignore_errors=True)
     runs.mkdir(parents=True)
+    p_size = min(dossiers, pandas_max)
+    # every dataset exists before the clock starts: generation is not part of the bench's time
+    data = dataset(workdir, dossiers, seed, say, provinces, gzip)
+    p_data = dataset(workdir, p_size, seed, say, provinces, gzip) if p_size != dossiers else data
     started = time.perf_counter()
-    data = dataset(workdir, dossiers, seed, say, provinces)
     history = raw_view(data / "raw", runs / "raw_history", HISTORY_END)
     full13 = raw_view(data / "raw", runs / "raw_with_new_month", NEW_MONTH)
     results: dict[str, Measure] = {}
@@ -219,11 +229,9 @@ def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work
         problems.append("the pipeline or the floor failed (see the logs)")
 
     # (c) pandas at min(N, pandas_max), the pipeline timed at the same size
-    p_size = min(dossiers, pandas_max)
     if p_size == dossiers:
         p_history, p_out, pipeline_at_p = history, out, results["full"]
     else:
-        p_data = dataset(workdir, p_size, seed, say, provinces)
         p_history = raw_view(p_data / "raw", runs / "raw_pandas_history", HISTORY_END)
         p_out = runs / "out_pandas_size"
         pipeline_at_p = results["pipeline_at_pandas_size"] = measure(
@@ -234,6 +242,9 @@ def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work
         problems += _check_same("pipeline = pandas", _values_of_release(p_out), _load(runs / "pandas.json"), say)
     else:
         problems.append("pandas or the pipeline at the pandas size failed (see the logs)")
+    if p_out != out and not keep_outputs:
+        shutil.rmtree(p_out, ignore_errors=True)
+        say(f"removed {p_out} (values compared; --keep-outputs keeps it)")
 
     # (d) one more month on top of (a): same output folder, the raw root now holds the new month's files too
     results["incremental"] = measure("incremental", [_cchc(), "run", "--raw", str(full13), "--out", str(out)],
@@ -243,7 +254,7 @@ def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work
 
     full, floor, pandas, incr = (results[k].seconds for k in ("full", "floor", "pandas", "incremental"))
     summary = {
-        "dossiers": dossiers, "pandas_dossiers": p_size, "seed": seed, "workdir": str(workdir),
+        "dossiers": dossiers, "pandas_dossiers": p_size, "seed": seed, "workdir": str(workdir), "gzip": gzip,
         "provinces": provinces or 34,
         "machine": machine(), "started_at": dt.datetime.now().isoformat(timespec="seconds"),
         "bench_seconds_after_generation": None,
@@ -281,7 +292,8 @@ def bench_line(s: dict) -> str:
 
 def _print_table(s: dict, say) -> None:
     say("")
-    say(f"machine: {s['machine']}; dataset: {s['dossiers']:,} dossiers/year (pandas at {s['pandas_dossiers']:,})")
+    say(f"machine: {s['machine']}; dataset: {s['dossiers']:,} dossiers/year (pandas at {s['pandas_dossiers']:,})"
+        + ("; dossier files gzipped" if s.get("gzip") else ""))
     say(f"{'stage':<26}{'wall s':>10}{'peak RSS MB':>14}  exit")
     for name, m in s["stages"].items():
         say(f"{name:<26}{m['seconds']:>10,.1f}{m['peak_rss_mb']:>14,.0f}  {m['returncode']}")
@@ -296,5 +308,6 @@ def _print_table(s: dict, say) -> None:
 
 def cmd_bench(args) -> int:
     summary = run_bench(args.dossiers, Path(args.workdir), args.seed, args.pandas_max,
-                        say=lambda m: print(m, flush=True), provinces=args.provinces)
+                        say=lambda m: print(m, flush=True), provinces=args.provinces, gzip=args.gzip,
+                        keep_outputs=args.keep_outputs)
     return 1 if summary["problems"] else 0

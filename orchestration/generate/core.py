@@ -67,7 +67,8 @@ DISTRICT_RANGE = ("2023-01", "2024-12")  # default start/end of scale='district'
 
 
 def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0.0, scale="district",
-             dossiers_per_year=None, progress=None, source_db=None, workers=None, provinces=None) -> dict:
+             dossiers_per_year=None, progress=None, source_db=None, workers=None, provinces=None,
+             compress=None) -> dict:
     """Write a synthetic raw root under ``out_dir`` and return a summary.
 
     seed: any int — the same arguments give byte-identical files. start/end: months 'YYYY-MM' (inclusive;
@@ -80,7 +81,8 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
     no defects, no source DB); 'province' is not implemented yet.
     dossiers_per_year: yearly volume (default 30,000 for a district, 20,000,000 national). progress: optional
     callable(str). workers: national scale only, processes (default: the number of CPUs). provinces: national
-    scale only, keep the first N provinces in code order (tests, quick benchmarks; default all 34).
+    scale only, keep the first N provinces in code order (tests, quick benchmarks; default all 34). compress:
+    national scale only, 'gzip' writes the dossier files as ``.json.gz`` (ingestion reads both).
     source_db: a SQLAlchemy URL (``sqlite:///path``, ``postgresql://…``): the dossiers (latest version each),
     the procedure catalogue and the ratings go into that one-stop database (orchestration/generate/source_db.py)
     INSTEAD of dossiers/*.json|csv, procedures/procedures.csv and ratings/dossier_ratings.csv; the other sources
@@ -99,7 +101,9 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
 
         _clean(Path(out_dir))  # a district root's own files must not mix with the national ones
         return generate_national(out_dir, seed=seed, start=start, end=end, dossiers_per_year=dossiers_per_year,
-                                 progress=progress, workers=workers, provinces=provinces)
+                                 progress=progress, workers=workers, provinces=provinces, compress=compress)
+    if compress:
+        raise ValueError("compress='gzip' is for scale='national' only")
     if scale == "province":
         raise NotImplementedError("scale='province' is not implemented yet; use 'district' (Bạch Thông, 063) or "
                                   "'national'")

@@ -8,6 +8,7 @@ Model (see orchestration/generate/README.md, "National scale"):
   seed and the arguments, never on scheduling; months up to M are the same whatever the range's end, so
   "one more month" only adds files.
 * Month m's extract time is T_m = its last day at 18:00. Its dossier files ``dossiers/dongbo_YYYYMM_PP_NNN.json``
+  (``.json.gz`` with ``compress='gzip'``: a national year is ≈ 33 GB of JSON at 20 M dossiers, ≈ 5× less gzipped)
   hold (1) a new version, observed at T_m, of every dossier of an earlier extract that changed during the
   month, (2) every dossier received in month m, observed at T_m, (3) online dossiers submitted by T_m but
   received in the next month (status 1). A dossier's whole lifecycle is drawn once (same rules and shares as
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import gzip
 import calendar as _calendar
 import json
 import math
@@ -60,7 +62,7 @@ ONLINE_BASE = 0.58  # the district generator's online share once its growth tren
 SURVEY_PER_QUARTER = (75, 110)  # respondents per province and quarterly wave
 
 OWN_FILES = {
-    "dossiers": [re.compile(r"dongbo_\d{6}_\d{2}_\d{3}\.json")],
+    "dossiers": [re.compile(r"dongbo_\d{6}_\d{2}_\d{3}\.json(\.gz)?")],
     "ratings": [re.compile(r"dossier_ratings_\d{6}\.csv")],
     "petitions": [re.compile(r"petitions_\d{6}\.csv")],
     "surveys": [re.compile(r"sipas_\d{4}q\d_\d{2}\.csv")],
@@ -846,12 +848,15 @@ class ProvinceGen:
         if not self.batch:
             return
         self.batch_no += 1
-        name = f"dongbo_{self.month_key}_{self.pp}_{self.batch_no:03d}.json"
+        gz = self.job.get("compress") == "gzip"
+        name = f"dongbo_{self.month_key}_{self.pp}_{self.batch_no:03d}.json" + (".gz" if gz else "")
         path = self.out / "dossiers" / name
-        with open(path, "w", encoding="utf-8", newline="\n") as fh:  # the framing of writers.write_dossier_json
-            fh.write('{"service": "DongBoHoSoMC", "isUpdating": false, "data": [\n')
-            fh.write(",\n".join(self.batch))
-            fh.write("\n]}\n")
+        # the framing of writers.write_dossier_json
+        text = '{"service": "DongBoHoSoMC", "isUpdating": false, "data": [\n' + ",\n".join(self.batch) + "\n]}\n"
+        data = text.encode("utf-8")
+        if gz:  # level 1 (speed over size); mtime 0 and no name in the header, so the bytes depend on the seed only
+            data = gzip.compress(data, compresslevel=1, mtime=0)
+        path.write_bytes(data)
         self.files[f"dossiers/{name}"] = len(self.batch)
         self.stats["records"] += len(self.batch)
         self.batch = []
@@ -1027,13 +1032,14 @@ def _fmt_secs(s: float) -> str:
 
 
 def generate_national(out_dir, *, seed=1, start=None, end=None, dossiers_per_year=None, progress=None,
-                      workers=None, provinces=None) -> dict:
+                      workers=None, provinces=None, compress=None) -> dict:
     """Write a national raw root under ``out_dir`` (see the module docstring) and return a summary.
 
     start/end: months 'YYYY-MM' (default 2025-07 … 2026-07: 12 months of history plus one); start may not be
     before 2025-07 (the two-level units begin then). dossiers_per_year: national yearly volume (default 20M).
     workers: processes (default: the number of CPUs). progress: optional callable(str). provinces: keep only the
     first N provinces in code order (tests and quick benchmarks: the volume is spread over those; default all 34).
+    compress: None (plain ``.json``) or 'gzip' (``.json.gz`` dossier files; ingestion reads both).
     """
     say = progress or (lambda msg: None)
     started = time.perf_counter()
@@ -1049,6 +1055,8 @@ def generate_national(out_dir, *, seed=1, start=None, end=None, dossiers_per_yea
     per_year = DEFAULT_DOSSIERS_PER_YEAR if dossiers_per_year is None else dossiers_per_year
     if isinstance(per_year, bool) or not isinstance(per_year, (int, float)) or per_year <= 0:
         raise ValueError(f"dossiers_per_year must be positive, got {dossiers_per_year!r}")
+    if compress not in (None, "gzip"):
+        raise ValueError(f"compress must be None or 'gzip', got {compress!r}")
     workers = int(workers or os.cpu_count() or 1)
     if workers < 1:
         raise ValueError(f"workers must be ≥ 1, got {workers}")
@@ -1074,7 +1082,7 @@ def generate_national(out_dir, *, seed=1, start=None, end=None, dossiers_per_yea
     total_w = sum(p.weight for p in provinces)
     jobs = [{"out": str(out), "parts": str(parts), "seed": seed, "province": p.code, "months": months,
              "cal_first_year": start_d.year - 1, "cal_last_year": end_d.year + 2,
-             "base_per_day": base_per_day * p.weight / total_w} for p in provinces]
+             "base_per_day": base_per_day * p.weight / total_w, "compress": compress} for p in provinces]
     jobs.sort(key=lambda j: (-next(p.weight for p in provinces if p.code == j["province"]), j["province"]))
     expected = per_year * len(months) / 12
     names = {p.code: p.name for p in provinces}

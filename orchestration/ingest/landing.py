@@ -71,6 +71,11 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def is_json(path: Path) -> bool:
+    """A national sync JSON file: ``.json``, or ``.json.gz`` (gzip; DuckDB's reader decompresses it as it reads)."""
+    return path.name.lower().endswith((".json", ".json.gz"))
+
+
 def raw_files(raw_dir: Path, folder: str, pattern: str = "*", suffixes: set[str] | None = None) -> list[Path]:
     """Data files of a raw folder, in name order (extracts are named by date, so name order is delivery order)."""
     base = raw_dir / folder
@@ -283,12 +288,12 @@ def land_dossier_file(settings: Settings, path: Path, now: dt.datetime | None = 
     load = FileLoad(table="dossiers", file=rel, sha256=sha, loaded_at=now.isoformat(sep=" "))
     con = _connect(threads=INGEST_THREADS)  # see land_table_file
     try:
-        if path.suffix.lower() == ".json":
+        if is_json(path):
             dossiers.read_dossier_json(con, path, "src")
         elif path.suffix.lower() in TABULAR_SUFFIXES:
             load.absent_columns, load.extra_columns = dossiers.read_dossier_flat(con, path, "src")
         else:
-            raise FileRejected(rel, "unsupported_format", f"'{path.suffix}' is not an accepted dossier format (json, csv, xlsx)")
+            raise FileRejected(rel, "unsupported_format", f"'{path.suffix}' is not an accepted dossier format (json, json.gz, csv, xlsx)")
     except FileRejected as exc:
         raise FileRejected(rel, exc.rule, exc.detail) from None
     return land_dossier_source(settings, con, load, now)
