@@ -34,6 +34,12 @@ def test_bench_runs_and_the_three_computations_agree(tmp_path):
     assert dossier_files and all(p.name.endswith(".json.gz") for p in dossier_files)
     assert all(s["returncode"] == 0 for s in summary["stages"].values())
     assert float(m.group(8)) > 0  # memory was sampled
+    # each pipeline run is followed by its stage profile, read from its own log
+    assert "[full] where the time went:" in out and "[incremental] where the time went:" in out
+    full_profile = summary["stages"]["full"]["detail"]["profile"]
+    assert full_profile["steps"]["lake__landed_dossier_files"] > 0 and full_profile["steps"]["release"] > 0
+    assert full_profile["landed_records"] > 3000 and full_profile["dbt_models"]
+    assert set(full_profile["release_parts"]) >= {"national CSV files", "scorecards", "revisions and SDMX"}
     # the incremental run published a second release in the same output folder
     out_dir = next((tmp_path / "runs").glob("*/out"))
     releases = [p for p in (out_dir / "publish").iterdir() if p.is_dir() and not p.is_symlink()]

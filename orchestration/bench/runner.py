@@ -175,6 +175,18 @@ def _cchc() -> str:
     return str(Path(sys.executable).with_name("cchc"))
 
 
+def measure_pipeline(name: str, argv: list[str], log_path: Path, say=print) -> Measure:
+    """``measure`` for a ``cchc run``, then its stage profile read from its log (orchestration/bench/profile.py)."""
+    from orchestration.bench.profile import profile_lines, run_profile
+
+    m = measure(name, argv, log_path, say=say)
+    m.detail["profile"] = run_profile(log_path.read_text(encoding="utf-8", errors="replace"))
+    say(f"[{name}] where the time went:")
+    for line in profile_lines(m.detail["profile"], m.seconds):
+        say(line)
+    return m
+
+
 def _stage(kind: str, raw: Path, result: Path) -> list[str]:
     return [sys.executable, "-m", "orchestration.bench.stage", kind, "--raw", str(raw), "--result", str(result)]
 
@@ -221,7 +233,8 @@ def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work
     problems: list[str] = []
 
     out = runs / "out"
-    results["full"] = measure("full", [_cchc(), "run", "--raw", str(history), "--out", str(out)], runs / "full.log", say=say)
+    results["full"] = measure_pipeline("full", [_cchc(), "run", "--raw", str(history), "--out", str(out)], runs / "full.log",
+                                       say=say)
     results["floor"] = measure("floor", _stage("floor", history, runs / "floor.json"), runs / "floor.log", say=say)
     if results["full"].returncode == 0 and results["floor"].returncode == 0:
         problems += _check_same("pipeline = floor", _values_of_release(out), _load(runs / "floor.json"), say)
@@ -234,7 +247,7 @@ def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work
     else:
         p_history = raw_view(p_data / "raw", runs / "raw_pandas_history", HISTORY_END)
         p_out = runs / "out_pandas_size"
-        pipeline_at_p = results["pipeline_at_pandas_size"] = measure(
+        pipeline_at_p = results["pipeline_at_pandas_size"] = measure_pipeline(
             "pipeline_at_pandas_size", [_cchc(), "run", "--raw", str(p_history), "--out", str(p_out)],
             runs / "pipeline_at_pandas_size.log", say=say)
     results["pandas"] = measure("pandas", _stage("pandas", p_history, runs / "pandas.json"), runs / "pandas.log", say=say)
@@ -247,8 +260,8 @@ def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work
         say(f"removed {p_out} (values compared; --keep-outputs keeps it)")
 
     # (d) one more month on top of (a): same output folder, the raw root now holds the new month's files too
-    results["incremental"] = measure("incremental", [_cchc(), "run", "--raw", str(full13), "--out", str(out)],
-                                     runs / "incremental.log", say=say)
+    results["incremental"] = measure_pipeline("incremental", [_cchc(), "run", "--raw", str(full13), "--out", str(out)],
+                                              runs / "incremental.log", say=say)
     if results["incremental"].returncode != 0:
         problems.append("the incremental run failed (see its log)")
 

@@ -15,7 +15,7 @@ from orchestration.quality.checks import quality_gate
           "publish/latest moves to it only once it is complete.")
 def release(context: dg.AssetExecutionContext, cchc: CchcSettings) -> dg.MaterializeResult:
     settings = cchc.settings()
-    folder = write_release(settings)
+    folder = write_release(settings, log=context.log.info)
     context.log.info(f"release written: {folder}")
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     counts = manifest.get("row_counts", {})

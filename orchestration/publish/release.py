@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import time
 import subprocess
 from pathlib import Path
 
@@ -90,9 +91,28 @@ def quality_section(settings: Settings, extra: dict | None = None) -> dict:
     return section
 
 
-def write_release(settings: Settings, quality: dict | None = None, release_id: str | None = None) -> Path:
+class PartTimes:
+    """Wall time of the release's parts, for the run log ("release parts: …"), which the bench's profile reads."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._at = time.perf_counter()
+
+    def done(self, part: str) -> None:
+        now = time.perf_counter()
+        self.seconds[part] = round(self.seconds.get(part, 0.0) + now - self._at, 2)
+        self._at = now
+
+    def line(self) -> str:
+        return "release parts: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items())
+
+
+def write_release(settings: Settings, quality: dict | None = None, release_id: str | None = None,
+                  log=None) -> Path:
     """Write a complete release from the warehouse and move ``latest`` to it. Returns the release folder.
-    ``quality``: extra gate information; the manifest's quality section is built from every check's record."""
+    ``quality``: extra gate information; the manifest's quality section is built from every check's record.
+    ``log``: optional callable(str) told how long each part took."""
+    times = PartTimes()
     publish = settings.publish_dir
     publish.mkdir(parents=True, exist_ok=True)
     release_id = release_id or next_release_id(publish)
@@ -133,12 +153,14 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         for name in explain:
             counts[f"explain/{name}.csv"] = _copy_csv(
                 con, f'SELECT * FROM "{tables[name]}"."{name}" ORDER BY ALL', staging / "explain" / f"{name}.csv")
+        times.done("national CSV files")
         # Parquet twin, Biểu 06 workbooks (root when ≤ 200 units, always per province), by_province/<code>/ cuts
         from orchestration.publish.formats import write_formats
 
         latest = _current_latest(publish)
         previous = publish / latest if latest and (publish / latest).is_dir() else None
         counts |= write_formats(con, staging, queries, units_query, previous=previous)
+        times.done("Parquet, workbooks and province cuts")
         # what the SDMX files and the revision report need from the warehouse
         definitions = _relation(con, "indicator_definitions")
         unit_measures = dict(con.execute(
@@ -172,6 +194,7 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
     manifest["revisions"] = _write_revisions_and_sdmx(staging, publish, manifest, counts, unit_measures,
                                                       bieu06_version, bieu06_running)
     manifest["row_counts"] = counts
+    times.done("revisions and SDMX")
 
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     # one self-contained scorecard.html per province (by_province/<code>/, and at the root for a one-province
@@ -180,6 +203,7 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
 
     for page in write_scorecards(staging):
         counts[str(page.relative_to(staging))] = 1
+    times.done("scorecards")
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     final = publish / release_id
     os.rename(staging, final)  # the release appears whole or not at all
@@ -188,6 +212,9 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
     from orchestration.publish.analyst_copy import publish_warehouse_copy
 
     publish_warehouse_copy(settings.warehouse_path, settings.out_dir, release_id)
+    times.done("analysts' warehouse copy")
+    if log:
+        log(times.line())
     return final
 
 

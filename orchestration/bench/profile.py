@@ -1,0 +1,84 @@
+"""Where a pipeline run's time goes, read from its own log (``cchc run`` prints Dagster's step events and dbt's
+per-model lines): the stage profile the bench prints after each measured pipeline run, so a missed target names
+its stage without a separate profiling session.
+
+Pure functions over the log text (unit-tested on log excerpts); nothing here re-runs anything.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Dagster: 'STEP_SUCCESS - Finished execution of step "lake__dossiers" in 22.24s.' (also 368ms, 2m17s, 1h2m3s)
+_STEP_RX = re.compile(r'STEP_SUCCESS - Finished execution of step "([^"]+)" in ([0-9hms.]+?)\.?(?:\s|$)')
+# dbt: '12 of 293 OK created sql table model intermediate.int_qd766_procedure_items .... [OK in 37.52s]'
+_DBT_RX = re.compile(r"OK created sql (?:table|view|incremental) model ([\w.]+) .*?in ([0-9.]+)s\]")
+_ANSI_RX = re.compile(r"\x1b\[[0-9;]*m")
+# landing: '[1/418] dossiers/dongbo_202507_01_001.json: landed, read 8933, loaded 8933, …'
+_LANDED_RX = re.compile(r"\] dossiers/\S+: landed, read (\d+)")
+# publication: 'release parts: national CSV files 40.2 s, …' (orchestration/publish/release.py PartTimes)
+_RELEASE_RX = re.compile(r"release parts: (.*)")
+
+# The pipeline's stages as the notes and docs/benchmarks.md name them, by Dagster step.
+STAGES = {
+    "lake__landed_dossier_files": "dossier landing (JSON → checked, pseudonymised Parquet)",
+    "lake__dossiers": "dossier partitions (latest version per dossier, monthly)",
+    "cchc_dbt_models": "dbt build (models + tests)",
+    "quality_gate": "quality gate (GX + checks)",
+    "release": "release (formats, workbooks, SDMX, revisions, scorecards)",
+}
+OTHER_SOURCES = "other sources (catalogue, ratings, PAKN, surveys, reference)"
+
+
+def parse_duration(text: str) -> float:
+    """Seconds of a Dagster duration: '368ms', '58.93s', '2m17s', '1h2m3s'."""
+    text = text.strip()
+    if text.endswith("ms"):
+        return float(text[:-2]) / 1000
+    m = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:([\d.]+)s)?", text)
+    if not m or not any(m.groups()):
+        raise ValueError(f"not a Dagster duration: {text!r}")
+    h, mi, s = m.groups()
+    return int(h or 0) * 3600 + int(mi or 0) * 60 + float(s or 0)
+
+
+def run_profile(log_text: str) -> dict:
+    """{"steps": {step: seconds}, "stages": {stage: seconds}, "dbt_models": [[model, seconds], …] slowest first,
+    "landed_records": dossier records read by landing, "release_parts": {part: seconds}}."""
+    text = _ANSI_RX.sub("", log_text)
+    steps: dict[str, float] = {}
+    for name, dur in _STEP_RX.findall(text):
+        steps[name] = steps.get(name, 0.0) + parse_duration(dur)
+    stages: dict[str, float] = {}
+    for step, seconds in steps.items():
+        stage = STAGES.get(step, OTHER_SOURCES if step.startswith("lake__") else step)
+        stages[stage] = round(stages.get(stage, 0.0) + seconds, 2)
+    models = sorted(((m, float(s)) for m, s in _DBT_RX.findall(text)), key=lambda x: -x[1])
+    release_parts: dict[str, float] = {}
+    for found in _RELEASE_RX.findall(text)[-1:]:
+        for name, secs in re.findall(r"(.+?) ([\d.]+) s(?:, |\s*$)", found):
+            release_parts[name] = float(secs)
+    return {"steps": steps, "stages": stages, "dbt_models": [[m, s] for m, s in models],
+            "landed_records": sum(int(n) for n in _LANDED_RX.findall(text)), "release_parts": release_parts}
+
+
+def profile_lines(profile: dict, wall_seconds: float, top_models: int = 8) -> list[str]:
+    """The profile as the bench prints it: stages by time with their share of the wall time, then dbt's slowest
+    models (their sum is more than dbt's step when dbt runs models on two threads)."""
+    lines = []
+    for stage, seconds in sorted(profile["stages"].items(), key=lambda kv: -kv[1]):
+        share = 100 * seconds / wall_seconds if wall_seconds else 0.0
+        lines.append(f"  {seconds:>9,.1f} s {share:>5.1f} %  {stage}")
+    landing = profile["stages"].get(STAGES["lake__landed_dossier_files"])
+    if landing and profile.get("landed_records"):
+        lines.append(f"  dossier landing: {profile['landed_records']:,} records in {landing:,.1f} s = "
+                     f"{profile['landed_records'] / landing:,.0f} records/s")
+    if profile.get("release_parts"):
+        lines.append("  release parts: " + ", ".join(f"{k} {v:,.1f} s" for k, v in profile["release_parts"].items()))
+    rest = wall_seconds - sum(profile["stages"].values())
+    lines.append(f"  {rest:>9,.1f} s {100 * rest / wall_seconds if wall_seconds else 0:>5.1f} %  "
+                 "outside the steps (process start, Dagster, definitions)")
+    if profile["dbt_models"]:
+        slow = ", ".join(f"{m.split('.')[-1]} {s:,.1f} s" for m, s in profile["dbt_models"][:top_models])
+        lines.append(f"  dbt's slowest models: {slow}")
+    return lines
