@@ -247,6 +247,18 @@ def test_hacked_bieu06_row_breaks_consistency(sample_run, tmp_path):
     assert "QD766_TDGQ 2023-02 063" in text  # the group no longer equals the sum of its rows
 
 
+def test_consistency_computed_period_by_period_equals_the_whole_warehouse_query(sample_run):
+    """The gate computes the consistency relations one period at a time (bounded DuckDB memory at 20 M dossiers):
+    the same relations, violations included, as the single query over the whole warehouse."""
+    settings = sample_run[0]
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        whole = con.execute(checks.consistency_query(con)).fetchall()
+        frame = checks.consistency_frame(con)
+        periods = con.execute("SELECT count(DISTINCT (period_type, period)) FROM publish.report_bieu06").fetchone()[0]
+    per_period = [tuple(None if pd.isna(v) else v for v in row) for row in frame[["rule", "violation"]].itertuples(index=False)]
+    assert periods > 1 and len(whole) > 1000
+    assert sorted(per_period, key=repr) == sorted(whole, key=repr)
+
 def test_cli_summary_in_plain_words(sample_run, capsys):
     from orchestration.cli import print_summary
 

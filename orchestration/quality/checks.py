@@ -184,8 +184,11 @@ def _sql_str(value) -> str:
 
 
 def _frame_and_types(con, query: str):
+    """(frame, DuckDB types) of a lake table or partition. Text columns become pandas categoricals straight from
+    Arrow (``gx_frame``): a month of a national lake is ≈ 2 M dossiers, and as
+    Python strings its frame and GX's per-expectation copies peaked at 18.5 GB at 20 M dossiers a year (issue 7)."""
     types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {query}").fetchall()}
-    return con.execute(query).df(), types
+    return gx_frame(con, query), types
 
 
 def lake_frames(settings: Settings, table: str, months: list[str] | None):
@@ -386,8 +389,10 @@ def publish_query(con, table: str) -> str:
                                      OR o.indicator_id LIKE 'SIPAS\\_MD\\_%' ESCAPE '\\' THEN 'SIPAS' ELSE o.indicator_id END"""
 
 
-def consistency_query(con) -> str:
-    """One row per checked relation; ``violation`` is NULL when it holds, else what is wrong (with the key)."""
+def consistency_query(con, per_period: bool = False) -> str:
+    """One row per checked relation; ``violation`` is NULL when it holds, else what is wrong (with the key).
+    ``per_period``: only the rows of the period given as the named parameters ``$period_type`` and ``$period``
+    (every rule compares rows of one period)."""
     b06 = find_relation(con, "report_bieu06")
     obs = find_relation(con, "indicator_observations")
     defs = find_relation(con, "indicator_definitions")
@@ -399,8 +404,10 @@ def consistency_query(con) -> str:
         return (f"SELECT '{rule}' AS rule, CASE WHEN coalesce({lhs}, 0) <> {' + '.join(f'coalesce({c}, 0)' for c in rhs)} "
                 f"THEN {key_b} || ': {text} ' || coalesce({lhs}, 0) || ' ≠ ' || ({' + '.join(f'coalesce({c}, 0)' for c in rhs)}) END AS violation FROM {b06} b")
 
+    in_period = "period_type = $period_type AND period = $period" if per_period else "true"
+    b06 = f"(SELECT * FROM {b06} WHERE {in_period})"
     return f"""
-    WITH o AS (SELECT * FROM {obs} WHERE indicator_id LIKE 'QD766%'),
+    WITH o AS (SELECT * FROM {obs} WHERE indicator_id LIKE 'QD766%' AND {in_period}),
     members AS (SELECT DISTINCT indicator_id, group_id FROM {defs} WHERE group_id LIKE 'QD766%'),
     sums AS (SELECT m.group_id, o.formula_version, o.period_type, o.period, o.unit_code, o.unit_valid_from, o.agency_code,
                     o.ma_linh_vuc, o.ma_tthc, sum(o.points) AS pts, string_agg(o.indicator_id, '+' ORDER BY o.indicator_id) AS rows
@@ -470,11 +477,11 @@ class ValidatedPeriods:
         tmp.replace(self.path)
 
 
-def _publish_frame(con, query: str, params: list | None = None):
-    """A publish table (or one period of it) as the frame GX validates. Text columns become pandas categoricals
-    straight from Arrow: publish tables repeat a few codes millions of times, and GX's pandas engine copies the
-    frame's rows for every expectation — with Arrow-backed strings that copying and DuckDB's conversion were
-    100 of the gate's 173 s at 1 M dossiers (issue 7 profile)."""
+def gx_frame(con, query: str, params: list | None = None):
+    """A table (a lake partition, a publish table or one period of it) as the frame GX validates. Text columns
+    become pandas categoricals straight from Arrow: these tables repeat a few codes millions of times, and GX's
+    pandas engine copies the frame's rows for every expectation — with Arrow-backed strings that copying and
+    DuckDB's conversion were 100 of the gate's 173 s at 1 M dossiers (issue 7 profile)."""
     table = con.execute(query, params or []).fetch_arrow_table()
     return table.to_pandas(strings_to_categorical=True)
 
@@ -491,7 +498,7 @@ def publish_results(settings: Settings) -> tuple[list[SuiteResult], SuiteResult]
             query = publish_query(con, table)
             rows = con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
             if rows <= publish_chunk_rows() or "period" not in types:
-                results.append(validate_frame(suite, _publish_frame(con, query), table, types=types))
+                results.append(validate_frame(suite, gx_frame(con, query), table, types=types))
                 continue
             # A national release holds millions of observations: validated one period at a time (every key of the
             # suites includes the period), so memory follows the largest period, not the table (issue 7: the whole
@@ -507,13 +514,28 @@ def publish_results(settings: Settings) -> tuple[list[SuiteResult], SuiteResult]
                 if reused is not None:
                     results.append(reused)
                     continue
-                frame = _publish_frame(con, f"SELECT * FROM ({query}) WHERE period_type = ? AND period = ?", [period_type, period])
+                frame = gx_frame(con, f"SELECT * FROM ({query}) WHERE period_type = ? AND period = ?", [period_type, period])
                 results.append(validate_frame(suite, frame, batch, types=types))
                 del frame
                 store.remember(results[-1], fingerprint)
             store.save()
-        consistency = con.execute(consistency_query(con)).df()
+        consistency = consistency_frame(con)
     return results, validate_frame("publish_consistency", consistency, "warehouse")
+
+
+def consistency_frame(con):
+    """The relations of ``consistency_query`` for the whole warehouse, computed one period at a time: at 20 M
+    dossiers a year the single query (a group sum and a join over every QĐ766 observation) ran out of DuckDB's 4 GB
+    memory limit and blocked the run (issue 7); per period, memory follows the largest period."""
+    import pyarrow as pa
+
+    b06, obs = find_relation(con, "report_bieu06"), find_relation(con, "indicator_observations")
+    periods = con.execute(f"SELECT period_type, period FROM {obs} UNION SELECT period_type, period FROM {b06} ORDER BY ALL").fetchall()
+    if not periods:  # nothing to check: the columns, no rows
+        return gx_frame(con, consistency_query(con))
+    query = consistency_query(con, per_period=True)
+    parts = [con.execute(query, {"period_type": pt, "period": p}).fetch_arrow_table() for pt, p in periods]
+    return pa.concat_tables(parts).to_pandas(strings_to_categorical=True)
 
 
 def publish_records(results: list[SuiteResult], consistency: SuiteResult) -> list[CheckRecord]:
