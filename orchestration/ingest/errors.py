@@ -27,3 +27,18 @@ class QuarantineLimitExceeded(Exception):
 
     def __reduce__(self):  # picklable: files are landed in worker processes
         return (self.__class__, self._args)
+
+
+class LandingWorkersCrashed(Exception):
+    """Landing worker processes died (no Python error: a crash inside DuckDB) on every attempt allowed. ``file``:
+    the first file not landed (the worker that died may have held a later one)."""
+
+    def __init__(self, table: str, file: str, attempts: int):
+        self.table, self.file, self.attempts = table, file, attempts
+        super().__init__(
+            f"{file}: landing_worker_crashed: the worker processes landing {table} files died {attempts} times, the "
+            f"last time on this file or one after it (the first not landed; a crash inside DuckDB, no Python error; "
+            f"CCHC_LANDING_ATTEMPTS); nothing of this run is published")
+
+    def __reduce__(self):
+        return (self.__class__, (self.table, self.file, self.attempts))
