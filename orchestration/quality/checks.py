@@ -185,8 +185,9 @@ def _sql_str(value) -> str:
 
 def _frame_and_types(con, query: str):
     """(frame, DuckDB types) of a lake table or partition. Text columns become pandas categoricals straight from
-    Arrow (``gx_frame``): a month of a national lake is ≈ 2 M dossiers, and as
-    Python strings its frame and GX's per-expectation copies peaked at 18.5 GB at 20 M dossiers a year (issue 7)."""
+    Arrow (``gx_frame``): a month of a national lake is ≈ 2 M dossiers, and as Python strings its frame and GX's
+    per-expectation copies peaked at 3.86 GB for one 1.6 M-row month at 20 M dossiers a year, 2.25 GB as categoricals
+    (issue 7, docs/benchmarks.md)."""
     types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {query}").fetchall()}
     return gx_frame(con, query), types
 
