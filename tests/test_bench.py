@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from orchestration.bench.runner import _file_month, dataset, raw_view, tree_rss_mb
+from orchestration.bench.runner import Measure, _file_month, bench_line, dataset, ratio, raw_view, tree_rss_mb
 
 CCHC = str(Path(sys.executable).with_name("cchc"))
 
@@ -76,3 +76,16 @@ def test_tree_rss_counts_children():
         assert tree_rss_mb(os.getpid()) > 150  # this process plus its child holding 200 MB
     finally:
         child.kill()
+
+
+def test_ratios_are_n_a_when_a_run_failed():
+    """A run that stopped early (exit ≠ 0) gives no ratio: 1,971 s of a full run blocked at the gate is not the full
+    pipeline's time. 610 / 10.8 = 56.48…, rounded to 56.48."""
+    full, floor = Measure("full", 610.0), Measure("floor", 10.8)
+    assert ratio(full, floor, 2) == 56.48
+    assert ratio(Measure("full", 1971.2, returncode=1), floor, 2) is None
+    assert ratio(full, Measure("pipeline_at_pandas_size", 6.0, returncode=-11), 2) is None
+    stages = {k: {"seconds": 1.0} for k in ("full", "floor", "pandas", "incremental")}
+    line = bench_line({"dossiers": 5, "stages": stages, "ratio_floor": None, "ratio_pandas": 0.5,
+                       "incremental_ratio": None, "peak_rss_mb": 1.0})
+    assert "ratio_floor=n/a ratio_pandas=0.5 incremental_ratio=n/a" in line

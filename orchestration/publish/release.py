@@ -11,8 +11,8 @@ import datetime as dt
 import json
 import os
 import shutil
-import time
 import subprocess
+import time
 from pathlib import Path
 
 import duckdb
