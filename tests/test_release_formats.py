@@ -314,6 +314,10 @@ def test_published_warehouse_is_readable_while_the_pipeline_writes(releases):
         writer.execute("CREATE OR REPLACE TABLE main._lock_probe AS SELECT 1 AS x")
         with duckdb.connect(str(published), read_only=True) as con:
             assert con.execute("SELECT release_id FROM _published.release").fetchone()[0] == releases["second"].name
+            # written in DuckDB 1.5's storage format (CCHC_DUCKDB_STORAGE_VERSION's default), not DuckDB 2.0's own,
+            # which a DuckDB 1.x client cannot open
+            tags = con.execute("SELECT tags FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+            assert tags["storage_version"] == "v1.5.0+", tags
             n = con.execute("SELECT count(*) FROM publish.indicator_observations").fetchone()[0]
             assert n == len(_read(releases["second"] / "indicator_observations.csv"))
             md = (REPO_ROOT / "docs" / "analyst_queries.md").read_text(encoding="utf-8")

@@ -106,17 +106,17 @@ def reduce_sync_records(con: duckdb.DuckDBPyConnection, records_sql: str, view: 
             CAST(len(sups) AS VARCHAR) AS so_lan_bo_sung,
             sups[1].NgayBoSung AS ngay_bo_sung,
             sups[1].NgayTiepNhanBoSung AS ngay_tiep_nhan_bo_sung,
-            CASE WHEN len(list_filter(coalesce(d.TaiLieuNop, []), x -> {_nonempty('x.TepDinhKemId')})) > 0 THEN '1' ELSE '0' END AS co_tep_dinh_kem,
-            CASE WHEN len(list_filter(coalesce(d.TaiLieuNop, []), x -> trim(x.DuocSoHoa) = '1')) > 0 THEN '1' ELSE '0' END AS co_thanh_phan_so_hoa,
-            CASE WHEN len(list_filter(coalesce(d.TaiLieuNop, []), x -> trim(x.DuocTaiSuDung) = '1')) > 0 THEN '1' ELSE '0' END AS co_thanh_phan_tai_su_dung,
-            CASE WHEN len(list_filter(coalesce(d.TaiLieuNop, []), x -> trim(x.DuocLayTuKhoDMQG) = '1')) > 0 THEN '1' ELSE '0' END AS lay_tu_kho_dmqg,
+            CASE WHEN len(list_filter(coalesce(d.TaiLieuNop, []), lambda x: {_nonempty('x.TepDinhKemId')})) > 0 THEN '1' ELSE '0' END AS co_tep_dinh_kem,
+            CASE WHEN len(list_filter(coalesce(d.TaiLieuNop, []), lambda x: trim(x.DuocSoHoa) = '1')) > 0 THEN '1' ELSE '0' END AS co_thanh_phan_so_hoa,
+            CASE WHEN len(list_filter(coalesce(d.TaiLieuNop, []), lambda x: trim(x.DuocTaiSuDung) = '1')) > 0 THEN '1' ELSE '0' END AS co_thanh_phan_tai_su_dung,
+            CASE WHEN len(list_filter(coalesce(d.TaiLieuNop, []), lambda x: trim(x.DuocLayTuKhoDMQG) = '1')) > 0 THEN '1' ELSE '0' END AS lay_tu_kho_dmqg,
             CAST(len(coalesce(d.DanhSachGiayToKetQua, [])) AS VARCHAR) AS so_giay_to_ket_qua,
-            CASE WHEN len(list_filter(coalesce(d.DanhSachGiayToKetQua, []), x -> {_nonempty('x.DuongDanTepTinKetQua')})) > 0 THEN '1' ELSE '0' END AS co_ket_qua_dien_tu,
-            CAST(coalesce(list_sum(list_transform(coalesce(d.DanhSachLePhi, []), x -> TRY_CAST(x.Gia AS DOUBLE))), 0) AS VARCHAR) AS tong_le_phi,
+            CASE WHEN len(list_filter(coalesce(d.DanhSachGiayToKetQua, []), lambda x: {_nonempty('x.DuongDanTepTinKetQua')})) > 0 THEN '1' ELSE '0' END AS co_ket_qua_dien_tu,
+            CAST(coalesce(list_sum(list_transform(coalesce(d.DanhSachLePhi, []), lambda x: TRY_CAST(x.Gia AS DOUBLE))), 0) AS VARCHAR) AS tong_le_phi,
             CASE WHEN len(coalesce(d.DanhSachLePhi, [])) > 0 THEN '1' ELSE '0' END AS co_le_phi,
             CAST(len(coalesce(d.DSKetNoiCSDL, [])) AS VARCHAR) AS ket_noi_csdl,
             -- every supplement (not only the first) must be received after it was requested
-            len(list_filter(sups, s -> {sql.timestamp('s.NgayTiepNhanBoSung')} < {sql.timestamp('s.NgayBoSung')})) > 0 AS _bad_supplement
+            len(list_filter(sups, lambda s: {sql.timestamp('s.NgayTiepNhanBoSung')} < {sql.timestamp('s.NgayBoSung')})) > 0 AS _bad_supplement
         FROM reduced
     """)
 
@@ -167,7 +167,7 @@ def violations_sql(checks: list[Check]) -> str:
     if not checks:
         return f"CAST([] AS {VIOLATIONS_TYPE})"
     structs = ", ".join(f"CASE WHEN {c.cond} THEN {c.violation} END" for c in checks)
-    return f"CAST(list_filter([{structs}], v -> v IS NOT NULL) AS {VIOLATIONS_TYPE})"
+    return f"CAST(list_filter([{structs}], lambda v: v IS NOT NULL) AS {VIOLATIONS_TYPE})"
 
 
 def text_checks(columns: list[str], max_len: int, personal=()) -> list[Check]:

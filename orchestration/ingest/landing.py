@@ -27,7 +27,7 @@ from orchestration.ingest.errors import FileRejected, LandingWorkersCrashed, Qua
 from orchestration.ingest.readers import TABULAR_SUFFIXES, read_tabular
 from orchestration.ingest.tables import MAX_EXPECTATIONS, SPECS, TableSpec
 from orchestration.lib import lake_schema
-from orchestration.lib.settings import LOCAL_TZ, SEEDS_DIR, Settings
+from orchestration.lib.settings import LOCAL_TZ, SEEDS_DIR, Settings, limit_memory
 
 QUARANTINE_COLUMNS = lake_schema.QUARANTINE
 log = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ def _cast_sql(kind: str, col: str) -> str:
 def expectation_codes(cols: list[str]) -> str:
     """The distinct expectation codes of a survey row's mong_doi_* cells (a cell may hold several, ';'-separated)."""
     parts = ", ".join(f"string_split_regex(coalesce({c}, ''), '[;,]')" for c in cols)
-    return f"list_sort(list_distinct(list_filter(list_transform(flatten([{parts}]), x -> upper(trim(x))), x -> x <> '')))"
+    return f"list_sort(list_distinct(list_filter(list_transform(flatten([{parts}]), lambda x: upper(trim(x))), lambda x: x <> '')))"
 
 
 def _bad_sql(kind: str, col: str) -> str | None:
@@ -626,6 +626,11 @@ def build_partitions(settings: Settings, table: str, loads: list[FileLoad], mont
     (lake_schema.VERSION_ORDER, then the latest file in name order). Returns rows per partition written."""
     lake = LakeFiles(settings.lake_dir)
     con = _connect()
+    # DuckDB's default limit is 80 % of the machine: a 20 M year's rewrite took 18.5 GB. Landing a file keeps the
+    # default (its JSON reader reserves a buffer as large as the largest object allowed, 2 GB). Beyond the limit the
+    # year's ranking spills here, not into the working directory (DuckDB's default for an in-memory database).
+    limit_memory(con)
+    con.execute(f"SET temp_directory = {sql.literal(str(settings.out_dir / '.duckdb_tmp'))}")
     schema, _, part = lake_schema.TABLES[table]
     key = ["ma_ho_so"] if table == "dossiers" else SPECS[table].key
     base = lake.table_dir(table)
@@ -636,7 +641,6 @@ def build_partitions(settings: Settings, table: str, loads: list[FileLoad], mont
         return {}
     con.execute("CREATE TEMP TABLE file_order (sha VARCHAR, ord INTEGER)")
     con.executemany("INSERT INTO file_order VALUES (?, ?)", [(ld.sha256, i) for i, ld in enumerate(loads)])
-    cols = ", ".join(schema)
     keys = ", ".join(key)
     order = ", ".join(filter(None, [lake_schema.VERSION_ORDER.get(table), "f.ord DESC", "l._source_record DESC"]))
     month_expr = f"strftime({lake_schema.PARTITION_MONTH_OF[table]}, '%Y-%m')"
@@ -653,35 +657,33 @@ def build_partitions(settings: Settings, table: str, loads: list[FileLoad], mont
         else:
             con.execute(f"CREATE TEMP TABLE wanted_keys AS SELECT DISTINCT {keys} FROM read_parquet({sql.literal_list(wanted_files)})")
             scope = f"WHERE ({keys}) IN (SELECT ({keys}) FROM wanted_keys)"
-    # Narrow pass: which version of each key wins (only the key, version and position columns are read) …
+    # Narrow pass: which version of each key wins (only the key, version and position columns are read; the file is
+    # kept as its position, not its 64-character hash: 23 M winners of a national year fit in a few hundred MB) …
     con.execute(f"""CREATE TEMP TABLE winners AS
-        SELECT l._source_sha256 AS sha, l._source_record AS rec, {month_expr} AS month
+        SELECT f.ord, l._source_record AS rec, {month_expr} AS month
         FROM read_parquet({sql.literal_list(files)}) l JOIN file_order f ON f.sha = l._source_sha256 {scope}
         QUALIFY row_number() OVER (PARTITION BY {', '.join('l.' + k for k in key)} ORDER BY {order}) = 1""")
     if months is not None:
         con.execute("DELETE FROM winners WHERE month IS NULL OR NOT list_contains($m, month)", {"m": sorted(set(months))})
-    # … wide pass: the winning rows, read only from the landed files that hold one
-    shas = [r[0] for r in con.execute("SELECT DISTINCT sha FROM winners").fetchall()]
-    winner_files = [str(lake.landed(table, sha)) for sha in shas]
-    if winner_files:
-        con.execute(f"""CREATE TEMP TABLE latest AS
-            SELECT {', '.join('l.' + c for c in schema)}, w.month
-            FROM read_parquet({sql.literal_list(winner_files)}) l
-            JOIN winners w ON w.sha = l._source_sha256 AND w.rec = l._source_record""")
-    else:
-        con.execute(f"CREATE TEMP TABLE latest AS SELECT {cols}, CAST(NULL AS VARCHAR) AS month "
-                    f"FROM read_parquet({sql.literal_list(files)}) WHERE false")
-    present = [r[0] for r in con.execute("SELECT DISTINCT month FROM latest WHERE month IS NOT NULL ORDER BY 1").fetchall()]
+    # … wide pass, one month at a time: the winning rows, read only from the landed files that hold one. Never the
+    # whole year's wide rows at once (a 20 M year held them in memory: 18.5 GB).
+    present = [r[0] for r in con.execute("SELECT DISTINCT month FROM winners WHERE month IS NOT NULL ORDER BY 1").fetchall()]
     written = {}
     for month in present if months is None else months:
         folder = base / f"{part}={month}"
-        n = con.execute("SELECT count(*) FROM latest WHERE month = ?", [month]).fetchone()[0]
-        if n == 0:
+        shas = [r[0] for r in con.execute(
+            "SELECT DISTINCT f.sha FROM winners w JOIN file_order f ON f.ord = w.ord WHERE w.month = ? ORDER BY 1",
+            [month]).fetchall()]
+        if not shas:
             shutil.rmtree(folder, ignore_errors=True)
             continue
-        _copy(con, f"SELECT {cols} FROM latest WHERE month = $month ORDER BY {', '.join(key)}", folder / "part-0.parquet",
-              {"month": month})
-        written[month] = n
+        month_files = [str(lake.landed(table, sha)) for sha in shas]
+        _copy(con, f"""SELECT {', '.join('l.' + c for c in schema)}
+                       FROM read_parquet({sql.literal_list(month_files)}, union_by_name=true) l
+                       JOIN file_order f ON f.sha = l._source_sha256
+                       JOIN winners w ON w.ord = f.ord AND w.rec = l._source_record AND w.month = $month
+                       ORDER BY {', '.join('l.' + k for k in key)}""", folder / "part-0.parquet", {"month": month})
+        written[month] = con.execute("SELECT count(*) FROM winners WHERE month = ?", [month]).fetchone()[0]
     if months is None:  # a full rebuild also removes partitions whose records are gone
         for folder in base.glob(f"{part}=*"):
             if folder.name.split("=", 1)[1] not in present:

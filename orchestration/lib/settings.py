@@ -93,3 +93,10 @@ def duckdb_memory_limit() -> str:
 
 def limit_memory(con) -> None:
     con.execute(f"SET memory_limit = '{duckdb_memory_limit()}'")
+
+
+def duckdb_storage_version() -> str:
+    """Storage format of the DuckDB files the run creates (``CCHC_DUCKDB_STORAGE_VERSION``, default ``v1.5.0``, as
+    the dbt profile): DuckDB 2.0 writes its own format by default, which DuckDB 1.x clients cannot open, and the
+    analysts' copy of the warehouse is meant for whatever client an analyst has."""
+    return os.environ.get("CCHC_DUCKDB_STORAGE_VERSION", "v1.5.0")

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.settings import duckdb_storage_version
+
 PUBLISHED_NAME = "warehouse_published.duckdb"
 
 
@@ -29,7 +31,7 @@ def publish_warehouse_copy(warehouse: Path, out_dir: Path, release_id: str | Non
         if wal.exists():
             with duckdb.connect() as con:
                 con.execute(f"ATTACH '{warehouse}' AS src (READ_ONLY)")
-                con.execute(f"ATTACH '{tmp}' AS dst")
+                con.execute(f"ATTACH '{tmp}' AS dst (STORAGE_VERSION '{duckdb_storage_version()}')")
                 con.execute("COPY FROM DATABASE src TO dst")
         else:
             shutil.copyfile(warehouse, tmp)

@@ -119,7 +119,7 @@ def compute_revisions(mem, previous: Path | None, current_manifest: dict, cur: s
                array_to_string(list_filter([
                    CASE WHEN withdrawn THEN 'withdrawn' END,
                    CASE WHEN old_obs_status = 'P' AND new_obs_status = 'A' THEN 'provisional → final' END
-                   {', ' + extra_list if extra_list else ''}], x -> x IS NOT NULL), '; ') AS cause,
+                   {', ' + extra_list if extra_list else ''}], lambda x: x IS NOT NULL), '; ') AS cause,
                CASE WHEN withdrawn THEN 'D' ELSE 'R' END AS action
         FROM j
         WHERE withdrawn OR {_differs('old_value', 'new_value')} OR {_differs('old_points', 'new_points')}

@@ -483,7 +483,7 @@ def gx_frame(con, query: str, params: list | None = None):
     become pandas categoricals straight from Arrow: these tables repeat a few codes millions of times, and GX's
     pandas engine copies the frame's rows for every expectation — with Arrow-backed strings that copying and
     DuckDB's conversion were 100 of the gate's 173 s at 1 M dossiers (issue 7 profile)."""
-    table = con.execute(query, params or []).fetch_arrow_table()
+    table = con.execute(query, params or []).to_arrow_table()
     return table.to_pandas(strings_to_categorical=True)
 
 
@@ -535,7 +535,7 @@ def consistency_frame(con):
     if not periods:  # nothing to check: the columns, no rows
         return gx_frame(con, consistency_query(con))
     query = consistency_query(con, per_period=True)
-    parts = [con.execute(query, {"period_type": pt, "period": p}).fetch_arrow_table() for pt, p in periods]
+    parts = [con.execute(query, {"period_type": pt, "period": p}).to_arrow_table() for pt, p in periods]
     return pa.concat_tables(parts).to_pandas(strings_to_categorical=True)
 
 
