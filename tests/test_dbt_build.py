@@ -101,8 +101,8 @@ def test_dbt_build_on_empty_lake(tmp_path):
     result = _dbt_build(tmp_path / "lake", tmp_path / "warehouse.duckdb", tmp_path)
     assert result.success, f"dbt build failed on an empty lake: {result.exception}"
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
-    assert con.sql("select count(*) from publish.indicator_observations").fetchone()[0] == 0
-    assert con.sql("select count(*) from publish.report_bieu06").fetchone()[0] == 0
+    assert con.sql("select count(*) from publish.indicator_observations").fetchall()[0][0] == 0
+    assert con.sql("select count(*) from publish.report_bieu06").fetchall()[0][0] == 0
     con.close()
 
 
@@ -224,7 +224,7 @@ def test_every_model_and_column_documented(sample_warehouse):
     # The YAML is the data dictionary provinces read: every model and seed, and every column it really has.
     import json
 
-    manifest = json.loads(Path(sample_warehouse.sql("select getvariable('manifest')").fetchone()[0]).read_text())
+    manifest = json.loads(Path(sample_warehouse.sql("select getvariable('manifest')").fetchall()[0][0]).read_text())
     missing = []
     for node in manifest["nodes"].values():
         if node["resource_type"] not in ("model", "seed"):

@@ -259,7 +259,7 @@ def source_inventory(cchc: CchcSettings) -> dg.MaterializeResult:
     settings = cchc.settings()
     for table in PARTITIONED:
         loads = current_loads(settings, table)
-        rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{settings.lake_dir}/{table}/*/*.parquet')").fetchone()[0]
+        rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{settings.lake_dir}/{table}/*/*.parquet')").fetchall()[0][0]
         folder = settings.raw_dir / lake_schema.TABLES[table][1]
         landing.write_inventory(settings, table, folder.is_dir() or bool(pulled_loads(settings, table)), len(loads), rows)
     inventory = duckdb.sql(f"SELECT * FROM read_parquet('{settings.lake_dir}/source_inventory/*.parquet') ORDER BY 1").fetchall()

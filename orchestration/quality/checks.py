@@ -233,7 +233,7 @@ def as_of_month(settings: Settings) -> str | None:
         return settings.as_of[:7]
     path = lake_schema.lake_path(settings.lake_dir, "dossiers")
     try:
-        latest = duckdb.sql(f"SELECT max(ngay_cap_nhat) FROM read_parquet({_sql_str(path)})").fetchone()[0]
+        latest = duckdb.sql(f"SELECT max(ngay_cap_nhat) FROM read_parquet({_sql_str(path)})").fetchall()[0][0]
     except duckdb.Error:
         return None
     return latest.strftime("%Y-%m") if latest else None
@@ -483,7 +483,10 @@ def gx_frame(con, query: str, params: list | None = None):
     become pandas categoricals straight from Arrow: these tables repeat a few codes millions of times, and GX's
     pandas engine copies the frame's rows for every expectation — with Arrow-backed strings that copying and
     DuckDB's conversion were 100 of the gate's 173 s at 1 M dossiers (issue 7 profile)."""
-    table = con.execute(query, params or []).to_arrow_table()
+    # a relation (DuckDB 2.0: Arrow from an execute() result is an extra copy), after finishing any result the
+    # caller left unread on the connection (2.0 refuses a relation while one is pending)
+    con.complete()
+    table = con.sql(query, params=params or None).to_arrow_table()
     return table.to_pandas(strings_to_categorical=True)
 
 
@@ -535,7 +538,8 @@ def consistency_frame(con):
     if not periods:  # nothing to check: the columns, no rows
         return gx_frame(con, consistency_query(con))
     query = consistency_query(con, per_period=True)
-    parts = [con.execute(query, {"period_type": pt, "period": p}).to_arrow_table() for pt, p in periods]
+    con.complete()  # see gx_frame
+    parts = [con.sql(query, params={"period_type": pt, "period": p}).to_arrow_table() for pt, p in periods]
     return pa.concat_tables(parts).to_pandas(strings_to_categorical=True)
 
 
