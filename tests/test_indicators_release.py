@@ -71,3 +71,30 @@ def test_explain_tables_are_published(district_year):
     names = {p.name for p in (district_year / "explain").glob("*.csv")}
     assert {"explain_qd766_2_1.csv", "explain_qd766_5_4.csv"} <= names
     assert (district_year / "data_dictionary.md").read_text(encoding="utf-8").count("QD766_5_4") >= 1
+
+
+def test_dossier_level_explain_is_published_as_parquet_and_read_by_the_scorecard(district_year):
+    import json
+
+    from orchestration.publish.scorecard import _load
+    from orchestration.quality.checks import find_relation
+
+    parquet = district_year / "explain" / "explain_qd766_dossier_rows.parquet"
+    assert parquet.exists() and not parquet.with_suffix(".csv").exists()
+    with duckdb.connect(str(district_year.parent.parent / "warehouse.duckdb"), read_only=True) as con:
+        table = find_relation(con, "explain_qd766_dossier_rows")
+        in_warehouse = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    in_file = duckdb.sql(f"SELECT count(*) FROM read_parquet('{parquet}')").fetchall()[0][0]
+    assert in_file == in_warehouse > 0
+    manifest = json.loads((district_year / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["row_counts"]["explain/explain_qd766_dossier_rows.parquet"] == in_file
+    dictionary = (district_year / "data_dictionary.csv").read_text(encoding="utf-8")
+    assert "explain/explain_qd766_dossier_rows.parquet" in dictionary and "explain_qd766_dossier_rows.csv" not in dictionary
+    # the scorecard's reader gives the year's rows of a unit as text, as it does for the CSV explain tables
+    unit, year = duckdb.sql(f"SELECT unit_code, period FROM read_parquet('{parquet}') WHERE period_type = 'Y' "
+                            "GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 1").fetchall()[0]
+    expected = duckdb.sql(f"SELECT count(*) FROM read_parquet('{parquet}') WHERE period_type = 'Y' AND period = '{year}' "
+                          f"AND unit_code = '{unit}'").fetchall()[0][0]
+    rows = _load(district_year).explain("explain_qd766_dossier_rows.csv", year, unit_code=unit)
+    assert len(rows) == expected > 0
+    assert set(rows["fails_qd766_1_4"]) <= {"true", "false"} and rows["period"].map(type).eq(str).all()

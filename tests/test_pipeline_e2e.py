@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -23,18 +24,30 @@ CCHC = str(Path(sys.executable).with_name("cchc"))
 def sample_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("sample_out")
     settings = Settings(raw_dir=SAMPLE, out_dir=out)
+    started = time.time()
     failures, warnings, done = run_pipeline(settings)
-    return settings, failures, warnings, done
+    return settings, failures, warnings, done, started
 
 
 def test_every_asset_is_materialised(sample_run):
     from orchestration.definitions import defs
 
-    settings, failures, _, done = sample_run
+    settings, failures, _, done, _ = sample_run
     assert failures == []
     graph = defs.resolve_asset_graph()
     executable = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).is_executable}
     assert executable - done == set()
+
+
+def test_dbt_artifacts_stay_beside_the_warehouse_not_in_the_repo(sample_run):
+    settings, failures, _, _, started = sample_run
+    assert failures == []
+    results = json.loads((settings.out_dir / "dbt_target" / "run_results.json").read_text(encoding="utf-8"))
+    statuses = {r["unique_id"]: r["status"] for r in results["results"]}
+    assert statuses["model.cchc.indicator_observations"] == "success", statuses
+    # dagster-dbt's default would have left a new target/cchc_dbt_models-<id>/ in the repo's dbt project
+    repo_target = REPO_ROOT / "dbt_project" / "target"
+    assert [p for p in repo_target.glob("cchc_dbt_models-*") if p.stat().st_mtime >= started] == []
 
 
 def test_release_has_the_contract_columns_and_latest_points_to_it(sample_run):

@@ -32,6 +32,10 @@ BIEU06_COLUMNS = [
     "resolved_on_time", "resolved_late", "pending_total", "pending_within_time", "pending_overdue",
 ]
 PERIOD_ORDER = "period_type, period"
+# Explain tables published as Parquet only: one row per failing dossier × period × ancestor unit — microdata, not a
+# report (6.5 GB as CSV at 10 M dossiers a year, the largest file of the release; no spreadsheet opens more than
+# 1,048,576 rows). The other explain tables stay CSV.
+PARQUET_ONLY_EXPLAIN = frozenset({"explain_qd766_dossier_rows"})
 
 
 def next_release_id(publish_dir: Path, today: dt.date | None = None) -> str:
@@ -151,8 +155,13 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         if explain:
             (staging / "explain").mkdir()
         for name in explain:
-            counts[f"explain/{name}.csv"] = _copy_csv(
-                con, f'SELECT * FROM "{tables[name]}"."{name}" ORDER BY ALL', staging / "explain" / f"{name}.csv")
+            query = f'SELECT * FROM "{tables[name]}"."{name}" ORDER BY ALL'
+            if name in PARQUET_ONLY_EXPLAIN:
+                from orchestration.publish.formats import write_parquet
+
+                counts[f"explain/{name}.parquet"] = write_parquet(con, query, staging / "explain" / f"{name}.parquet")
+            else:
+                counts[f"explain/{name}.csv"] = _copy_csv(con, query, staging / "explain" / f"{name}.csv")
         times.done("national CSV files")
         # Parquet twin, Biểu 06 workbooks (root when ≤ 200 units, always per province), by_province/<code>/ cuts
         from orchestration.publish.formats import write_formats

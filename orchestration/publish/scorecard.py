@@ -1,7 +1,7 @@
 """Province scorecards: one self-contained ``scorecard.html`` per province of a release.
 
 ``write_scorecards(release_dir)`` reads the published files of a release folder (``indicator_observations.csv``,
-``units.csv``, ``target_tracking.csv``, ``explain/*.csv``, ``report_bieu06.csv`` for field names) and writes
+``units.csv``, ``target_tracking.csv``, ``explain/*`` (CSV; the dossier-level one Parquet), ``report_bieu06.csv`` for field names) and writes
 ``<release>/by_province/<province_code>/scorecard.html`` for every province with Decision 766 observations, plus
 ``<release>/scorecard.html`` when exactly one province has data. Pages are rendered with jinja2 (autoescape on:
 names and reasons come from the provinces' files) and carry everything inline — CSS and SVG charts, no script,
@@ -194,15 +194,18 @@ class Release:
         """The year's rows (period_type Y) of an explain table for the units ``keys`` ((unit_code,
         unit_valid_from) pairs) or the unit ``unit_code``. A national release holds millions of explain rows:
         each table is loaded once (its Y rows) into DuckDB and every province's page takes its own slice."""
-        path = self.root / "explain" / name
-        if not path.exists():
+        stem = name.removesuffix(".csv")
+        path = self.root / "explain" / f"{stem}.csv"
+        # a dossier-level explain table is published as Parquet (release.PARQUET_ONLY_EXPLAIN): read as text, like a CSV
+        source = _csv_sql(path) if path.exists() else f"(SELECT COLUMNS(*)::VARCHAR FROM read_parquet('{path.with_suffix('.parquet')}'))"
+        if not path.exists() and not path.with_suffix(".parquet").exists():
             return pd.DataFrame()
-        table = "x_" + name.removesuffix(".csv")
+        table = "x_" + stem
         if table not in self._tables:
-            cols = [d[0] for d in self.con.execute(f"DESCRIBE SELECT * FROM {_csv_sql(path)}").fetchall()]
+            cols = [d[0] for d in self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
             where = "WHERE period_type = 'Y'" if "period_type" in cols else ""
             # _rn keeps the file's order (first occurrence wins where a page drops duplicates)
-            self.con.execute(f"CREATE TABLE {table} AS SELECT row_number() OVER () AS _rn, * FROM {_csv_sql(path)} {where}")
+            self.con.execute(f"CREATE TABLE {table} AS SELECT row_number() OVER () AS _rn, * FROM {source} {where}")
             self._tables.add(table)
         q, params = f"SELECT x.* EXCLUDE (_rn) FROM {table} x WHERE x.period = ?", [year]
         if keys is not None:

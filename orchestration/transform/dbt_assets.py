@@ -62,7 +62,10 @@ def dbt_build_args(as_of: str | None) -> list[str]:
 def cchc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cchc: CchcSettings):
     settings = cchc.export_env()
     settings.out_dir.mkdir(parents=True, exist_ok=True)
-    yield from dbt.cli(dbt_build_args(settings.as_of), context=context).stream()
+    # dbt's artifacts of the run (run_results.json, logs) beside the warehouse they describe, replaced by the next
+    # run: dagster-dbt's default is a new target/<step>-<id>/ folder in the repo per run (≈ 21 MB each, never pruned)
+    yield from dbt.cli(dbt_build_args(settings.as_of), context=context,
+                       target_path=settings.out_dir / "dbt_target").stream()
 
 
 def dbt_resource() -> DbtCliResource:
