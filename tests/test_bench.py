@@ -30,6 +30,9 @@ def test_bench_runs_and_the_three_computations_agree(tmp_path):
     assert m, last
     summary = json.loads(next((tmp_path / "runs").glob("*/bench.json")).read_text(encoding="utf-8"))
     assert summary["problems"] == [] and summary["provinces"] == 2 and summary["gzip"] is True
+    from orchestration.bench.runner import code_state
+
+    assert summary["code_at_start"] == summary["code_at_end"] == code_state() and summary["code_changed"] is False
     dossier_files = list((tmp_path / "data").glob("*/raw/dossiers/*"))
     assert dossier_files and all(p.name.endswith(".json.gz") for p in dossier_files)
     assert all(s["returncode"] == 0 for s in summary["stages"].values())
@@ -89,3 +92,29 @@ def test_ratios_are_n_a_when_a_run_failed():
     line = bench_line({"dossiers": 5, "stages": stages, "ratio_floor": None, "ratio_pandas": 0.5,
                        "incremental_ratio": None, "peak_rss_mb": 1.0})
     assert "ratio_floor=n/a ratio_pandas=0.5 incremental_ratio=n/a" in line
+
+
+def test_code_state_tells_an_edit_made_while_the_bench_runs(tmp_path, monkeypatch):
+    import subprocess
+
+    import orchestration.lib.settings as settings_module
+    import orchestration.publish.release as release_module
+    from orchestration.bench.runner import code_state
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "model.sql").write_text("select 1\n")
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-qm", "c"], check=True)
+    monkeypatch.setattr(settings_module, "REPO_ROOT", repo)
+    monkeypatch.setattr(release_module, "REPO_ROOT", repo)
+    clean = code_state()
+    assert "dirty" not in clean
+    (repo / "model.sql").write_text("select 2\n")
+    first_edit = code_state()
+    (repo / "model.sql").write_text("select 3\n")
+    second_edit = code_state()
+    assert first_edit.startswith(clean + "-dirty+") and second_edit.startswith(clean + "-dirty+")
+    assert len({clean, first_edit, second_edit}) == 3

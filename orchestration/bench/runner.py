@@ -18,6 +18,7 @@ The last line is machine-readable:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -226,6 +227,7 @@ def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work
     # every dataset exists before the clock starts: generation is not part of the bench's time
     data = dataset(workdir, dossiers, seed, say, provinces, gzip)
     p_data = dataset(workdir, p_size, seed, say, provinces, gzip) if p_size != dossiers else data
+    code_at_start = code_state()
     started = time.perf_counter()
     history = raw_view(data / "raw", runs / "raw_history", HISTORY_END)
     full13 = raw_view(data / "raw", runs / "raw_with_new_month", NEW_MONTH)
@@ -266,7 +268,10 @@ def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work
         problems.append("the incremental run failed (see its log)")
 
     full, floor, pandas, incr = (results[k].seconds for k in ("full", "floor", "pandas", "incremental"))
+    code_at_end = code_state()
     summary = {
+        # every run imports the code as it is when that run starts: a tree edited during the bench measured a mix
+        "code_at_start": code_at_start, "code_at_end": code_at_end, "code_changed": code_at_start != code_at_end,
         "dossiers": dossiers, "pandas_dossiers": p_size, "seed": seed, "workdir": str(workdir), "gzip": gzip,
         "provinces": provinces or 34,
         "machine": machine(), "started_at": dt.datetime.now().isoformat(timespec="seconds"),
@@ -297,6 +302,22 @@ def _shown(value) -> str:
     return "n/a" if value is None else str(value)
 
 
+def code_state() -> str:
+    """The code the runs use: ``git describe --always --dirty``, plus a digest of the uncommitted changes when
+    the tree is dirty (so an edit made while the bench runs shows as a different state at its end)."""
+    from orchestration.lib.settings import REPO_ROOT
+    from orchestration.publish.release import code_version
+
+    version = code_version()
+    if version.endswith("-dirty"):
+        try:
+            diff = subprocess.run(["git", "-C", str(REPO_ROOT), "diff", "HEAD"], capture_output=True, timeout=30).stdout
+            version += "+" + hashlib.sha256(diff).hexdigest()[:12]
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return version
+
+
 def machine() -> str:
     mem = 0
     try:
@@ -319,6 +340,8 @@ def _print_table(s: dict, say) -> None:
     say("")
     say(f"machine: {s['machine']}; dataset: {s['dossiers']:,} dossiers/year (pandas at {s['pandas_dossiers']:,})"
         + ("; dossier files gzipped" if s.get("gzip") else ""))
+    say(f"code: {s['code_at_start']}" + (f" → {s['code_at_end']} — THE CODE CHANGED WHILE THE BENCH RAN: its runs measured"
+                                          " different code" if s["code_changed"] else ""))
     say(f"{'stage':<26}{'wall s':>10}{'peak RSS MB':>14}  exit")
     for name, m in s["stages"].items():
         say(f"{name:<26}{m['seconds']:>10,.1f}{m['peak_rss_mb']:>14,.0f}  {m['returncode']}")
