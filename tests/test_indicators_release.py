@@ -95,6 +95,6 @@ def test_dossier_level_explain_is_published_as_parquet_and_read_by_the_scorecard
                             "GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 1").fetchall()[0]
     expected = duckdb.sql(f"SELECT count(*) FROM read_parquet('{parquet}') WHERE period_type = 'Y' AND period = '{year}' "
                           f"AND unit_code = '{unit}'").fetchall()[0][0]
-    rows = _load(district_year).explain("explain_qd766_dossier_rows.csv", year, unit_code=unit)
+    rows = _load(district_year).explain("explain_qd766_dossier_rows", year, unit_code=unit)
     assert len(rows) == expected > 0
     assert set(rows["fails_qd766_1_4"]) <= {"true", "false"} and rows["period"].map(type).eq(str).all()

@@ -512,11 +512,11 @@ def land_files(settings: Settings, table: str, paths: list[Path], on_load=None, 
     from concurrent.futures.process import BrokenProcessPool
 
     loads: list[FileLoad] = []
-    # A worker can die with no Python error: DuckDB 1.5.6 segfaults now and then in the checking statement (issue 7:
+    # A worker can die with no Python error: DuckDB 1.5.6 segfaulted now and then in the checking statement (issue 7:
     # 4 of 5 processes landing the 12 PAKN files of the 2 M bench dataset twice over crashed; bisected to no single
-    # expression, rarer with fewer columns). Landing is idempotent (a landed file is found again by its sha256), so
-    # the files not yet returned are given to new workers — never landed in this process, whose crash would end the
-    # run — up to CCHC_LANDING_ATTEMPTS times; then the run stops naming the file.
+    # expression, rarer with fewer columns; not seen on 2.0.1, pinned since). Landing is idempotent (a landed file is
+    # found again by its sha256), so the files not yet returned are given to new workers — never landed in this
+    # process, whose crash would end the run — up to CCHC_LANDING_ATTEMPTS times; then the run stops naming the file.
     attempts = landing_attempts()
     for attempt in range(1, attempts + 1):
         # spawn: a clean interpreter per worker (the parent may hold threads and DuckDB handles; fork would copy them)

@@ -191,16 +191,17 @@ class Release:
             "SELECT DISTINCT province_code FROM obs_whole WHERE indicator_id = 'QD766_TOTAL' AND province_code <> '' ORDER BY 1").fetchall()]
 
     def explain(self, name: str, year: str, keys: set | None = None, unit_code: str | None = None) -> pd.DataFrame:
-        """The year's rows (period_type Y) of an explain table for the units ``keys`` ((unit_code,
-        unit_valid_from) pairs) or the unit ``unit_code``. A national release holds millions of explain rows:
+        """The year's rows (period_type Y) of the explain table ``name`` (``explain_qd766_2_1``; published as CSV,
+        the dossier-level one as Parquet) for the units ``keys`` ((unit_code, unit_valid_from) pairs) or the unit ``unit_code``. A national release holds millions of explain rows:
         each table is loaded once (its Y rows) into DuckDB and every province's page takes its own slice."""
-        stem = name.removesuffix(".csv")
-        path = self.root / "explain" / f"{stem}.csv"
-        # a dossier-level explain table is published as Parquet (release.PARQUET_ONLY_EXPLAIN): read as text, like a CSV
-        source = _csv_sql(path) if path.exists() else f"(SELECT COLUMNS(*)::VARCHAR FROM read_parquet('{path.with_suffix('.parquet')}'))"
-        if not path.exists() and not path.with_suffix(".parquet").exists():
+        csv, parquet = self.root / "explain" / f"{name}.csv", self.root / "explain" / f"{name}.parquet"
+        if csv.exists():
+            source = _csv_sql(csv)
+        elif parquet.exists():  # the dossier-level table (release.PARQUET_ONLY_EXPLAIN), read as text like a CSV
+            source = f"(SELECT COLUMNS(*)::VARCHAR FROM read_parquet('{parquet}'))"
+        else:
             return pd.DataFrame()
-        table = "x_" + stem
+        table = "x_" + name
         if table not in self._tables:
             cols = [d[0] for d in self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
             where = "WHERE period_type = 'Y'" if "period_type" in cols else ""
@@ -502,7 +503,7 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
     field_name = lambda c: rel.fields.get(c, c)  # noqa: E731
     proc_name = lambda c: f"{c} {rel.procedures[c]}" if c in rel.procedures else c  # noqa: E731
 
-    late = in_province("explain_qd766_2_1.csv")
+    late = in_province("explain_qd766_2_1")
     late_by_proc = []
     if len(late):
         for reason, g in late.groupby("reason"):
@@ -517,7 +518,7 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
         for r in late_by_proc:
             r["count_text"], r["late_text"], r["overdue_text"] = fmt_int(r["count"]), fmt_int(r["late"]), fmt_int(r["overdue"])
 
-    sat = in_province("explain_qd766_5_4.csv")
+    sat = in_province("explain_qd766_5_4")
     if len(sat):
         sat = sat.drop_duplicates("dossier_code").assign(reason=sat["reasons"].str.split(";")).explode("reason")
         sat["reason"] = sat["reason"].str.strip()
@@ -525,14 +526,14 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
             add("QD766_5_4", REASONS_5_4.get(reason, reason), "hồ sơ", g["dossier_code"].nunique(),
                 "Nhiều nhất: " + _top(g["ma_linh_vuc"], field_name))
 
-    rows = in_province("explain_qd766_dossier_rows.csv").drop_duplicates("dossier_code")
+    rows = in_province("explain_qd766_dossier_rows").drop_duplicates("dossier_code")
     for ind in DOSSIER_ROW_INDICATORS:
         col = "fails_" + ind.lower()
         if col in rows.columns:
             g = rows[rows[col].str.lower() == "true"]
             add(ind, CAUSES[ind][0], CAUSES[ind][1], len(g), "Nhiều nhất: " + _top(g["ma_linh_vuc"], field_name))
 
-    pakn = rel.explain("explain_qd766_pakn.csv", year, unit_code=province)
+    pakn = rel.explain("explain_qd766_pakn", year, unit_code=province)
     if len(pakn):
         pakn = pakn.assign(kind=pakn["reason"].str.split(";")).explode("kind")
         if len(pakn):
@@ -540,7 +541,7 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
             for (ind, kind), g in pakn.groupby(["indicator_id", "kind"]):
                 add(ind, kind, "PAKN", g["petition_code"].nunique(), "")
 
-    procs = in_province("explain_qd766_procedures.csv")
+    procs = in_province("explain_qd766_procedures")
     if len(procs):
         procs = procs[procs["agency_code"] == ""]
         for ind, g in procs.groupby("indicator_id"):
