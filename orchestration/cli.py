@@ -155,10 +155,14 @@ def cmd_run(args) -> int:
         os.environ["CCHC_SOURCE_URL"] = url
     else:
         os.environ.pop("CCHC_SOURCE_URL", None)
+    full_before = os.environ.get("CCHC_FULL_BUILD")
+    if args.full_build:
+        os.environ["CCHC_FULL_BUILD"] = "1"
     try:
         failures, warnings, _ = run_pipeline(settings, args.as_of)
-    finally:  # an in-process caller (tests) must not inherit this run's source database
+    finally:  # an in-process caller (tests) must not inherit this run's source database or full build
         _restore_env("CCHC_SOURCE_URL", before)
+        _restore_env("CCHC_FULL_BUILD", full_before)
     print_summary(settings, failures, warnings)
     return 1 if failures else 0
 
@@ -344,6 +348,8 @@ def main(argv: list[str] | None = None) -> int:
                         "'env' = CCHC_SOURCE_URL or the secrets file named by CCHC_SOURCE_URL_FILE — prefer these: a "
                         "password on the command line is visible to other users of the machine)")
     r.add_argument("--as-of", default=None, help="as-of time (ISO); default: the latest NgayCapNhat loaded")
+    r.add_argument("--full-build", action="store_true",
+                   help="rebuild the warehouse's incremental models from scratch (default: incremental when safe)")
     r.set_defaults(func=cmd_run)
     g = sub.add_parser("generate", help="write synthetic extracts (Bạch Thông district, or national)")
     g.add_argument("--out", required=True)

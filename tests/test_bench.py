@@ -43,6 +43,9 @@ def test_bench_runs_and_the_three_computations_agree(tmp_path):
     assert full_profile["steps"]["lake__landed_dossier_files"] > 0 and full_profile["steps"]["release"] > 0
     assert full_profile["landed_records"] > 3000 and full_profile["dbt_models"]
     assert set(full_profile["release_parts"]) >= {"national CSV files", "scorecards", "revisions and SDMX"}
+    # the new month on top of the history is an incremental warehouse build (docs/incremental.md), the history a full one
+    assert full_profile["dbt_plan"].startswith("full build")
+    assert summary["stages"]["incremental"]["detail"]["profile"]["dbt_plan"].startswith("incremental build")
     # the incremental run published a second release in the same output folder
     out_dir = next((tmp_path / "runs").glob("*/out"))
     releases = [p for p in (out_dir / "publish").iterdir() if p.is_dir() and not p.is_symlink()]

@@ -117,6 +117,9 @@ def test_rerun_is_idempotent(sample_run, tmp_path):
     first = (settings.publish_dir / "latest").resolve()
     failures, _, _ = run_pipeline(settings)
     assert failures == []
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        kind, months = con.execute("SELECT kind, reception_months FROM main.cchc_build_state").fetchall()[0]
+    assert (kind, months) == ("incremental", "[]")  # same raw root: no lake month rewritten, the warehouse updated in place
     second = (settings.publish_dir / "latest").resolve()
     assert second != first
 

@@ -44,7 +44,8 @@ def parse_duration(text: str) -> float:
 
 def run_profile(log_text: str) -> dict:
     """{"steps": {step: seconds}, "stages": {stage: seconds}, "dbt_models": [[model, seconds], …] slowest first,
-    "landed_records": dossier records read by landing, "release_parts": {part: seconds}}."""
+    "landed_records": dossier records read by landing, "release_parts": {part: seconds},
+    "dbt_plan": the dbt step's full / incremental decision (None when the log has none)}."""
     text = _ANSI_RX.sub("", log_text)
     steps: dict[str, float] = {}
     for name, dur in _STEP_RX.findall(text):
@@ -58,8 +59,10 @@ def run_profile(log_text: str) -> dict:
     for found in _RELEASE_RX.findall(text)[-1:]:
         for name, secs in re.findall(r"(.+?) ([\d.]+) s(?:, |\s*$)", found):
             release_parts[name] = float(secs)
+    plans = re.findall(r"cchc_dbt_models - ((?:full|incremental) build: [^\n]*)", text)
     return {"steps": steps, "stages": stages, "dbt_models": [[m, s] for m, s in models],
-            "landed_records": sum(int(n) for n in _LANDED_RX.findall(text)), "release_parts": release_parts}
+            "landed_records": sum(int(n) for n in _LANDED_RX.findall(text)), "release_parts": release_parts,
+            "dbt_plan": plans[-1].strip() if plans else None}
 
 
 def profile_lines(profile: dict, wall_seconds: float, top_models: int = 8) -> list[str]:
@@ -78,6 +81,8 @@ def profile_lines(profile: dict, wall_seconds: float, top_models: int = 8) -> li
     rest = wall_seconds - sum(profile["stages"].values())
     lines.append(f"  {rest:>9,.1f} s {100 * rest / wall_seconds if wall_seconds else 0:>5.1f} %  "
                  "outside the steps (process start, Dagster, definitions)")
+    if profile.get("dbt_plan"):
+        lines.append(f"  dbt: {profile['dbt_plan']}")
     if profile["dbt_models"]:
         slow = ", ".join(f"{m.split('.')[-1]} {s:,.1f} s" for m, s in profile["dbt_models"][:top_models])
         lines.append(f"  dbt's slowest models: {slow}")

@@ -8,7 +8,7 @@ from dataclasses import asdict
 import dagster as dg
 import duckdb
 
-from orchestration.ingest import landing, pull_state
+from orchestration.ingest import changes, landing, pull_state
 from orchestration.ingest.tables import SPECS, TableSpec
 from orchestration.lib import lake_schema
 from orchestration.lib.partitions import monthly
@@ -223,9 +223,21 @@ def partitioned_table_assets(table: str, landed_name: str, deps: list):
         pending = set(state.get("pending_months", [])) | pull_state.pulled_pending_months(settings.lake_dir, table)
         missing = {m for m in present if not (base / f"{part}={m}").exists()}
         months = sorted(in_run & (pending | missing))
+        change = None
+        # the warehouse's incremental build needs what changed: the months rewritten (every month held, when the
+        # table is emptied) and the change frontier
+        rewritten = months if loads else sorted(p.name.split("=", 1)[1] for p in base.glob(f"{part}=*")
+                                                if p.name != f"{part}=__none__")
+        if table == "dossiers" and rewritten:
+            change, before = changes.begin(settings, rewritten, context.run.run_id)
         written = landing.build_partitions(settings, table, loads, months) if months and loads else {}
         if not loads:  # no file (or no source folder): an empty table, so readers never meet a missing file
             landing.build_partitions(settings, table, loads)
+        if change is not None:
+            change = changes.finish(settings, change, before)
+            context.log.info(f"dossier changes: frontier {change['frontier']} ({change['new_dossiers']} new, "
+                             f"{change['changed_dossiers']} changed, {change['gone_dossiers']} gone dossiers "
+                             f"in {len(rewritten)} month(s))")
         state["pending_months"] = sorted(set(state.get("pending_months", [])) - set(months))
         write_file_state(settings, table, state)
         pull_state.clear_pulled_pending(settings.lake_dir, table, months)
@@ -234,8 +246,10 @@ def partitioned_table_assets(table: str, landed_name: str, deps: list):
                    + (", ".join(f"{m} ({n})" for m, n in sorted(written.items())) if written else "")
                    + f"; {len(in_run) - len(written)} month(s) of the run unchanged. "
                    + f"Checks run on the partitions written: expectations/lake_{table}.json, volume vs previous month / same month last year.")
-        yield dg.MaterializeResult(metadata={"summary": dg.MetadataValue.text(summary), "partitions_written": json.dumps(written),
-                                             "months_in_run": len(in_run)})
+        meta = {"summary": dg.MetadataValue.text(summary), "partitions_written": json.dumps(written), "months_in_run": len(in_run)}
+        if change is not None:
+            meta["change_frontier"] = change["frontier"] or "none"
+        yield dg.MaterializeResult(metadata=meta)
         yield from run_lake_checks(settings, table, sorted(written), context.run.run_id[:8])
 
     return landed, partitions

@@ -14,6 +14,10 @@ class CchcSettings(dg.ConfigurableResource):
     raw_dir: str = ""
     out_dir: str = ""
     as_of: str = ""
+    full_build: bool = False  # rebuild every incremental model from scratch (also: CCHC_FULL_BUILD=1)
+
+    def full_build_requested(self) -> bool:
+        return self.full_build or os.environ.get("CCHC_FULL_BUILD", "") == "1"
 
     def settings(self) -> Settings:
         s = settings_from_env(self.raw_dir or None, self.out_dir or None)

@@ -13,8 +13,11 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.ingest import changes
 from orchestration.lib.resources import CchcSettings
 from orchestration.lib.settings import DBT_PROJECT_DIR
+from orchestration.transform import incremental
+from orchestration.transform.incremental import BuildPlan
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -50,11 +53,17 @@ class CchcDbtTranslator(DagsterDbtTranslator):
         return "transform"
 
 
-def dbt_build_args(as_of: str | None) -> list[str]:
-    """The dbt command of a run (pure, unit-tested): build everything, with the as-of time when given."""
+def dbt_build_args(as_of: str | None, plan: BuildPlan | None = None) -> list[str]:
+    """The dbt command of a run (pure, unit-tested): build everything, with the as-of time when given; a full plan
+    rebuilds the incremental models from scratch, an incremental one passes its scope as a variable."""
     args = ["build"]
-    if as_of:
-        args += ["--vars", json.dumps({"as_of": as_of})]
+    dbt_vars = {"as_of": as_of} if as_of else {}
+    if plan is not None:
+        dbt_vars.update(plan.dbt_vars())
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
+    if plan is not None and plan.full:
+        args.append("--full-refresh")
     return args
 
 
@@ -62,10 +71,16 @@ def dbt_build_args(as_of: str | None) -> list[str]:
 def cchc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cchc: CchcSettings):
     settings = cchc.export_env()
     settings.out_dir.mkdir(parents=True, exist_ok=True)
+    fingerprint = incremental.fingerprint(settings)
+    plan = incremental.plan_build(incremental.read_state(settings.warehouse_path), fingerprint,
+                                  changes.read_changes(settings.lake_dir), full_requested=cchc.full_build_requested())
+    context.log.info(plan.describe())
+    incremental.clear_state(settings.warehouse_path)
     # dbt's artifacts of the run (run_results.json, logs) beside the warehouse they describe, replaced by the next
     # run: dagster-dbt's default is a new target/<step>-<id>/ folder in the repo per run (≈ 21 MB each, never pruned)
-    yield from dbt.cli(dbt_build_args(settings.as_of), context=context,
+    yield from dbt.cli(dbt_build_args(settings.as_of, plan), context=context,
                        target_path=settings.out_dir / "dbt_target").stream()
+    incremental.write_state(settings.warehouse_path, plan, fingerprint)
 
 
 def dbt_resource() -> DbtCliResource:

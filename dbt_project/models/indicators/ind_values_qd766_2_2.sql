@@ -1,3 +1,6 @@
+{{ config(materialized="incremental", incremental_strategy="append", pre_hook="{{ delete_periods_in_scope() }}") }}
+{{ require_incremental_table() }}
+-- Incremental by period (macros/incremental.sql): only the periods in this build's scope are rebuilt.
 -- QD766_2_2 (METHODOLOGY §3, not scored): mean processing time in WORKING days over the dossiers COMPLETED in P
 -- (status in completed_statuses() — 9 processing finished, 10 result returned by default — with the actual
 -- end_time date in [period_start, P_end]).
@@ -18,7 +21,7 @@ with done as (
       and processing_working_days is not null
 ),
 periods as (
-    select period_type, period, period_start, p_end from {{ ref('int_periods') }}
+    select period_type, period, period_start, p_end from {{ ref('int_periods') }} where {{ period_in_build_scope() }}
 ),
 reduced as (
     select

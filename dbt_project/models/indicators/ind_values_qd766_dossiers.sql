@@ -1,3 +1,6 @@
+{{ config(materialized="incremental", incremental_strategy="append", pre_hook="{{ delete_periods_in_scope() }}") }}
+{{ require_incremental_table() }}
+-- Incremental by period (macros/incremental.sql): only the periods in this build's scope are rebuilt.
 -- Dossier-based rows of the Decision 766 index (METHODOLOGY §3), unscored (docs/indicator_values_contract.md):
 -- QD766_1_4, 3_3, 3_6, 4_1, 4_2, 4_3, 4_4, 4_5b over the dossiers RECEIVED in P (reception date in
 -- [period_start, P_end], status ∉ {1, 3}); QD766_4_6 over communes.
@@ -14,7 +17,7 @@ with flags as (
     select * from {{ ref('int_qd766_dossier_flags') }}
 ),
 periods as (
-    select period_type, period, period_start, p_end from {{ ref('int_periods') }}
+    select period_type, period, period_start, p_end from {{ ref('int_periods') }} where {{ period_in_build_scope() }}
 ),
 received as (
     select

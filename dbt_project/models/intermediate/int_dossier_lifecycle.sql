@@ -1,8 +1,12 @@
+{{ config(materialized="incremental", incremental_strategy="append", pre_hook="{{ delete_changed_dossiers() }}") }}
+{{ require_incremental_table() }}
+-- Incremental by reception month (macros/incremental.sql): only the dossiers of the rewritten lake months are rebuilt.
 -- One row per dossier, applying METHODOLOGY §2 (dossier lifecycle rules). Every rule is documented column by
 -- column in _intermediate.yml; the comments here name the rule each expression implements.
 {% set granularity = classification_granularity() %}
 with dossiers as (
     select * from {{ ref('stg_dossiers__dossiers') }}
+    where {{ in_changed_reception_months('reception_month') }}
 ),
 
 -- The procedure catalogue version in force at reception (else the latest version of the code).

@@ -1,3 +1,6 @@
+{{ config(materialized="incremental", incremental_strategy="append", pre_hook="{{ delete_periods_in_scope() }}") }}
+{{ require_incremental_table() }}
+-- Incremental by period (macros/incremental.sql): only the periods in this build's scope are rebuilt.
 -- One row per (dossier, period) in scope: received (is_received) on or before P_end and not ended before the
 -- period's start (METHODOLOGY §1 period membership, §4 Biểu 06). Judged from dates, never from today's status,
 -- so a closed period is reproducible.
@@ -7,7 +10,7 @@ with dossiers as (
     where is_received and received_at is not null
 ),
 periods as (
-    select * from {{ ref('int_periods') }}
+    select * from {{ ref('int_periods') }} where {{ period_in_build_scope() }}
 ),
 scoped as (
     select

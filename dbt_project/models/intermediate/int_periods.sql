@@ -1,5 +1,8 @@
 -- Every period present in the data (METHODOLOGY §1): months from the first reception month of a received
 -- dossier to the as-of month, and the quarters, halves and years containing them.
+-- in_build_scope: the periods an incremental build recomputes (macros/incremental.sql) — those ending on or after
+-- the plan's recompute_from or the as-of date, whichever is earlier; every period in a full build.
+{% set plan = incremental_plan() %}
 with ctx as (
     select * from {{ ref('int_as_of') }}
 ),
@@ -50,8 +53,14 @@ select
     p.p_end,
     p.p_end_at,
     cal.working_day_index as p_end_working_day_index,
-    fv.formula_version
+    fv.formula_version,
+    {% if plan is not none -%}
+    p.period_end >= least(cast('{{ plan.recompute_from }}' as date), c.as_of_date) as in_build_scope
+    {%- else -%}
+    true as in_build_scope
+    {%- endif %}
 from with_p_end p
+cross join ctx c
 left join {{ ref('int_calendar') }} cal on cal.date = p.p_end
 left join {{ ref('formula_versions') }} fv
   on fv.family = 'QD766'

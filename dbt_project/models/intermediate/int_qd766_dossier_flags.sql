@@ -1,3 +1,6 @@
+{{ config(materialized="incremental", incremental_strategy="append", pre_hook="{{ delete_changed_dossiers() }}") }}
+{{ require_incremental_table() }}
+-- Incremental by reception month (macros/incremental.sql): only the dossiers of the rewritten lake months are rebuilt.
 -- One row per RECEIVED dossier with a known unit: the catalogue attributes of its procedure (the version in force
 -- at reception, else the latest version — the same choice as int_dossier_lifecycle) and, for every dossier-based
 -- QD766 row (METHODOLOGY §3), whether the dossier is in the row's denominator (den_*) and numerator (num_*).
@@ -7,6 +10,7 @@
 with dossiers as (
     select * from {{ ref('int_dossier_lifecycle') }}
     where is_received and received_at is not null and unit_code is not null
+      and {{ in_changed_reception_months('reception_month') }}
 ),
 procedure_match as (
     select
@@ -38,6 +42,7 @@ base as (
         d.channel,
         d.received_date,
         d.end_date,
+        d.reception_month,
         -- catalogue attributes (NULL for an unknown procedure; an empty catalogue cell reads as "no")
         case when d.procedure_known then coalesce(pm.requires_paper_result, false) end as requires_paper_result,
         case when d.procedure_known then coalesce(pm.has_fee, false) end as is_fee_bearing,
@@ -69,6 +74,7 @@ select
     status,
     received_date,
     end_date,
+    reception_month,
     requires_paper_result,
     is_fee_bearing,
     has_e_result,

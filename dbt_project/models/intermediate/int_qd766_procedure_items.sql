@@ -1,3 +1,6 @@
+{{ config(materialized="incremental", incremental_strategy="append", pre_hook="{{ delete_periods_in_scope() }}") }}
+{{ require_incremental_table() }}
+-- Incremental by period (macros/incremental.sql): only the periods in this build's scope are rebuilt.
 -- Procedure-based rows of the Decision 766 index (METHODOLOGY §1, §3): one row per (indicator, period, unit
 -- version [, agency], procedure) in the row's denominator, with is_met (in the numerator) and, when not met, why.
 -- ind_values_qd766_procedures counts these rows; explain_qd766_procedures lists the unmet ones.
@@ -21,13 +24,14 @@
 -- its unit's set for which it received ≥ 1 dossier in P. 1_1, 1_2, 1_3, 3_1 are unit-wide facts (no agency rows).
 -- Unknown procedures (not in the catalogue) are left out of every row.
 with periods as (
-    select period_type, period, period_start, period_end, p_end from {{ ref('int_periods') }}
+    select period_type, period, period_start, period_end, p_end from {{ ref('int_periods') }} where {{ period_in_build_scope() }}
 ),
 calendar as (
     select date, is_working_day, working_day_index from {{ ref('int_calendar') }}
 ),
 scope as (
-    select * from {{ ref('int_unit_period_procedures') }}
+    select s.* from {{ ref('int_unit_period_procedures') }} s
+    semi join periods p on p.period_type = s.period_type and p.period = s.period
 ),
 unit_frame as (
     select distinct period_type, period, period_start, p_end, unit_code, unit_valid_from, unit_level, is_partial_period

@@ -1,3 +1,6 @@
+{{ config(materialized="incremental", incremental_strategy="append", pre_hook="{{ delete_periods_in_scope() }}") }}
+{{ require_incremental_table() }}
+-- Incremental by period (macros/incremental.sql): only the periods in this build's scope are rebuilt.
 -- Why QD766_2_1 lost points: one row per (period, dossier) in its denominator but not its numerator — resolved
 -- in P late, or pending at P_end and overdue — at the dossier's own unit and agency. A unit's explain rows are
 -- those of the dossiers of its subtree (join int_admin_unit_tree descendant → ancestor).
@@ -14,7 +17,7 @@ d as (
     from {{ ref('int_dossier_lifecycle') }}
 ),
 p as (
-    select period_type, period, p_end_working_day_index from {{ ref('int_periods') }}
+    select period_type, period, p_end_working_day_index from {{ ref('int_periods') }} where {{ period_in_build_scope() }}
 ),
 cal as (
     select date, working_day_index from {{ ref('int_calendar') }}

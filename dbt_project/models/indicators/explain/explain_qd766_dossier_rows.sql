@@ -1,3 +1,6 @@
+{{ config(materialized="incremental", incremental_strategy="append", pre_hook="{{ delete_periods_in_scope() }}") }}
+{{ require_incremental_table() }}
+-- Incremental by period (macros/incremental.sql): only the periods in this build's scope are rebuilt.
 -- Why the dossier-based QD766 rows 1_4, 3_3, 3_6, 4_1, 4_2, 4_3, 4_4, 4_5b lost points: one row per
 -- (period, dossier received in P) that is in the denominator but not the numerator of at least one of them, at the
 -- dossier's own unit, agency and field; fails_<row> is true for each row it failed (false when it counted in the
@@ -17,7 +20,7 @@ with f as (
     from {{ ref('int_qd766_dossier_flags') }}
 ),
 periods as (
-    select period_type, period, period_start, p_end from {{ ref('int_periods') }}
+    select period_type, period, period_start, p_end from {{ ref('int_periods') }} where {{ period_in_build_scope() }}
 )
 select
     p.period_type,

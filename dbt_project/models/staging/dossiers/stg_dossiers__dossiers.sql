@@ -1,11 +1,14 @@
-{{ config(materialized="table") }}
--- Materialised (not a view like the other staging models): every downstream model reads it, and the window
+{{ config(materialized="incremental", incremental_strategy="append", pre_hook="{{ delete_changed_dossiers() }}") }}
+{{ require_incremental_table() }}
+-- Incremental by reception month (macros/incremental.sql): only the dossiers of the rewritten lake months are rebuilt.
+-- A table (not a view like the other staging models): every downstream model reads it, and the window
 -- de-duplication over tens of millions of rows should run once per build.
 -- Dossiers (hồ sơ): English names, light typing. One row per dossier_code: the lake already keeps the latest
 -- version, but a dossier whose reception month changed between versions could sit in two partitions, so the
 -- latest updated_at (then latest load) wins here as well.
 with src as (
     select * from {{ source('lake', 'dossiers') }}
+    where {{ in_changed_reception_months('thang_tiep_nhan') }}
 )
 select
     ma_ho_so                                    as dossier_code,

@@ -1,0 +1,154 @@
+"""Full or incremental warehouse build: the decision (pure, unit-tested) and the build state it rests on.
+
+A build is incremental only when the warehouse records a complete previous build (``main.cchc_build_state``) made
+from the same **fingerprint** — the dbt project's files (models, macros, seeds, settings), the dbt/DuckDB versions
+and the reference tables the incremental models read — and the lake's dossier change log
+(``orchestration.ingest.changes``) tells exactly what changed since. Then dbt rebuilds only the dossiers of the
+rewritten lake months and the periods ending on or after the earliest unconsumed change frontier or the previous
+build's as-of date (the period that was running then is closed now). Anything else is a full build, and the
+reason is logged. The state row is removed before dbt starts and written back only after it succeeded, so an
+interrupted build is followed by a full one. See docs/incremental.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from orchestration.lib.settings import DBT_PROJECT_DIR, Settings
+
+STATE_TABLE = "main.cchc_build_state"
+# Lake tables read by the incremental models besides the dossiers (a change ⇒ full build). Ratings, petitions and
+# surveys only feed models rebuilt in full every run, so their monthly growth keeps builds incremental.
+REFERENCE_TABLES = ("procedures", "publications", "ref_agencies", "ref_admin_units")
+PROJECT_PARTS = ("models", "macros", "seeds", "dbt_project.yml", "profiles.yml")
+
+
+@dataclass(frozen=True)
+class BuildState:
+    """What the warehouse records about its last complete build."""
+
+    fingerprint: str
+    log_id: str | None  # identity of the lake's change log the build consumed (None: no log yet)
+    change_seq: int  # last change-log entry consumed
+    as_of_date: str | None  # ISO date of the build's as-of time
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    full: bool
+    reason: str
+    recompute_from: str | None = None  # ISO date: periods ending on/after it (or the as-of date) are rebuilt
+    reception_months: tuple[str, ...] = ()  # lake months whose dossiers are rebuilt
+    log_id: str | None = None
+    change_seq: int = 0  # the change-log entry this build consumes up to
+    changes: list[dict] = field(default_factory=list, compare=False)
+
+    def dbt_vars(self) -> dict:
+        if self.full:
+            return {}
+        return {"incremental_plan": {"recompute_from": self.recompute_from, "reception_months": list(self.reception_months)}}
+
+    def describe(self) -> str:
+        if self.full:
+            return f"full build: {self.reason}"
+        return (f"incremental build: periods ending on or after {self.recompute_from} (or the as-of date), dossiers of "
+                f"{len(self.reception_months)} rewritten month(s) {', '.join(self.reception_months) or '(none)'}; {self.reason}")
+
+
+def plan_build(state: BuildState | None, fingerprint: str, changes: list[dict], full_requested: bool = False) -> BuildPlan:
+    """Decide between a full and an incremental build (pure). ``changes`` are the lake's change-log entries."""
+    log_id = changes[0]["log_id"] if changes else None
+    last_seq = changes[-1]["seq"] if changes else 0
+
+    def full(reason: str) -> BuildPlan:
+        return BuildPlan(full=True, reason=reason, log_id=log_id, change_seq=last_seq, changes=changes)
+
+    if full_requested:
+        return full("requested (--full-build)")
+    if state is None:
+        return full("the warehouse records no complete previous build")
+    if state.fingerprint != fingerprint:
+        return full("the dbt project, the dbt/DuckDB versions or a reference table changed since the last build")
+    if state.as_of_date is None:
+        return full("the last build had no as-of date (no dossier)")
+    if changes and state.log_id != log_id:
+        return full("the lake's change log is not the one the last build consumed (lake rebuilt)")
+    if state.change_seq > last_seq:
+        return full("the lake's change log is shorter than what the last build consumed")
+    pending = [c for c in changes if c["seq"] > state.change_seq]
+    open_entries = [c["seq"] for c in pending if not c.get("complete")]
+    if open_entries:
+        return full(f"a lake rewrite did not finish recording its changes (change-log entries {open_entries})")
+    frontiers = [c["frontier"] for c in pending if c.get("frontier")] + [state.as_of_date]
+    months = tuple(sorted({m for c in pending for m in c["months"]}))
+    return BuildPlan(full=False, reason=f"{len(pending)} lake rewrite(s) since the last build",
+                     recompute_from=min(frontiers), reception_months=months, log_id=log_id, change_seq=last_seq,
+                     changes=changes)
+
+
+def fingerprint(settings: Settings, project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """Hash of everything besides the dossiers that the incremental models' kept rows depend on."""
+    h = hashlib.sha256()
+    files: list[Path] = []
+    for part in PROJECT_PARTS:
+        p = project_dir / part
+        files += sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p] if p.exists() else []
+    for table in REFERENCE_TABLES:
+        files += sorted((settings.lake_dir / table).rglob("*.parquet"))
+    for f in files:
+        h.update(str(f.relative_to(project_dir if f.is_relative_to(project_dir) else settings.lake_dir)).encode())
+        h.update(hashlib.sha256(f.read_bytes()).digest())
+    for package in ("dbt-core", "dbt-duckdb", "duckdb"):
+        h.update(f"{package}=={metadata.version(package)}".encode())
+    return h.hexdigest()
+
+
+def _state_table_exists(con) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = 'cchc_build_state'"
+    ).fetchall()[0][0])
+
+
+def read_state(warehouse: Path) -> BuildState | None:
+    import duckdb
+
+    if not warehouse.exists():
+        return None
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        if not _state_table_exists(con):
+            return None
+        rows = con.execute(f"SELECT fingerprint, log_id, change_seq, CAST(as_of_date AS VARCHAR) FROM {STATE_TABLE}").fetchall()
+    return BuildState(*rows[0]) if len(rows) == 1 else None
+
+
+def clear_state(warehouse: Path) -> None:
+    """Forget the last build before dbt starts: only a build that finishes writes a state again."""
+    import duckdb
+
+    if not warehouse.exists():
+        return
+    with duckdb.connect(str(warehouse)) as con:
+        if _state_table_exists(con):
+            con.execute(f"DELETE FROM {STATE_TABLE}")
+
+
+def write_state(warehouse: Path, plan: BuildPlan, fingerprint_: str) -> BuildState:
+    """Record the finished build: its fingerprint, the change-log entry consumed and its as-of date."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse)) as con:
+        as_of = con.execute("SELECT CAST(as_of_date AS VARCHAR) FROM intermediate.int_as_of").fetchall()
+        state = BuildState(fingerprint_, plan.log_id, plan.change_seq, as_of[0][0] if as_of else None)
+        con.execute(f"""CREATE TABLE IF NOT EXISTS {STATE_TABLE} (fingerprint VARCHAR, log_id VARCHAR, change_seq INTEGER,
+                        as_of_date DATE, kind VARCHAR, reason VARCHAR, recompute_from DATE, reception_months VARCHAR,
+                        built_at TIMESTAMPTZ)""")
+        con.execute(f"DELETE FROM {STATE_TABLE}")
+        con.execute(f"INSERT INTO {STATE_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
+                    [state.fingerprint, state.log_id, state.change_seq, state.as_of_date,
+                     "full" if plan.full else "incremental", plan.reason, plan.recompute_from,
+                     json.dumps(list(plan.reception_months))])
+    return state
