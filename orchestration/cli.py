@@ -156,7 +156,7 @@ def cmd_run(args) -> int:
     else:
         os.environ.pop("CCHC_SOURCE_URL", None)
     full_before = os.environ.get("CCHC_FULL_BUILD")
-    if args.full_build:
+    if getattr(args, "full_build", False):  # callers building their own namespace may leave it out
         os.environ["CCHC_FULL_BUILD"] = "1"
     try:
         failures, warnings, _ = run_pipeline(settings, args.as_of)

@@ -8,9 +8,16 @@
       are deleted and rebuilt; closed periods before it are kept as they are — they are judged from dates only.
     Everything else stays a table rebuilt every run. -#}
 
-{#- is_incremental(), false where there is no relation at all (a dbt unit test renders models without one). -#}
+{#- True when this model applies an incremental plan: its table exists, the run is not --full-refresh and a plan
+    was given. A plain `dbt build` on an existing warehouse (no plan) rebuilds every row in place instead — never
+    a silent no-op. False where there is no relation at all (a dbt unit test renders models without one). -#}
 {% macro building_incrementally() -%}
-    {{- return(this is not none and is_incremental()) -}}
+    {{- return(this is not none and is_incremental() and incremental_plan() is not none) -}}
+{%- endmacro %}
+
+{#- The table exists but there is no plan: the pre_hook empties it and the model inserts every row. -#}
+{% macro rebuilding_in_place() -%}
+    {{- return(this is not none and is_incremental() and incremental_plan() is none) -}}
 {%- endmacro %}
 
 {% macro incremental_plan() -%}
@@ -34,7 +41,7 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Row filter of a dossier-level model: true in a full build, else the rewritten months only. -#}
+{#- Row filter of a dossier-level model: the rewritten months when applying a plan, else every row. -#}
 {% macro in_changed_reception_months(column) -%}
     {%- if building_incrementally() -%}{{ column }} in ({{ changed_reception_months() }}){%- else -%}true{%- endif -%}
 {%- endmacro %}
@@ -48,6 +55,8 @@
        or dossier_code in (
            select ma_ho_so from {{ source('lake', 'dossiers') }}
            where thang_tiep_nhan in ({{ changed_reception_months() }}))
+    {%- elif rebuilding_in_place() -%}
+    delete from {{ this }}
     {%- else -%}
     select 1
     {%- endif -%}
@@ -60,12 +69,14 @@
     delete from {{ this }}
     where (period_type, period) not in (
         select (period_type, period) from {{ ref('int_periods') }} where not in_build_scope)
+    {%- elif rebuilding_in_place() -%}
+    delete from {{ this }}
     {%- else -%}
     select 1
     {%- endif -%}
 {%- endmacro %}
 
-{#- Row filter of int_periods in a period-level model: true in a full build, else the periods in scope. -#}
+{#- Row filter of int_periods in a period-level model: the periods in scope when applying a plan, else all. -#}
 {% macro period_in_build_scope() -%}
     {%- if building_incrementally() -%}in_build_scope{%- else -%}true{%- endif -%}
 {%- endmacro %}
