@@ -3,23 +3,8 @@
 -- version valid in the period (zeros when it had no dossier); field rows exist where the field has data.
 -- Counts are first reduced to (period, agency, unit, field) — small — and only then rolled up the unit tree.
 with counts as (
-    select
-        period_type,
-        period,
-        agency_code,
-        unit_code,
-        unit_valid_from,
-        field_code,
-        count(*) filter (where received_online)                              as received_online,
-        count(*) filter (where received_direct_postal)                       as received_direct_postal,
-        count(*) filter (where carried_over)                                 as carried_over,
-        count(*) filter (where resolved_in_period and resolved_class = 'early')   as resolved_early,
-        count(*) filter (where resolved_in_period and resolved_class = 'on_time') as resolved_on_time,
-        count(*) filter (where resolved_in_period and resolved_class = 'late')    as resolved_late,
-        count(*) filter (where pending_within_time)                          as pending_within_time,
-        count(*) filter (where pending_overdue)                              as pending_overdue
-    from {{ ref('int_dossier_period_status') }}
-    group by all
+    -- (period, agency, unit, field) counts, kept per period by an incremental model: this table only rolls them up
+    select * from {{ ref('int_bieu06_counts') }}
 ),
 periods as (
     select * from {{ ref('int_periods') }}
