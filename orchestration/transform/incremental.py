@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -45,7 +45,6 @@ class BuildPlan:
     reception_months: tuple[str, ...] = ()  # lake months whose dossiers are rebuilt
     log_id: str | None = None
     change_seq: int = 0  # the change-log entry this build consumes up to
-    changes: list[dict] = field(default_factory=list, compare=False)
 
     def dbt_vars(self) -> dict:
         if self.full:
@@ -65,7 +64,7 @@ def plan_build(state: BuildState | None, fingerprint: str, changes: list[dict], 
     last_seq = changes[-1]["seq"] if changes else 0
 
     def full(reason: str) -> BuildPlan:
-        return BuildPlan(full=True, reason=reason, log_id=log_id, change_seq=last_seq, changes=changes)
+        return BuildPlan(full=True, reason=reason, log_id=log_id, change_seq=last_seq)
 
     if full_requested:
         return full("requested (--full-build)")
@@ -86,8 +85,7 @@ def plan_build(state: BuildState | None, fingerprint: str, changes: list[dict], 
     frontiers = [c["frontier"] for c in pending if c.get("frontier")] + [state.as_of_date]
     months = tuple(sorted({m for c in pending for m in c["months"]}))
     return BuildPlan(full=False, reason=f"{len(pending)} lake rewrite(s) since the last build",
-                     recompute_from=min(frontiers), reception_months=months, log_id=log_id, change_seq=last_seq,
-                     changes=changes)
+                     recompute_from=min(frontiers), reception_months=months, log_id=log_id, change_seq=last_seq)
 
 
 def fingerprint(settings: Settings, project_dir: Path = DBT_PROJECT_DIR) -> str:
