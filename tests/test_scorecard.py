@@ -180,6 +180,19 @@ def test_values_from_provinces_files_are_escaped(release, tmp_path):
     assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt; Huyện &#34;A&#34; &amp; B" in page
 
 
+def test_pages_read_from_the_parquet_twin_equal_pages_read_from_the_csv(release, tmp_path):
+    """The pages read indicator_observations.parquet (the CSV's twin) as text when it is there, the CSV otherwise:
+    both routes must give the same page, byte for byte."""
+    from orchestration.publish.scorecard import render_scorecard
+
+    assert (release / "indicator_observations.parquet").exists()
+    copy = tmp_path / "csv_only"
+    shutil.copytree(release, copy, symlinks=True)
+    (copy / "indicator_observations.parquet").unlink()
+    for province in ("06",):
+        assert render_scorecard(release, province) == render_scorecard(copy, province)
+
+
 def test_vietnamese_number_format():
     assert fmt_vi(68.789) == "68,79" and fmt_vi("1234.5") == "1.234,50" and fmt_vi(15, 0) == "15"
     assert fmt_vi("") == "—" and fmt_vi(None) == "—"

@@ -26,16 +26,26 @@ COUNT_COLUMNS = ["received_total", "received_online", "received_direct_postal", 
 PERIOD_TYPE_VI = {"M": "Tháng", "Q": "Quý", "H": "6 tháng", "Y": "Năm"}
 
 
-def copy_csv(con, query: str, path: Path) -> int:
+CSV_OPTIONS = "HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d'"
+
+
+def copy_csv(con, query: str, path: Path, neutralised: bool = False) -> int:
+    """Write a published CSV; text cells are neutralised against formula injection unless ``neutralised`` says the
+    query's text already is. Returns the rows written (COPY's own count: no second pass over the query)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    con.execute(f"COPY ({neutralised_query(con, query)}) TO '{path}' (HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')")
-    return con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
+    select = query if neutralised else neutralised_query(con, query)
+    return con.execute(f"COPY ({select}) TO '{path}' ({CSV_OPTIONS})").fetchone()[0]
 
 
 def write_parquet(con, query: str, path: Path) -> int:
     """The same rows, columns, order and (neutralised) text as the CSV, with the warehouse's types."""
-    con.execute(f"COPY ({neutralised_query(con, query)}) TO '{path}' (FORMAT PARQUET, COMPRESSION ZSTD)")
-    return con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
+    return con.execute(f"COPY ({neutralised_query(con, query)}) TO '{path}' (FORMAT PARQUET, COMPRESSION ZSTD)").fetchone()[0]
+
+
+def copy_csv_from_parquet(con, parquet: Path, path: Path) -> int:
+    """The CSV of a Parquet file written by ``write_parquet``: same rows in the file's order, text already
+    neutralised, dates as in every release CSV — without sorting or neutralising the table a second time."""
+    return copy_csv(con, f"SELECT * FROM read_parquet('{parquet}')", path, neutralised=True)
 
 
 # ---------------------------------------------------------------------------------------------------------- XLSX
@@ -157,14 +167,16 @@ def bieu06_rows(con, query: str, where: str = "") -> list[dict]:
 
 # ---------------------------------------------------------------------------------------------------- by province
 
-def write_formats(con, staging: Path, queries: dict[str, str], units_query: str, previous: Path | None = None) -> dict[str, int]:
-    """Parquet, Biểu 06 XLSX (root when ≤ 200 units, always per province) and by_province cuts.
-    ``queries``: name → SELECT of the published table (the CSV's query). ``previous``: the previous release
-    folder, if any — a province whose Biểu 06 cut is byte-identical to its previous one gets the previous
-    workbook hard-linked instead of written again. Returns row counts by relative path."""
+def write_formats(con, staging: Path, queries: dict[str, str], units_query: str, previous: Path | None = None,
+                  materialised: dict[str, Path] | None = None) -> dict[str, int]:
+    """Biểu 06 XLSX (root when ≤ 200 units, always per province) and by_province cuts.
+    ``queries``: name → SELECT of the published table (the CSV's query). ``materialised``: name → a Parquet file
+    already holding that table's published rows in order, neutralised (``write_parquet``), read instead of
+    running the query again. ``previous``: the previous release folder, if any — a province whose Biểu 06 cut
+    is byte-identical to its previous one gets the previous workbook hard-linked instead of written again.
+    Returns row counts by relative path."""
     counts: dict[str, int] = {}
-    counts["indicator_observations.parquet"] = write_parquet(
-        con, queries["indicator_observations"], staging / "indicator_observations.parquet")
+    materialised = materialised or {}
     con.execute(f"CREATE OR REPLACE TEMP TABLE _release_units AS {units_query}")
     units = {(u, str(vf)): (name, level) for u, vf, name, level in
              con.execute("SELECT unit_code, unit_valid_from, unit_name, unit_level FROM _release_units").fetchall()}
@@ -183,9 +195,14 @@ def write_formats(con, staging: Path, queries: dict[str, str], units_query: str,
     workbooks: list[tuple[str, str]] = []  # (province's Biểu 06 Parquet part, workbook path), written after the cuts
     for name, query in queries.items():
         cols = [d[0] for d in con.execute(f"DESCRIBE ({query})").fetchall()]
+        if name in materialised:  # the file's own row numbers keep its order: no second sort of the table
+            numbered = (f"SELECT * EXCLUDE (file_row_number), file_row_number AS _rn "
+                        f"FROM read_parquet('{materialised[name]}', file_row_number = true)")
+        else:
+            numbered = f"SELECT *, row_number() OVER () AS _rn FROM ({query})"
         con.execute(f"""
             COPY (SELECT q.*, coalesce(u.province_code, '{UNASSIGNED}') AS _province
-                  FROM (SELECT *, row_number() OVER () AS _rn FROM ({query})) q
+                  FROM ({numbered}) q
                   LEFT JOIN _release_units u ON u.unit_code = q.unit_code AND u.unit_valid_from = q.unit_valid_from)
             TO '{work / name}' (FORMAT PARQUET, PARTITION_BY (_province), COMPRESSION ZSTD)""")
         parts = {p.name.split("=", 1)[1]: p for p in (work / name).glob("_province=*")}
@@ -194,7 +211,8 @@ def write_formats(con, staging: Path, queries: dict[str, str], units_query: str,
             folder = staging / "by_province" / prov
             select = ", ".join(f'"{c}"' for c in cols)
             cut = f"SELECT {select} FROM read_parquet('{part}/*.parquet', hive_partitioning = false) ORDER BY _rn"
-            counts[f"by_province/{prov}/{name}.csv"] = copy_csv(con, cut, folder / f"{name}.csv")
+            counts[f"by_province/{prov}/{name}.csv"] = copy_csv(con, cut, folder / f"{name}.csv",
+                                                                 neutralised=name in materialised)
             if name == "report_bieu06":
                 xlsx = folder / "report_bieu06.xlsx"
                 if not _link_if_unchanged(previous, staging, folder / f"{name}.csv", xlsx):

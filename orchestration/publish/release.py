@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.safe_cells import neutralised_query
+from orchestration.publish.formats import copy_csv, copy_csv_from_parquet, write_formats, write_parquet
 from orchestration.lib.settings import REPO_ROOT, Settings, limit_memory
 
 # Column order of the published files (DATA_CONTRACT §2.2).
@@ -63,12 +63,6 @@ def _relation(con, name: str) -> str:
     from orchestration.quality.checks import find_relation
 
     return find_relation(con, name)
-
-
-def _copy_csv(con, query: str, path: Path) -> int:
-    """Every published CSV goes through here: text cells neutralised against formula injection."""
-    con.execute(f"COPY ({neutralised_query(con, query)}) TO '{path}' (HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')")
-    return con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
 
 
 def quality_section(settings: Settings, extra: dict | None = None) -> dict:
@@ -131,15 +125,20 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         queries = {}
         queries["indicator_observations"] = (
             f"SELECT '{release_id}' AS release_id, {cols} FROM {obs} ORDER BY indicator_id, {PERIOD_ORDER}, unit_code, unit_valid_from, agency_code NULLS FIRST, ma_linh_vuc NULLS FIRST, ma_tthc NULLS FIRST")
-        counts["indicator_observations.csv"] = _copy_csv(con, queries["indicator_observations"], staging / "indicator_observations.csv")
+        # sorted and neutralised once, into the Parquet twin; the CSV, the province cuts, the revisions and the
+        # scorecards read the twin in file order (sorting the national table once per format was most of the
+        # release at national scale)
+        twin = staging / "indicator_observations.parquet"
+        counts["indicator_observations.parquet"] = write_parquet(con, queries["indicator_observations"], twin)
+        counts["indicator_observations.csv"] = copy_csv_from_parquet(con, twin, staging / "indicator_observations.csv")
         b06 = _relation(con, "report_bieu06")
         queries["report_bieu06"] = f"SELECT {', '.join(BIEU06_COLUMNS)} FROM {b06} ORDER BY {PERIOD_ORDER}, unit_code, unit_valid_from, ma_linh_vuc NULLS FIRST"
-        counts["report_bieu06.csv"] = _copy_csv(con, queries["report_bieu06"], staging / "report_bieu06.csv")
+        counts["report_bieu06.csv"] = copy_csv(con, queries["report_bieu06"], staging / "report_bieu06.csv")
         formula_versions = [r[0] for r in con.execute(f"SELECT DISTINCT formula_version FROM {obs} ORDER BY 1").fetchall()]
         # the unit register the release speaks of: codes are keyed by (unit_code, unit_valid_from) since 2025
         units_query = (f"SELECT unit_code, unit_valid_from, unit_valid_to, unit_level, unit_name, parent_code, parent_valid_from,"
                        f" province_code, province_valid_from FROM {_relation(con, 'dim_units')} ORDER BY unit_code, unit_valid_from")
-        counts["units.csv"] = _copy_csv(con, units_query, staging / "units.csv")
+        counts["units.csv"] = copy_csv(con, units_query, staging / "units.csv")
         # plan-target tracking and the explain tables (why points were lost), when the warehouse has them
         tables = {name: schema for schema, name in con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('publish', 'indicators', 'marts')"
@@ -147,7 +146,7 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         ).fetchall()}
         if "target_tracking" in tables:
             queries["target_tracking"] = f'SELECT * FROM "{tables["target_tracking"]}"."target_tracking" ORDER BY ALL'
-            counts["target_tracking.csv"] = _copy_csv(con, queries["target_tracking"], staging / "target_tracking.csv")
+            counts["target_tracking.csv"] = copy_csv(con, queries["target_tracking"], staging / "target_tracking.csv")
         from orchestration.publish.dictionary import write_dictionary
 
         write_dictionary(con, staging, _relation(con, "indicator_definitions"))
@@ -157,18 +156,15 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         for name in explain:
             query = f'SELECT * FROM "{tables[name]}"."{name}" ORDER BY ALL'
             if name in PARQUET_ONLY_EXPLAIN:
-                from orchestration.publish.formats import write_parquet
-
                 counts[f"explain/{name}.parquet"] = write_parquet(con, query, staging / "explain" / f"{name}.parquet")
             else:
-                counts[f"explain/{name}.csv"] = _copy_csv(con, query, staging / "explain" / f"{name}.csv")
+                counts[f"explain/{name}.csv"] = copy_csv(con, query, staging / "explain" / f"{name}.csv")
         times.done("national CSV files")
         # Parquet twin, Biểu 06 workbooks (root when ≤ 200 units, always per province), by_province/<code>/ cuts
-        from orchestration.publish.formats import write_formats
-
         latest = _current_latest(publish)
         previous = publish / latest if latest and (publish / latest).is_dir() else None
-        counts |= write_formats(con, staging, queries, units_query, previous=previous)
+        counts |= write_formats(con, staging, queries, units_query, previous=previous,
+                                materialised={"indicator_observations": twin})
         times.done("Parquet, workbooks and province cuts")
         # what the SDMX files and the revision report need from the warehouse
         definitions = _relation(con, "indicator_definitions")

@@ -144,5 +144,4 @@ def write_revisions_csv(mem, path: Path) -> int:
     cols = ", ".join(f"nullif({k}, '') AS {k}" if k in ("agency_code", "ma_linh_vuc", "ma_tthc", "cause") else k
                      for k in REVISION_COLUMNS)
     q = f"SELECT {cols} FROM revisions ORDER BY {', '.join(KEY)}"
-    mem.execute(f"COPY ({neutralised_query(mem, q)}) TO '{path}' (HEADER, DELIMITER ',')")
-    return mem.execute("SELECT count(*) FROM revisions").fetchone()[0]
+    return mem.execute(f"COPY ({neutralised_query(mem, q)}) TO '{path}' (HEADER, DELIMITER ',')").fetchone()[0]

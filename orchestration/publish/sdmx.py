@@ -75,17 +75,17 @@ def write_sdmx(mem, folder: Path, unit_measures: dict[str, str], cur: str = "cur
                                    + " AND ".join(f"p.{k} = r.{k}" for k in KEY) + ")")
     mem.execute(f"CREATE OR REPLACE TEMP TABLE _sdmx AS SELECT * FROM ({current} UNION ALL {withdrawn})")
     counts = {}
+    # one count per family up front (an empty family gets no file), not a second sorted pass per file
+    sizes = dict(mem.execute("SELECT _family, count(*) FROM _sdmx GROUP BY 1").fetchall())
     for fam in FAMILIES:
+        if not sizes.get(fam):
+            continue
         cols = ", ".join("CAST(OBS_VALUE AS BIGINT) AS OBS_VALUE" if c == "OBS_VALUE" and fam == "BIEU06" else c
                          for c in SDMX_COLUMNS)
         q = (f"SELECT {cols} FROM _sdmx WHERE _family = '{fam}' "
              f"ORDER BY INDICATOR, FREQ, TIME_PERIOD, REF_AREA, REF_AREA_VALID_FROM, AGENCY NULLS FIRST, FIELD NULLS FIRST, "
              f"PROCEDURE NULLS FIRST, FORMULA_VERSION, ACTION")
-        n = mem.execute(f"SELECT count(*) FROM ({q})").fetchone()[0]
-        if not n:
-            continue
         path = folder / f"{fam}.csv"
-        mem.execute(f"COPY ({neutralised_query(mem, q)}) TO '{path}' (HEADER, DELIMITER ',')")
-        counts[f"sdmx/{fam}.csv"] = n
+        counts[f"sdmx/{fam}.csv"] = mem.execute(f"COPY ({neutralised_query(mem, q)}) TO '{path}' (HEADER, DELIMITER ',')").fetchone()[0]
     (folder / "README.md").write_text("# SDMX-CSV 2.0 files\n\n" + (__doc__ or "").split("\n", 1)[1], encoding="utf-8")
     return counts
