@@ -190,7 +190,8 @@ class Release:
         return [r[0] for r in self.con.execute(
             "SELECT DISTINCT province_code FROM obs_whole WHERE indicator_id = 'QD766_TOTAL' AND province_code <> '' ORDER BY 1").fetchall()]
 
-    def explain(self, name: str, year: str, keys: set | None = None, unit_code: str | None = None) -> pd.DataFrame:
+    def explain(self, name: str, year: str, keys: set | None = None, unit_code: str | None = None,
+                columns: list[str] | None = None) -> pd.DataFrame:
         """The year's rows (period_type Y) of the explain table ``name`` (``explain_qd766_2_1``; published as CSV,
         the dossier-level one as Parquet) for the units ``keys`` ((unit_code, unit_valid_from) pairs) or the unit ``unit_code``. A national release holds millions of explain rows:
         each table is loaded once (its Y rows) into DuckDB and every province's page takes its own slice."""
@@ -208,7 +209,11 @@ class Release:
             # _rn keeps the file's order (first occurrence wins where a page drops duplicates)
             self.con.execute(f"CREATE TABLE {table} AS SELECT row_number() OVER () AS _rn, * FROM {source} {where}")
             self._tables.add(table)
-        q, params = f"SELECT x.* EXCLUDE (_rn) FROM {table} x WHERE x.period = ?", [year]
+        select = "x.* EXCLUDE (_rn)"
+        if columns is not None:  # only what the page uses: a national year is millions of rows of text
+            present = {d[0] for d in self.con.execute(f"DESCRIBE {table}").fetchall()}
+            select = ", ".join(f'x."{c}"' for c in columns if c in present) or "x.* EXCLUDE (_rn)"
+        q, params = f"SELECT {select} FROM {table} x WHERE x.period = ?", [year]
         if keys is not None:
             self.con.execute("CREATE OR REPLACE TEMP TABLE _keys (unit_code VARCHAR, unit_valid_from VARCHAR)")
             if keys:
@@ -492,8 +497,8 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
     """Top reasons points were lost in the province's subtree in the year, from the explain tables."""
     causes: list[dict] = []
 
-    def in_province(name: str) -> pd.DataFrame:
-        return rel.explain(name, year, keys=prov_keys)
+    def in_province(name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        return rel.explain(name, year, keys=prov_keys, columns=columns)
 
     def add(ind: str, label: str, unit: str, count: int, detail: str):
         if count <= 0 or ind not in scored:
@@ -530,7 +535,8 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
             add("QD766_5_4", REASONS_5_4.get(reason, reason), "hồ sơ", g["dossier_code"].nunique(),
                 "Nhiều nhất: " + _top(g["ma_linh_vuc"], field_name))
 
-    rows = in_province("explain_qd766_dossier_rows").drop_duplicates("dossier_code")
+    rows = in_province("explain_qd766_dossier_rows", ["dossier_code", "ma_linh_vuc"] + [
+        "fails_" + ind.lower() for ind in DOSSIER_ROW_INDICATORS]).drop_duplicates("dossier_code")
     for ind in DOSSIER_ROW_INDICATORS:
         col = "fails_" + ind.lower()
         if col in rows.columns:
