@@ -19,21 +19,27 @@ _PASSWORD_IN_TEXT = re.compile(r"(?i)(password\s*=\s*)('[^']*'|[^\s&]+)")
 _USERINFO = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*):[^@\s]*@")
 
 
+NOT_SHOWN = "(not shown)"
+
+
 def mask_url(url: str | None) -> str:
-    """``postgresql://user:***@host/db``: the password (in the user info or a ``password=`` parameter) hidden."""
+    """``postgresql://user:***@host/db``: the password (in the user info or a ``password=`` parameter) hidden.
+    A URL SQLAlchemy cannot parse is never shown (``(not shown)``): without its structure there is no telling which
+    part is the password (``u:SECRET@host/x``)."""
     if not url:
         return "<no url>"
-    text = str(url)
     try:
         from sqlalchemy.engine import make_url
 
-        u = make_url(text)
-        if "password" in u.query:
-            u = u.update_query_dict({"password": "***"})
-        text = u.render_as_string(hide_password=True)
-    except Exception:  # not a URL SQLAlchemy understands (a libpq key=value string…): mask by pattern
-        text = _USERINFO.sub(r"\1:***@", text)
-    return _PASSWORD_IN_TEXT.sub(r"\1***", text)
+        u = make_url(str(url))
+    except Exception:
+        return NOT_SHOWN
+    # an unencoded '@' in the password (u:p@ss@host) parses as host 'ss@host': part of the password would show
+    if "@" in (u.host or ""):
+        return NOT_SHOWN
+    if "password" in u.query:
+        u = u.update_query_dict({"password": "***"})
+    return _PASSWORD_IN_TEXT.sub(r"\1***", u.render_as_string(hide_password=True))
 
 
 def resolve_url(url: str | None, env_var: str) -> str | None:
@@ -73,6 +79,8 @@ def masked_error(exc: BaseException, url: str | None) -> str:
             password = make_url(url).password
         except Exception:
             password = None
+    if url:  # a driver echoing the URL itself (parseable or not) shows it masked
+        msg = msg.replace(str(url), mask_url(url))
     if password:
         msg = msg.replace(str(password), "***")
     return _PASSWORD_IN_TEXT.sub(r"\1***", _USERINFO.sub(r"\1:***@", msg))
