@@ -1,5 +1,7 @@
-{#- Points from a ratio (percent) and an indicator definition (METHODOLOGY §3 scoring rules and empty rule). -#}
+{#- Points from a ratio (percent) and an indicator definition (METHODOLOGY §3 scoring rules and empty rule),
+    rounded per var points_rounding (row_points_rounded). -#}
 {% macro indicator_points(ratio, scoring_rule, max_points, threshold, empty_rule, denominator) -%}
+    {%- set raw -%}
     (case
         when coalesce({{ denominator }}, 0) = 0 then
             case {{ empty_rule }} when 'zero' then 0.0 when 'full' then {{ max_points }} else null end
@@ -7,6 +9,24 @@
         when {{ scoring_rule }} = 'threshold' then {{ max_points }} * least(1.0, {{ ratio }} / {{ threshold }})
         else null
     end)
+    {%- endset -%}
+    {{ row_points_rounded(raw) }}
+{%- endmacro %}
+
+{#- Row points as the portal publishes them (METHODOLOGY §3 "Rounding", observed on Phú Thọ 2026-08): each row's
+    points rounded to 2 decimals, and groups/totals summed from the rounded row points. var points_rounding:
+    2 (default) | none (full precision). Ratios are never rounded here. -#}
+{% macro row_points_rounded(expr) -%}
+    {%- set r = var('points_rounding', 2) -%}
+    {%- if r is none or (r is string and r | lower == 'none') -%}
+    {{ expr }}
+    {%- elif r | string in ['0', '1', '2', '3', '4'] -%}
+    {#- through DECIMAL(38, 9): the double first settles to 9 decimals (2.67499999… → 2.675), then rounds half
+        away from zero (→ 2.68), the decimal reading of "rounded to 2 decimals" -#}
+    cast(round(cast({{ expr }} as decimal(38, 9)), {{ r }}) as double)
+    {%- else -%}
+    {{ exceptions.raise_compiler_error("var points_rounding must be 2 (or another small number of decimals) or none, got " ~ r) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- SQL literal for the classification granularity var, validated. -#}

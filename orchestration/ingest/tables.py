@@ -52,6 +52,12 @@ SPECS: dict[str, TableSpec] = {
         _kinds(lake_schema.REVIEWS, {"unit_code": "unit", "ma_tthc": "procedure"}),
         required=["ma_ke_hoach", "unit_code", "ma_tthc"], key=["ma_ke_hoach", "unit_code", "ma_tthc"],
     ),
+    "applicability": TableSpec(
+        "applicability", "procedures", "applicability*",
+        _kinds(lake_schema.APPLICABILITY, {"ma_tthc": "procedure", "agency_code": "agency"}),
+        required=["ma_tthc", "agency_code"], key=["ma_tthc", "agency_code", "hieu_luc_tu"],
+        rules=[("t.hieu_luc_den < t.hieu_luc_tu", "validity_end_before_start", "hieu_luc_den")],
+    ),
     "petitions": TableSpec(
         "petitions", "petitions", "*",
         _kinds(lake_schema.PETITIONS, {"agency_code": "agency"}),

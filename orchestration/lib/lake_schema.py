@@ -102,6 +102,14 @@ PUBLICATIONS = {
     "unit_code": "VARCHAR", "ngay_hieu_luc_can_cu": "DATE", "ngay_cong_khai": "DATE",
     **PROVENANCE,
 }
+# Per-agency procedure applicability (DATA_CONTRACT §1.2 applicability.csv, optional): the procedures the national
+# catalogue applies to each handling agency (the portal's appliedDepartmentIds); co_phi, when given, is the agency's
+# own fee flag for the procedure (overrides the catalogue's for that agency).
+APPLICABILITY = {
+    "ma_tthc": "VARCHAR", "agency_code": "VARCHAR", "hieu_luc_tu": "DATE", "hieu_luc_den": "DATE",
+    "co_phi": "BOOLEAN",
+    **PROVENANCE,
+}
 REVIEWS = {
     "ma_ke_hoach": "VARCHAR", "unit_code": "VARCHAR", "nam": "INTEGER", "ma_tthc": "VARCHAR",
     "ngay_ra_soat": "DATE", "ket_qua": "VARCHAR",
@@ -176,6 +184,7 @@ TABLES = {
     "procedures": (PROCEDURES, "procedures", None),
     "publications": (PUBLICATIONS, "procedures", None),
     "reviews": (REVIEWS, "procedures", None),
+    "applicability": (APPLICABILITY, "procedures", None),
     "petitions": (PETITIONS, "petitions", "thang_tiep_nhan"),
     "ratings": (RATINGS, "ratings", "thang_danh_gia"),
     "survey_answers": (SURVEY_ANSWERS, "surveys", None),

@@ -1,7 +1,8 @@
 -- Decision 766 group scores and total (METHODOLOGY §3), with grade and rank.
 --   QD766_CKMB, _TDGQ, _TTTT (3_1–3_3), _CLGQ (3_4–3_6), _MDSH, _MDHL = Σ points of their rows;
 --   QD766_DVTT = TTTT + CLGQ;  QD766_TOTAL = CKMB + TDGQ + DVTT + MDSH + MDHL (max 100).
--- Computed per unit (whole unit, all fields) and per agency; missing rows (obs_status M) add nothing and are named.
+-- Computed per unit (whole unit, all fields) and per agency; missing rows (obs_status M) add the points their empty
+-- rule gives (0, or the maximum for "no PAKN") and are named in `comment` with those points.
 -- Ranks: competition ranking (1, 1, 3) among units of the same level under the same province, agencies among
 -- agencies of the same province, provinces nationally. Grade bands (seeds/grade_bands.csv) for the total.
 with rows_ as (
@@ -14,7 +15,10 @@ groups_ as (
         formula_version, group_id as indicator_id, period_type, period, is_running, unit_code, unit_valid_from,
         unit_level, unit_name, agency_code,
         round(sum(coalesce(points, 0)), 9) as points,  -- rounded: float sums must not depend on the order of addition
-        string_agg(case when obs_status = 'M' and max_points > 0 then indicator_id end, ', ' order by indicator_id) as missing_rows,
+        -- each missing row with the points it actually got (an M row under "no PAKN ⇒ full points" got its maximum)
+        string_agg(case when obs_status = 'M' and max_points > 0
+                        then indicator_id || ' (' || cast(round(coalesce(points, 0), 2) as varchar) || ' points)' end,
+                   ', ' order by indicator_id) as missing_rows,
         count(*) as n
     from rows_
     group by all
@@ -80,7 +84,7 @@ select
     cast(null as bigint) as n,  -- a sum of points, not a count of observations
     case when r.is_running then 'P' else 'A' end as obs_status,
     case when r.missing_rows is not null
-         then 'missing rows (0 points): ' || array_to_string(list_sort(list_distinct(string_split(r.missing_rows, ', '))), ', ')
+         then 'missing rows: ' || array_to_string(list_sort(list_distinct(string_split(r.missing_rows, ', '))), ', ')
     end as comment
 from ranked r
 left join {{ ref('grade_bands') }} gb

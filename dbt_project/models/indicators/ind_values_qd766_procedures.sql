@@ -1,8 +1,8 @@
 -- Procedure-based rows of the Decision 766 index (QD766_1_1, 1_2, 1_3, 3_1, 3_2, 3_4, 3_5, 4_5a) as unscored
 -- values (docs/indicator_values_contract.md): numerator = procedures meeting the row's rule, denominator =
 -- procedures in the row's denominator, counted from int_qd766_procedure_items (the rules are documented there).
--- Whole-unit rows for unit versions with a non-empty denominator; per-agency rows (3_2, 3_4, 3_5, 4_5a) where the
--- agency received dossiers. The scoring layer adds the empty rows, ratio, points and obs_status.
+-- Whole-unit rows for unit versions with a non-empty denominator; per-agency rows (3_2, 3_4, 3_5, 4_5a) for every
+-- agency that handles procedures of the row (METHODOLOGY §1: the applicability list, else its unit's level). The scoring layer adds the empty rows, ratio, points and obs_status.
 select
     indicator_id,
     i.period_type,
@@ -18,7 +18,7 @@ select
     cast(count(*) as bigint) as n,
     nullif(concat_ws('; ',
         case when bool_or(i.is_partial_period) then 'partial period' end,
-        case when i.agency_code is not null then 'agency scope: procedures with >= 1 dossier at the agency in the period' end
+        case when i.agency_code is not null then 'agency scope: the procedures the agency handles, with its own dossiers' end
     ), '') as comment
 from {{ ref('int_qd766_procedure_items') }} i
 group by i.indicator_id, i.period_type, i.period, i.unit_code, i.unit_valid_from, i.agency_code

@@ -19,9 +19,12 @@
 --   QD766_3_5  fee-bearing TTHC; met: ≥ 1 dossier received in P paid online (DuocThanhToanTrucTuyen 1 or 2).
 --   QD766_4_5a citizen-facing TTHC; met: ≥ 1 dossier received in P with VNeID authentication or a DSKetNoiCSDL
 --              entry.
--- Agency rows (3_2, 3_4, 3_5, 4_5a only; agency_code not null, unit = the agency's unit at reception): the
--- catalogue does not say which agency handles which procedure, so an agency's denominator is the procedures of
--- its unit's set for which it received ≥ 1 dossier in P. 1_1, 1_2, 1_3, 3_1 are unit-wide facts (no agency rows).
+-- Agency rows (3_2, 3_4, 3_5, 4_5a only; agency_code not null, published under the agency's unit): the
+-- procedures the agency handles (int_agency_period_procedures: the applicability list, else its unit's level),
+-- with the agency's own dossiers — an agency with applicable procedures and no dossier scores 0 on them (0/N).
+-- 1_1, 1_2, 1_3, 3_1 are unit-wide catalogue facts (no agency rows).
+-- Which procedures a unit handles (1_1, 1_2 included): with an applicability list, the union over its subtree's
+-- agencies (int_unit_period_procedures); without, its level (cap_thuc_hien).
 -- Unknown procedures (not in the catalogue) are left out of every row.
 with periods as (
     select period_type, period, period_start, period_end, p_end from {{ ref('int_periods') }} where {{ period_in_build_scope() }}
@@ -32,6 +35,11 @@ calendar as (
 scope as (
     select s.* from {{ ref('int_unit_period_procedures') }} s
     semi join periods p on p.period_type = s.period_type and p.period = s.period
+),
+list_present as (
+    select count(*) > 0 as present
+    from {{ ref('stg_procedures__applicability') }}
+    where procedure_code is not null and agency_code is not null
 ),
 unit_frame as (
     select distinct period_type, period, period_start, p_end, unit_code, unit_valid_from, unit_level, is_partial_period
@@ -119,7 +127,13 @@ publication_items as (
       on j.unit_code = po.province_code
      and j.decision_date between f.period_start and f.p_end
     join code_levels cl on cl.procedure_code = j.procedure_code
-    where {{ unit_handles_procedure('f.unit_level', 'cl.level_tinh', 'cl.level_huyen', 'cl.level_xa') }}
+    where case
+        when (select present from list_present) then exists (
+            select 1 from scope s
+            where s.period_type = f.period_type and s.period = f.period and s.unit_code = f.unit_code
+              and s.unit_valid_from = f.unit_valid_from and s.procedure_code = j.procedure_code)
+        else {{ unit_handles_procedure('f.unit_level', 'cl.level_tinh', 'cl.level_huyen', 'cl.level_xa') }}
+    end
     group by all
 ),
 -- a new procedure whose decision is dated ≤ P_end but not disclosed by P_end is not (yet) a disclosed TTHC
@@ -183,10 +197,27 @@ agency_dossiers as (
     where agency_code is not null
     group by all
 ),
+-- the procedures each agency handles in P, with the attributes of their version in force (one row per agency
+-- code: registry rows of one agency under the same unit version are merged)
+agency_scope as (
+    select
+        a.period_type, a.period, a.unit_code, a.unit_valid_from, f.unit_level, f.is_partial_period, a.agency_code,
+        a.procedure_code, v.online_service_level, v.is_online_enabled, bool_or(a.has_fee) as has_fee,
+        v.is_citizen_facing
+    from {{ ref('int_agency_period_procedures') }} a
+    join unit_frame f
+      on f.period_type = a.period_type and f.period = a.period
+     and f.unit_code = a.unit_code and f.unit_valid_from = a.unit_valid_from
+    join {{ ref('int_period_procedures') }} v
+      on v.period_type = a.period_type and v.period = a.period and v.procedure_code = a.procedure_code
+    group by all
+),
 scoped_dossiers as (
     -- whole unit: every procedure the unit handles, with its subtree's dossiers (zeros when none)
     select
-        s.*, cast(null as varchar) as agency_code,
+        s.period_type, s.period, s.unit_code, s.unit_valid_from, s.unit_level, s.is_partial_period,
+        cast(null as varchar) as agency_code, s.procedure_code, s.online_service_level, s.is_online_enabled,
+        s.has_fee, s.is_citizen_facing,
         coalesce(d.received, 0) as received,
         coalesce(d.received_online, 0) as received_online,
         coalesce(d.synced_with_fee, 0) as synced_with_fee,
@@ -197,14 +228,21 @@ scoped_dossiers as (
       on d.period_type = s.period_type and d.period = s.period and d.unit_code = s.unit_code
      and d.unit_valid_from = s.unit_valid_from and d.procedure_code = s.procedure_code
     union all
-    -- per agency: procedures of its unit's set it received ≥ 1 dossier for in P
+    -- per agency: every procedure the agency handles, with its own dossiers (zeros when none)
     select
-        s.*, d.agency_code,
-        d.received, d.received_online, d.synced_with_fee, d.paid_online, d.population_data
-    from agency_dossiers d
-    join scope s
+        s.period_type, s.period, s.unit_code, s.unit_valid_from, s.unit_level, s.is_partial_period,
+        s.agency_code, s.procedure_code, s.online_service_level, s.is_online_enabled,
+        s.has_fee, s.is_citizen_facing,
+        coalesce(d.received, 0),
+        coalesce(d.received_online, 0),
+        coalesce(d.synced_with_fee, 0),
+        coalesce(d.paid_online, 0),
+        coalesce(d.population_data, 0)
+    from agency_scope s
+    left join agency_dossiers d
       on d.period_type = s.period_type and d.period = s.period and d.unit_code = s.unit_code
-     and d.unit_valid_from = s.unit_valid_from and d.procedure_code = s.procedure_code
+     and d.unit_valid_from = s.unit_valid_from and d.agency_code = s.agency_code
+     and d.procedure_code = s.procedure_code
 ),
 dossier_items as (
     select
