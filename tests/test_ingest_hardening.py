@@ -9,11 +9,91 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from orchestration.ingest import landing
+from orchestration.ingest.errors import FileRejected
 from orchestration.lib.secrets import mask_url
+from orchestration.lib.settings import REPO_ROOT, Settings
+from tests.bad_inputs.cases import FILES
 
 CCHC = str(Path(sys.executable).with_name("cchc"))
+SAMPLE = REPO_ROOT / "raw" / "sample"
+SECRET_LINE = "postgresql://cchc:SECRET-PASSWORD@db.internal/motcua"
+
+
+def _secrets_file(tmp_path: Path) -> Path:
+    """A file outside the raw root whose first line is a secret (a database URL with a password)."""
+    path = tmp_path / "etc" / "source_url"
+    path.parent.mkdir(parents=True)
+    path.write_text(SECRET_LINE + "\nma_pakn,agency_code\n", encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------------------ 1. links out of the raw root
+def _link_layouts(tmp_path: Path, raw: Path) -> dict[str, tuple[Path, str]]:
+    """Three ways a raw file can resolve outside the raw root: a file link, a link to a folder holding the source
+    folder's files, and a relative link climbing out (../../). Returns name → (path as listed, table)."""
+    secret = _secrets_file(tmp_path)
+    outside = tmp_path / "elsewhere" / "petitions"
+    outside.mkdir(parents=True)
+    (outside / "p.csv").write_bytes((FILES / "pakn_unknown_status.csv").read_bytes())  # readable rows of another root
+    (raw / "petitions").mkdir(parents=True)
+    (raw / "petitions" / "p.csv").symlink_to(secret)
+    (raw / "ratings").symlink_to(outside, target_is_directory=True)  # the whole source folder is a link
+    (raw / "dossiers").mkdir()
+    (raw / "dossiers" / "a.json").symlink_to(Path("../../etc/source_url"))
+    return {"file link": (raw / "petitions" / "p.csv", "petitions"),
+            "folder link": (raw / "ratings" / "p.csv", "ratings"),
+            "relative link": (raw / "dossiers" / "a.json", "dossiers")}
+
+
+def test_links_out_of_the_raw_root_are_rejected_naming_the_link_only(tmp_path):
+    raw = tmp_path / "raw"
+    settings = Settings(raw_dir=raw, out_dir=tmp_path / "out")
+    for name, (path, table) in _link_layouts(tmp_path, raw).items():
+        assert path in landing.table_files(settings, table), name  # listed, never silently skipped
+        with pytest.raises(FileRejected) as exc:
+            landing.land_file(settings, table, path)
+        assert exc.value.rule == "outside_raw_root", (name, str(exc.value))
+        assert str(exc.value).startswith(str(path.relative_to(raw)) + ": "), str(exc.value)
+        assert "SECRET" not in str(exc.value) and "etc" not in str(exc.value) and "elsewhere" not in str(exc.value)
+    assert not list((tmp_path / "out").rglob("*.parquet")), "nothing of a linked file reaches the lake"
+
+
+def test_links_inside_the_raw_root_are_read_and_dangling_links_stop_the_run(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "archive").mkdir(parents=True)
+    (raw / "archive" / "p.csv").write_bytes((FILES / "pakn_unknown_status.csv").read_bytes())
+    (raw / "petitions").mkdir()
+    (raw / "petitions" / "p.csv").symlink_to(Path("../archive/p.csv"))
+    (raw / "petitions" / "q.csv").symlink_to(raw / "archive" / "gone.csv")
+    settings = Settings(raw_dir=raw, out_dir=tmp_path / "out")
+    load = landing.land_file(settings, "petitions", raw / "petitions" / "p.csv")
+    assert (load.file, load.rows_read, load.rows_loaded, load.rows_quarantined) == ("petitions/p.csv", 2, 1, 1)
+    with pytest.raises(FileRejected) as exc:
+        landing.land_file(settings, "petitions", raw / "petitions" / "q.csv")
+    assert exc.value.rule == "unreadable_file" and str(exc.value).startswith("petitions/q.csv: ")
+
+
+def test_the_cli_stops_on_a_link_out_of_the_raw_root_and_prints_none_of_its_target(tmp_path):
+    """The attack of issue 19: a PAKN 'file' linked to a secrets file. The real CLI stops while landing (exit ≠ 0,
+    nothing published), the summary names the link, and the secret line appears nowhere in the output."""
+    raw = tmp_path / "raw"
+    import shutil
+
+    shutil.copytree(SAMPLE, raw)
+    (raw / "petitions" / "zz_link.csv").symlink_to(_secrets_file(tmp_path))
+    out = tmp_path / "out"
+    run = subprocess.run([CCHC, "run", "--raw", str(raw), "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert run.returncode != 0
+    blocked = run.stdout.split("PUBLICATION BLOCKED", 1)
+    assert len(blocked) == 2 and "petitions/zz_link.csv: outside_raw_root" in blocked[1], run.stdout[-3000:]
+    assert "SECRET" not in run.stdout + run.stderr
+    assert not (out / "publish" / "latest").exists()
+    for landed in (out / "lake" / "_landed").rglob("*.parquet"):  # what landed before the stop is the sample's own
+        assert "zz_link" not in str(duckdb.sql(f"SELECT list(DISTINCT _source_file) FROM read_parquet('{landed}')").fetchall())
 
 
 # ------------------------------------------------------------------------------------ 4. the source URL printed

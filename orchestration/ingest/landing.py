@@ -83,13 +83,30 @@ def raw_files(raw_dir: Path, folder: str, pattern: str = "*", suffixes: set[str]
         return []
     out = []
     for p in sorted(base.rglob("*")):
-        if not p.is_file() or p.name.startswith((".", "~$")) or p.suffix.lower() in (".md", ".txt"):
+        # a symbolic link is listed even when it dangles, so landing rejects it by name instead of skipping it
+        # silently (check_inside_raw_root); links to folders are not followed (Path.rglob)
+        if not (p.is_file() or (p.is_symlink() and not p.is_dir())) or p.name.startswith((".", "~$")) \
+                or p.suffix.lower() in (".md", ".txt"):
             continue
         if suffixes and p.suffix.lower() not in suffixes:
             continue
         if fnmatch.fnmatch(p.name.lower(), pattern):
             out.append(p)
     return out
+
+
+def check_inside_raw_root(raw_dir: Path, path: Path) -> None:
+    """Raise FileRejected unless ``path``'s real path (links resolved) lies inside the raw root's real path: a
+    symbolic link to /etc/… or to another province's extract is never read. The message names the link only —
+    neither its target nor a byte of the target's content. A link to nothing stops the run as an unreadable file."""
+    root = Path(os.path.realpath(raw_dir))
+    real = Path(os.path.realpath(path))
+    rel = str(path.relative_to(raw_dir)) if path.is_relative_to(raw_dir) else path.name
+    if not real.is_relative_to(root):
+        raise FileRejected(rel, "outside_raw_root", "a symbolic link (or a link in its folder path) to a file outside the "
+                           "raw root: not read. Copy the file into the raw root instead of linking to it")
+    if not real.is_file():
+        raise FileRejected(rel, "unreadable_file", "a symbolic link to nothing (its target does not exist or is not a file)")
 
 
 class LakeFiles:
@@ -252,6 +269,7 @@ def units_reference(con, settings: Settings, with_agencies: bool = True) -> None
         SELECT DISTINCT trim(unit_code) AS unit_code FROM read_csv($seed, all_varchar=true, header=true)""",
                 {"seed": str(SEEDS_DIR / "admin_units.csv")})
     for i, path in enumerate(raw_files(settings.raw_dir, "reference", "admin_units*")):
+        check_inside_raw_root(settings.raw_dir, path)
         try:
             read_tabular(con, path, f"ref_units_{i}", ["unit_code"])
         except FileRejected as exc:
@@ -278,6 +296,7 @@ def procedures_reference(con, settings: Settings) -> str | None:
 
 
 def land_dossier_file(settings: Settings, path: Path, now: dt.datetime | None = None) -> FileLoad:
+    check_inside_raw_root(settings.raw_dir, path)  # before anything reads the file, its hash included
     rel = str(path.relative_to(settings.raw_dir))
     sha = sha256_file(path)
     lake = LakeFiles(settings.lake_dir)
@@ -341,6 +360,7 @@ def land_dossier_source(settings: Settings, con: duckdb.DuckDBPyConnection, load
 
 
 def land_table_file(settings: Settings, spec: TableSpec, path: Path, now: dt.datetime | None = None) -> FileLoad:
+    check_inside_raw_root(settings.raw_dir, path)  # before anything reads the file, its hash included
     rel = str(path.relative_to(settings.raw_dir))
     sha = sha256_file(path)
     lake = LakeFiles(settings.lake_dir)
@@ -718,7 +738,8 @@ def write_current_quarantine(settings: Settings, table: str, loads: list[FileLoa
 
 
 def write_inventory(settings: Settings, table: str, present: bool, files: int, rows: int) -> None:
-    """One row of lake/source_inventory: was the table's source folder present, how much it gave."""
+    """One row of lake/source_inventory: did the raw root hold any file of the table (its own file pattern, not
+    merely its folder) or the source database a snapshot, and how much it gave."""
     con = _connect()
     _copy(con, "SELECT $table AS source_name, CAST($present AS BOOLEAN) AS present, CAST($files AS INTEGER) AS files,"
                " CAST($rows AS BIGINT) AS rows_loaded",
