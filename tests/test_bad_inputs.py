@@ -19,7 +19,7 @@ import pytest
 from orchestration.ingest import landing
 from orchestration.ingest.errors import FileRejected, QuarantineLimitExceeded
 from orchestration.lib.settings import REPO_ROOT, Settings
-from tests.bad_inputs.cases import CASES, FILES, Case, Prefix
+from tests.bad_inputs.cases import CASES, FILES, PERSONAL_VALUES, Case, Prefix
 
 PARTITIONED = {"dossiers", "petitions", "ratings"}
 
@@ -66,6 +66,9 @@ def test_bad_input_case(case: Case, tmp_path):
         rule = exc.value.rule if isinstance(exc.value, FileRejected) else "quarantine_limit"
         assert rule == case.stop_rule, str(exc.value)
         assert rel in str(exc.value), f"the message must name the file: {exc.value}"
+        assert case.message is None or case.message in str(exc.value), str(exc.value)
+        said = str(exc.value).lower().replace("_", " ")  # a header name is the value lower-cased, spaces → '_'
+        assert not [v for v in PERSONAL_VALUES if v.lower() in said], f"personal data in the message: {exc.value}"
         assert not list(lake.lake_dir.glob(f"_landed/{case.table}/*.parquet")) or loads, "a rejected file lands nothing"
         return
 
@@ -80,6 +83,7 @@ def test_bad_input_case(case: Case, tmp_path):
     q = _rows(lake.quarantine(case.table, load.sha256))
     got = {(r["_source_record"], r["rule"], r["field"]): r for r in q}
     assert set(got) == {(rec, rule, fld) for rec, fld, _, rule in case.quarantine}, [{k: str(v)[:80] for k, v in r.items()} for r in q]
+    assert not [r for r in q for v in PERSONAL_VALUES if v in (r["value"] or "")], "personal data in the quarantine"
     for rec, fld, value, rule in case.quarantine:
         row = got[(rec, rule, fld)]
         assert row["_source_file"] == rel and row["_source_sha256"] == load.sha256 and row["source_table"] == case.table

@@ -16,7 +16,7 @@ from orchestration.ingest import landing
 from orchestration.ingest.errors import FileRejected
 from orchestration.lib.secrets import mask_url
 from orchestration.lib.settings import REPO_ROOT, Settings
-from tests.bad_inputs.cases import FILES
+from tests.bad_inputs.cases import CASES, FILES, PERSONAL_VALUES
 
 CCHC = str(Path(sys.executable).with_name("cchc"))
 SAMPLE = REPO_ROOT / "raw" / "sample"
@@ -77,20 +77,29 @@ def test_links_inside_the_raw_root_are_read_and_dangling_links_stop_the_run(tmp_
     assert exc.value.rule == "unreadable_file" and str(exc.value).startswith("petitions/q.csv: ")
 
 
-def test_the_cli_stops_on_a_link_out_of_the_raw_root_and_prints_none_of_its_target(tmp_path):
-    """The attack of issue 19: a PAKN 'file' linked to a secrets file. The real CLI stops while landing (exit ≠ 0,
-    nothing published), the summary names the link, and the secret line appears nowhere in the output."""
+def test_the_cli_stops_on_hostile_inputs_and_prints_no_secret_nor_personal_data(tmp_path):
+    """The attacks of issue 19 in one real CLI run (both stop while landing, ~15 s): a PAKN 'file' linked to a
+    secrets file (19.1) and a dossier payload DuckDB rejects for a duplicate key, whose message quoted the applicant
+    (19.2). Exit ≠ 0, nothing published, the summary names both files, the secret line and the applicant appear
+    nowhere in the output (summary or Dagster's log), and the JSON error is printed once in the summary and once in
+    the log — not four times (the worker's traceback no longer repeats it)."""
     raw = tmp_path / "raw"
     import shutil
 
     shutil.copytree(SAMPLE, raw)
     (raw / "petitions" / "zz_link.csv").symlink_to(_secrets_file(tmp_path))
+    dup = next(c for c in CASES if c.id == "json_duplicate_key_message_without_personal_data")
+    (raw / "dossiers" / "zz_dup.json").write_bytes(dup.files["dossiers/a.json"]())
     out = tmp_path / "out"
     run = subprocess.run([CCHC, "run", "--raw", str(raw), "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert run.returncode != 0
     blocked = run.stdout.split("PUBLICATION BLOCKED", 1)
-    assert len(blocked) == 2 and "petitions/zz_link.csv: outside_raw_root" in blocked[1], run.stdout[-3000:]
-    assert "SECRET" not in run.stdout + run.stderr
+    assert len(blocked) == 2, run.stdout[-3000:]
+    assert "petitions/zz_link.csv: outside_raw_root" in blocked[1], blocked[1]
+    assert "dossiers/zz_dup.json: unreadable_json" in blocked[1] and dup.message in blocked[1], blocked[1]
+    everything = run.stdout + run.stderr
+    assert "SECRET" not in everything and not [v for v in PERSONAL_VALUES if v in everything]
+    assert run.stdout.count(dup.message) == 1 and everything.count(dup.message) <= 2, everything.count(dup.message)
     assert not (out / "publish" / "latest").exists()
     for landed in (out / "lake" / "_landed").rglob("*.parquet"):  # what landed before the stop is the sample's own
         assert "zz_link" not in str(duckdb.sql(f"SELECT list(DISTINCT _source_file) FROM read_parquet('{landed}')").fetchall())

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import duckdb
 
 from orchestration.ingest import sql
-from orchestration.ingest.errors import FileRejected
+from orchestration.ingest.errors import FileRejected, reader_error_detail
 from orchestration.ingest.readers import read_tabular
 from orchestration.lib.lake_schema import DOSSIER_FLAT_COLUMNS, DOSSIER_PERSONAL_COLUMNS, JSON_TO_FLAT
 
@@ -78,7 +78,8 @@ def read_dossier_json(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> 
             [str(path)],
         )
     except duckdb.Error as exc:
-        raise FileRejected(str(path), "unreadable_json", str(exc).splitlines()[0]) from exc
+        # DuckDB quotes the record it rejects (names, ID numbers…): the message keeps file, position, key and rule
+        raise FileRejected(str(path), "unreadable_json", reader_error_detail(exc)) from None
     roots = con.execute(f"SELECT count(*), count(data), max(service) FROM {view}__raw").fetchone()
     if roots[0] != 1 or roots[1] != 1:
         raise FileRejected(

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from orchestration.ingest import dossiers, pull_state, sql
-from orchestration.ingest.errors import FileRejected, LandingWorkersCrashed, QuarantineLimitExceeded
+from orchestration.ingest.errors import FileRejected, LandingWorkersCrashed, QuarantineLimitExceeded, reader_error_detail
 from orchestration.ingest.readers import TABULAR_SUFFIXES, read_tabular
 from orchestration.ingest.tables import MAX_EXPECTATIONS, SPECS, TableSpec
 from orchestration.lib import lake_schema
@@ -315,7 +315,10 @@ def land_dossier_file(settings: Settings, path: Path, now: dt.datetime | None = 
             raise FileRejected(rel, "unsupported_format", f"'{path.suffix}' is not an accepted dossier format (json, json.gz, csv, xlsx)")
     except FileRejected as exc:
         raise FileRejected(rel, exc.rule, exc.detail) from None
-    return land_dossier_source(settings, con, load, now)
+    try:
+        return land_dossier_source(settings, con, load, now)
+    except duckdb.Error as exc:  # DuckDB may quote a cell: shown like a reader's error, naming the file
+        raise FileRejected(rel, "landing_failed", reader_error_detail(exc)) from None
 
 
 def land_dossier_source(settings: Settings, con: duckdb.DuckDBPyConnection, load: FileLoad, now: dt.datetime) -> FileLoad:
@@ -377,7 +380,10 @@ def land_table_file(settings: Settings, spec: TableSpec, path: Path, now: dt.dat
         present = read_tabular(con, path, "src", spec.required)
     except FileRejected as exc:
         raise FileRejected(rel, exc.rule, exc.detail) from None
-    return land_table_source(settings, spec, con, load, present, now)
+    try:
+        return land_table_source(settings, spec, con, load, present, now)
+    except duckdb.Error as exc:  # DuckDB may quote a cell: shown like a reader's error, naming the file
+        raise FileRejected(rel, "landing_failed", reader_error_detail(exc)) from None
 
 
 def land_table_source(settings: Settings, spec: TableSpec, con: duckdb.DuckDBPyConnection, load: FileLoad,
@@ -556,8 +562,12 @@ def land_files(settings: Settings, table: str, paths: list[Path], on_load=None, 
             log.warning("a landing worker died (attempt %d of %d); the remaining %d %s file(s) go to new workers",
                         attempt, attempts, len(paths) - len(loads), table)
             continue
-        except BaseException:
+        except (FileRejected, QuarantineLimitExceeded) as exc:
             pool.shutdown(wait=True, cancel_futures=True)  # a rejected file stops the landing: no more files started
+            # without the worker's traceback, which concurrent.futures chains: it would print the message once more
+            raise exc from None
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
         break

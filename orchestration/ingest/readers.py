@@ -8,6 +8,7 @@ message can point at the record. Typing and rules come afterwards, in SQL.
 from __future__ import annotations
 
 import codecs
+import difflib
 import os
 import re
 import tempfile
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.errors import FileRejected
+from orchestration.ingest.errors import FileRejected, reader_error_detail
 from orchestration.ingest.sql import ident
 
 TABULAR_SUFFIXES = {".csv", ".xlsx", ".tsv"}
@@ -72,7 +73,8 @@ def read_csv_text(con: duckdb.DuckDBPyConnection, path: Path, view: str, require
         try:
             text = path.read_bytes().decode(encoding).lstrip("\ufeff")
         except UnicodeDecodeError as exc:
-            raise FileRejected(str(path), "unreadable_csv", f"looks like {encoding} text but does not decode: {exc}") from exc
+            raise FileRejected(str(path), "unreadable_csv",
+                               f"looks like {encoding} text but does not decode: {reader_error_detail(exc)}") from None
         fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="cchc-utf8-")
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             out.write(text)
@@ -86,11 +88,11 @@ def read_csv_text(con: duckdb.DuckDBPyConnection, path: Path, view: str, require
             [source, delim],
         )
     except duckdb.Error as exc:
-        detail = str(exc).splitlines()[0]
+        detail = reader_error_detail(exc)  # never DuckDB's copy of the line: it may hold personal data
         if "unicode" in detail.lower() or "utf" in detail.lower():
             detail = ("not UTF-8 or UTF-16 text (legacy code page? save it as 'CSV UTF-8' or 'Unicode text'): "
                       + detail)
-        raise FileRejected(str(path), "unreadable_csv", detail) from exc
+        raise FileRejected(str(path), "unreadable_csv", detail) from None
     finally:
         if tmp:
             Path(tmp).unlink(missing_ok=True)
@@ -106,7 +108,7 @@ def read_xlsx_text(con: duckdb.DuckDBPyConnection, path: Path, view: str, requir
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken zip
-        raise FileRejected(str(path), "unreadable_xlsx", f"{type(exc).__name__}: {exc}") from exc
+        raise FileRejected(str(path), "unreadable_xlsx", f"{type(exc).__name__}: {reader_error_detail(exc)}") from None
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
     header, header_row = None, 0
@@ -152,7 +154,7 @@ def _finish_view(con, path: Path, view: str, required: list[str], has_rec: bool 
     names = [normalise_header(c) for c in cols]
     missing = [r for r in required if r not in names]
     if missing:
-        raise FileRejected(str(path), "missing_columns", f"required column(s) {missing} not in the header {names}")
+        raise FileRejected(str(path), "missing_columns", f"required column(s) {missing} not in the header: {_header_shown(names, missing)}")
     selects = []
     for c, n in zip(cols, names):
         if n == "_rec":
@@ -166,6 +168,19 @@ def _finish_view(con, path: Path, view: str, required: list[str], has_rec: bool 
     con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT {rec} AS _rec, {', '.join(selects)} FROM {view}__raw")
     con.execute(f"DROP TABLE {view}__raw")
     return [n for n in names if n != "_rec"]
+
+
+def _header_shown(names: list[str], missing: list[str]) -> str:
+    """The header as a message may show it: the names of a documented layout and those close to a missing column
+    (a misspelling); any other name only counted — a file without its header row has a record there, maybe a name."""
+    from orchestration.ingest.errors import PERSONAL_FIELDS
+    from orchestration.lib.lake_schema import DOSSIER_FLAT_COLUMNS, TABLES
+
+    known = {c for schema, _, _ in TABLES.values() for c in schema} | set(DOSSIER_FLAT_COLUMNS) | set(PERSONAL_FIELDS)
+    shown = [n for n in names if n in known or n.startswith(("hl_", "tc_", "mong_doi"))
+             or difflib.get_close_matches(n, missing, n=1, cutoff=0.8)]
+    hidden = len(names) - len(shown)
+    return f"{shown}" + (f" and {hidden} other column name(s) not shown (values, if the header row is missing)" if hidden else "")
 
 
 def read_tabular(con, path: Path, view: str, required: list[str]) -> list[str]:

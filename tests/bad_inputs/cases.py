@@ -47,6 +47,7 @@ class Case:
     quarantine: list[tuple[int, str, str, str]] = field(default_factory=list)  # (record, field, value, rule) — all of them
     landed: dict[int, dict] = field(default_factory=dict)  # record → {column: expected landed value}
     stop_rule: str | None = None
+    message: str | None = None  # the stop message must contain this text (it never holds personal data: PERSONAL_VALUES)
     load: dict = field(default_factory=dict)  # expected FileLoad attributes (absent/extra columns, flags)
     note: str | None = None  # a load note must contain this text
     lake_rows: int | None = None  # rows in the lake table once every file is landed and the table built
@@ -166,6 +167,27 @@ def answer(ma_phieu: str, unit, *, name="Phùng Văn Hưng", likert=(5, 4, 5, 5,
     return [ma_phieu, unit, dt.datetime(2023, 5, 3), name, "0345189208", "2.001406", *likert, 1, *expectations]
 
 
+# The personal data the generators put in files: no message, log line or quarantine value may ever hold them
+PERSONAL_VALUES = ["Hoàng Thị Mai", "006190004321", "Phùng Văn Hưng", "0345189208"]
+
+
+def personal_first(*records: dict, dup_key: bool = False, data_object: bool = False) -> Callable[[], bytes]:
+    """A payload whose records start with the applicant (DuckDB quotes the first 50 bytes of a record it rejects),
+    written by hand: Python's json cannot write a duplicate key. ``dup_key``: the last record repeats ChuHoSo;
+    ``data_object``: ``data`` is the (first) record itself instead of an array."""
+    def make() -> bytes:
+        texts = []
+        for i, r in enumerate(records):
+            first = {k: r[k] for k in ("ChuHoSo", "SoGiayToChuHoSo")}
+            body = json.dumps({**first, **{k: v for k, v in r.items() if k not in first}}, ensure_ascii=False)
+            if dup_key and i == len(records) - 1:
+                body = body[:-1] + ', "ChuHoSo": "Hoàng Thị Mai"}'
+            texts.append(body)
+        data = texts[0] if data_object else "[" + ", ".join(texts) + "]"
+        return ('{"service": "DongBoHoSoMC", "isUpdating": false, "data": ' + data + "}").encode("utf-8")
+    return make
+
+
 CATALOGUE = {"procedures/procedures.csv": "procedures_excel_numbers.csv"}
 LONG = "Nguyễn " * 14_286  # 100 002 characters
 TWO = (dossier(1), dossier(2))
@@ -181,6 +203,13 @@ CASES: list[Case] = [
          stop_rule="wrong_json_root", why="a bare array instead of the DongBoHoSoMC envelope"),
     Case("json_wrong_root_no_data", "dossiers", {"dossiers/a.json": raw_bytes(b'{"service": "DongBoHoSoMC", "isUpdating": false}')},
          "stopped", stop_rule="wrong_json_root", why="the envelope without its data array"),
+    Case("json_duplicate_key_message_without_personal_data", "dossiers",
+         {"dossiers/a.json": personal_first(dossier(1), dossier(2), dup_key=True)}, "stopped", stop_rule="unreadable_json",
+         message='record/value 2: Object (excerpt not shown: it may hold personal data) has duplicate key "ChuHoSo"',
+         why="DuckDB quotes the record it rejects ({\"ChuHoSo\":\"Hoàng Thị Mai\",…): the message keeps the position and key"),
+    Case("json_data_not_an_array_message_without_personal_data", "dossiers",
+         {"dossiers/a.json": personal_first(dossier(1), data_object=True)}, "stopped", stop_rule="unreadable_json",
+         message="Expected ARRAY, but got OBJECT: (excerpt not shown: it may hold personal data)"),
     Case("json_empty_0_bytes", "dossiers", {"dossiers/a.json": raw_bytes(b"")}, "stopped", stop_rule="empty_file"),
     Case("json_impossible_date", "dossiers", {"dossiers/a.json": payload(dossier(1), dossier(2, NgayTiepNhan="20230230081000"))},
          "quarantined", (2, 1, 1, 0), [(2, "ngay_tiep_nhan", "20230230081000", "unparseable_date")], why="30 February"),
@@ -249,6 +278,10 @@ CASES: list[Case] = [
          "loaded", (1, 1, 0, 0), load={"extra_columns": ["ghi_chu_noi_bo", "cán_bộ_xử_lý"]}, note="ignored"),
     Case("csv_header_only", "dossiers", {"dossiers/a.csv": flat_csv()}, "loaded", (0, 0, 0, 0), lake_rows=0,
          why="an extract of a quiet period: valid, nothing to load"),
+    Case("csv_without_header_row", "dossiers",
+         {"dossiers/a.csv": lambda: flat_csv(flat_row(1), flat_row(2))().split(b"\r\n", 1)[1]}, "stopped",
+         stop_rule="missing_columns", message="other column name(s) not shown",
+         why="the first record is read as the header: its values (the applicant's name) are counted, never shown"),
     Case("csv_empty_0_bytes", "dossiers", {"dossiers/a.csv": raw_bytes(b"")}, "stopped", stop_rule="empty_file"),
     Case("csv_vietnamese_thousands_and_decimals", "dossiers",
          {"dossiers/a.csv": flat_csv(flat_row(1, tong_le_phi="25.000"), flat_row(2, tong_le_phi="0,5"),
