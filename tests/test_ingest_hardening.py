@@ -128,3 +128,61 @@ def test_mask_url_hides_what_it_cannot_parse():
     assert mask_url("postgresql://u:p@SECRET@host/db") == "(not shown)"  # '@' unencoded: parses as host 'SECRET@host'
     assert mask_url("postgresql://u:SECRET@host/db?password=SECRET") == "postgresql://u:***@host/db?password=***"
     assert mask_url("sqlite:////data/onestop.sqlite") == "sqlite:////data/onestop.sqlite"
+
+
+# -------------------------------------------------------------- 3. no plain-text copy survives a killed landing
+LANDING_KILLED_AFTER = """
+import os, signal, sys, threading, time
+from pathlib import Path
+from orchestration.ingest import landing
+from orchestration.lib.settings import Settings
+raw, out, delay = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
+threading.Timer(delay, lambda: os.kill(os.getpid(), signal.SIGKILL)).start()  # kill -9 in the middle of the landing
+landing.land_file(Settings(raw_dir=raw, out_dir=out, max_quarantine_share=1.0), "dossiers", raw / "dossiers" / "a.csv")
+time.sleep(60)  # landed before the kill: wait for it
+"""
+
+
+def _holds_personal_data(folder: Path) -> list[str]:
+    needles = [v.encode(enc) for v in PERSONAL_VALUES for enc in ("utf-8", "utf-16-le")]
+    return [str(p) for p in folder.rglob("*") if p.is_file() and any(n in p.read_bytes() for n in needles)]
+
+
+def test_the_in_memory_copy_is_gone_once_the_file_is_landed_or_rejected(tmp_path):
+    from orchestration.ingest import readers
+    from tests.bad_inputs.cases import flat_csv, flat_row
+
+    raw = tmp_path / "raw"
+    (raw / "dossiers").mkdir(parents=True)
+    (raw / "dossiers" / "a.csv").write_bytes(flat_csv(flat_row(1), encoding="utf-16", delimiter="\t")())
+    (raw / "dossiers" / "b.csv").write_bytes(flat_csv(flat_row(1), drop=("ngay_cap_nhat",), encoding="utf-16")())
+    settings = Settings(raw_dir=raw, out_dir=tmp_path / "out")
+    assert landing.land_file(settings, "dossiers", raw / "dossiers" / "a.csv").rows_loaded == 1
+    with pytest.raises(FileRejected, match="missing_columns"):
+        landing.land_file(settings, "dossiers", raw / "dossiers" / "b.csv")
+    assert not [k for k in readers._MEMORY.store if "cchc-utf8" in k]
+
+
+def test_a_landing_killed_while_reading_a_utf16_export_leaves_no_plain_text_copy(tmp_path):
+    """A UTF-16 flat export of 40,000 dossiers (Excel's "Unicode text", names and phones in it) landed in a real
+    process killed by SIGKILL at several points of its landing (reading, transcoding, checking, writing): no file in
+    the temporary folder, the output root or the working folder ever holds the personal data afterwards — the copy
+    DuckDB reads is made in memory, never on disk."""
+    from tests.bad_inputs.cases import flat_csv, flat_row
+
+    raw = tmp_path / "raw"
+    (raw / "dossiers").mkdir(parents=True)
+    rows = [flat_row(i, so_dien_thoai="0345189208") for i in range(1, 40_001)]
+    (raw / "dossiers" / "a.csv").write_bytes(flat_csv(*rows, encoding="utf-16", delimiter="\t")())
+    tmpdir, work = tmp_path / "tmp", tmp_path / "cwd"
+    tmpdir.mkdir()
+    work.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmpdir), "PYTHONPATH": str(REPO_ROOT)}
+    for delay in (0.1, 0.15, 0.2, 0.5, 1.0):  # the old copy lived from about 0.08 to 0.28 s (40,000 rows)
+        out = tmp_path / f"out-{delay}"
+        run = subprocess.run([sys.executable, "-c", LANDING_KILLED_AFTER, str(raw), str(out), str(delay)],
+                             cwd=work, env=env, capture_output=True, text=True, timeout=300)
+        assert run.returncode == -9, (delay, run.stderr[-2000:])
+        assert not list(tmpdir.iterdir()), (delay, sorted(p.name for p in tmpdir.iterdir()))  # not even an empty copy
+        assert not _holds_personal_data(work), delay
+        assert not _holds_personal_data(out) if out.exists() else True, delay

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import codecs
 import difflib
-import os
 import re
-import tempfile
 import unicodedata
+import uuid
 from pathlib import Path
 
 import duckdb
+import fsspec
 
 from orchestration.ingest.errors import FileRejected, reader_error_detail
 from orchestration.ingest.sql import ident
@@ -63,22 +63,22 @@ def read_csv_text(con: duckdb.DuckDBPyConnection, path: Path, view: str, require
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
     encoding = _detect_encoding(head)
-    tmp = None
+    copy = None
     if encoding in ("utf-8", "utf-8-sig"):
         source = str(path)
         first = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     else:
-        # DuckDB's reader wants UTF-8: re-encode odd files (spreadsheet exports) into a private temp file —
-        # never beside the raw file: the landing zone is read-only for us.
+        # DuckDB's reader wants UTF-8: odd files (spreadsheet exports) are re-encoded in memory — never into a file,
+        # which a run killed while landing would leave behind, personal data in plain text (issue 19) — and never
+        # beside the raw file: the landing zone is read-only for us.
         try:
             text = path.read_bytes().decode(encoding).lstrip("\ufeff")
         except UnicodeDecodeError as exc:
             raise FileRejected(str(path), "unreadable_csv",
                                f"looks like {encoding} text but does not decode: {reader_error_detail(exc)}") from None
-        fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="cchc-utf8-")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        source, first = tmp, text[: 1 << 16]
+        first = text[: 1 << 16]
+        source = copy = _memory_copy(con, text.encode("utf-8"))
+        del text
     header_line = first.splitlines()[0] if first.splitlines() else ""
     delim = detect_delimiter(header_line)
     try:
@@ -94,9 +94,22 @@ def read_csv_text(con: duckdb.DuckDBPyConnection, path: Path, view: str, require
                       + detail)
         raise FileRejected(str(path), "unreadable_csv", detail) from None
     finally:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
+        if copy:
+            _MEMORY.rm(copy)
     return _finish_view(con, path, view, required)
+
+
+_MEMORY = fsspec.filesystem("memory")  # process memory: gone with the process, whatever kills it
+
+
+def _memory_copy(con: duckdb.DuckDBPyConnection, data: bytes) -> str:
+    """A path DuckDB reads ``data`` from, held in this process's memory (an fsspec memory file system registered with
+    the connection); the caller removes it once read."""
+    if "memory" not in con.list_filesystems():
+        con.register_filesystem(_MEMORY)
+    path = f"memory://cchc-utf8/{uuid.uuid4().hex}.csv"
+    _MEMORY.pipe_file(path, data)
+    return path
 
 
 def read_xlsx_text(con: duckdb.DuckDBPyConnection, path: Path, view: str, required: list[str]) -> list[str]:
