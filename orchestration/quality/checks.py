@@ -556,6 +556,21 @@ def publish_records(results: list[SuiteResult], consistency: SuiteResult) -> lis
     return records
 
 
+def source_periods_record(settings: Settings) -> CheckRecord:
+    """Warning: survey respondents or ratings dated in no published period (METHODOLOGY §5 — they follow their own
+    dates; rows outside every period are landed but count in no value, so the run summary names the source)."""
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        rows = con.execute(
+            f"SELECT source_name, counted, records, first_date, last_date, published_from, published_to "
+            f"FROM {find_relation(con, 'int_source_rows_outside_periods')} WHERE records > 0 ORDER BY source_name").fetchall()
+    details = [f"{src}: {n} {what} dated {first}…{last} fall in no published period ({pf}…{pt}): landed, counted in no value"
+               for src, what, n, first, last, pf, pt in rows]
+    return CheckRecord(
+        name="source_rows_in_published_periods", asset="quality_gate", severity="warning", passed=not rows,
+        message="; ".join(details) if rows else "every survey respondent and rating falls in a published period",
+        details=details, rows=sum(r[2] for r in rows), batches=["warehouse"])
+
+
 QUALITY_CHECK_SPECS = [
     dg.AssetCheckSpec("gx_publish_tables", asset="quality_gate", blocking=True,
                       description="Critical expectations of the publish suites (indicator_observations, report_bieu06, "
@@ -565,6 +580,9 @@ QUALITY_CHECK_SPECS = [
     dg.AssetCheckSpec("publish_consistency", asset="quality_gate", blocking=True,
                       description="Cross-table consistency: Biểu 06 col3 = col7 + col11 = col4 + col5 + col6, col7 = 8 + 9 + 10, "
                       "col11 = 12 + 13; QĐ766 group = sum of its rows; TOTAL = CKMB + TDGQ + DVTT + MDSH + MDHL and ≤ 100"),
+    dg.AssetCheckSpec("source_rows_in_published_periods", asset="quality_gate", blocking=False,
+                      description="Survey respondents and ratings dated in no published period are named (warning): "
+                      "they follow their own dates, and rows outside every period count in no value"),
 ]
 
 
@@ -592,7 +610,7 @@ def quality_gate(context: dg.AssetExecutionContext, cchc: CchcSettings):
     settings = cchc.settings()
     started = time.perf_counter()
     results, consistency = publish_results(settings)
-    records = publish_records(results, consistency)
+    records = publish_records(results, consistency) + [source_periods_record(settings)]
     checks = finish(settings, records, [*results, consistency], context.run.run_id[:8], "gx_publish_tables", docs=True)
     _note_overhead(settings, "quality_gate", time.perf_counter() - started)
     all_records = read_records(settings.reports_dir)

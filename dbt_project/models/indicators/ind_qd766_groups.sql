@@ -4,7 +4,9 @@
 -- Computed per unit (whole unit, all fields) and per agency; missing rows (obs_status M) add the points their empty
 -- rule gives (0, or the maximum for "no PAKN") and are named in `comment` with those points.
 -- Ranks: competition ranking (1, 1, 3) among units of the same level under the same province, agencies among
--- agencies of the same province, provinces nationally. Grade bands (seeds/grade_bands.csv) for the total.
+-- agencies of the same province, provinces nationally. A unit out of coverage (no data at all for the period,
+-- ind_unit_coverage) has no points, grade or rank, obs_status M, and is left out of rank_of: a unit without data is
+-- never ranked against units with data. Grade bands (seeds/grade_bands.csv) for the total.
 with rows_ as (
     select * from {{ ref('ind_scored_values') }}
     where formula_version like 'QD766-%' and ma_linh_vuc is null and ma_tthc is null
@@ -19,21 +21,22 @@ groups_ as (
         string_agg(case when obs_status = 'M' and max_points > 0
                         then indicator_id || ' (' || cast(round(coalesce(points, 0), 2) as varchar) || ' points)' end,
                    ', ' order by indicator_id) as missing_rows,
-        count(*) as n
+        count(*) as n,
+        coalesce(bool_or(is_out_of_coverage), false) as out_of_coverage
     from rows_
     group by all
 ),
 dvtt as (
     select formula_version, 'QD766_DVTT' as indicator_id, period_type, period, is_running, unit_code, unit_valid_from,
            unit_level, unit_name, agency_code, round(sum(points), 9) as points,
-           string_agg(missing_rows, ', ') as missing_rows, sum(n) as n
+           string_agg(missing_rows, ', ') as missing_rows, sum(n) as n, bool_or(out_of_coverage) as out_of_coverage
     from groups_ where indicator_id in ('QD766_TTTT', 'QD766_CLGQ')
     group by all
 ),
 total as (
     select formula_version, 'QD766_TOTAL' as indicator_id, period_type, period, is_running, unit_code, unit_valid_from,
            unit_level, unit_name, agency_code, round(sum(points), 9) as points,
-           string_agg(missing_rows, ', ') as missing_rows, sum(n) as n
+           string_agg(missing_rows, ', ') as missing_rows, sum(n) as n, bool_or(out_of_coverage) as out_of_coverage
     from (select * from groups_ where indicator_id not in ('QD766_TTTT', 'QD766_CLGQ') union all select * from dvtt)
     group by all
 ),
@@ -49,11 +52,11 @@ with_defs as (
 ranked as (
     select
         *,
-        rank() over (peers order by points desc) as rank,
-        count(*) over peers as rank_of
+        case when not out_of_coverage then rank() over (peers order by points desc) end as rank,
+        case when not out_of_coverage then count(*) over peers end as rank_of
     from with_defs
     window peers as (
-        partition by indicator_id, formula_version, period_type, period,
+        partition by indicator_id, formula_version, period_type, period, out_of_coverage,
             agency_code is not null,  -- agencies among agencies, units among units
             case when agency_code is null then unit_level end,
             case when agency_code is null and unit_level = 'tinh' then null else province_code end
@@ -76,14 +79,15 @@ select
     cast(null as double) as numerator,
     cast(null as double) as denominator,
     cast(null as double) as ratio,
-    r.points,
+    case when not r.out_of_coverage then r.points end as points,
     r.max_points,
-    case when r.indicator_id = 'QD766_TOTAL' then gb.grade_name_vi end as grade,
+    case when r.indicator_id = 'QD766_TOTAL' and not r.out_of_coverage then gb.grade_name_vi end as grade,
     cast(r.rank as integer) as rank,
     cast(r.rank_of as integer) as rank_of,
     cast(null as bigint) as n,  -- a sum of points, not a count of observations
-    case when r.is_running then 'P' else 'A' end as obs_status,
-    case when r.missing_rows is not null
+    case when r.out_of_coverage then 'M' when r.is_running then 'P' else 'A' end as obs_status,
+    case when r.out_of_coverage then 'no data for this unit'
+         when r.missing_rows is not null
          then 'missing rows: ' || array_to_string(list_sort(list_distinct(string_split(r.missing_rows, ', '))), ', ')
     end as comment
 from ranked r

@@ -1,7 +1,10 @@
 -- The scoring layer: every indicator value model (docs/indicator_values_contract.md) scored with the indicator
 -- definitions (seeds/indicator_definitions.csv: Pmax, scoring rule, threshold, empty rule per formula version),
--- the source inventory (absent source ⇒ M, 0 points) and the period frame (running ⇒ P).
--- QD766 rows get a whole-unit row for EVERY unit version valid in the period (denominator 0 when it had nothing).
+-- the source inventory (absent source ⇒ M, 0 points), coverage (a unit with no data at all for the period ⇒ M, "no
+-- data for this unit", no points: ind_unit_coverage) and the period frame (running ⇒ P).
+-- QD766 rows get a whole-unit row for EVERY unit version valid in the period (denominator 0 when it had nothing);
+-- when the raw root holds no survey file, SIPAS gets a whole-unit M row per quarter and year (METHODOLOGY §3
+-- "Missing sources": a row whose source is absent is published as M, never left out).
 -- `ratio` is the observation value in the indicator's unit_measure: percent for shares (100 × numerator /
 -- denominator), working days for QD766_2_2, a count for counts, the mean of element indices for SIPAS.
 {%- set members = [
@@ -39,8 +42,16 @@ whole_frame as (
     from frame f
     join defs d on d.formula_version = f.qd766_version and d.group_id in (select group_id from row_groups)
 ),
+surveys_absent as (
+    select coalesce(bool_or(not is_present), false) as absent
+    from {{ ref('stg_lake__source_inventory') }} where source_name = 'survey_answers'
+),
 all_vals as (
     select v.* from vals v
+    union all
+    select 'SIPAS', f.period_type, f.period, f.unit_code, f.unit_valid_from, null, null, null, null, null, null, 0, null
+    from frame f
+    where f.period_type in ('Q', 'Y') and (select absent from surveys_absent)
     union all
     select w.indicator_id, w.period_type, w.period, w.unit_code, w.unit_valid_from,
            null, null, null, 0.0, 0.0, null, 0, null
@@ -67,11 +78,15 @@ joined as (
         d.group_id,
         coalesce(s.source_absent, false) as source_absent,
         s.absent_sources,
-        coalesce(v.comment like '%small cell%', false) as small_cell
+        coalesce(v.comment like '%small cell%', false) as small_cell,
+        v.agency_code is null and not coalesce(c.has_data, true) as is_out_of_coverage
     from all_vals v
     join frame f
       on f.period_type = v.period_type and f.period = v.period
      and f.unit_code = v.unit_code and f.unit_valid_from = v.unit_valid_from
+    left join {{ ref('ind_unit_coverage') }} c
+      on c.period_type = v.period_type and c.period = v.period
+     and c.unit_code = v.unit_code and c.unit_valid_from = v.unit_valid_from
     -- QD766 rows: the version in force for this unit and period; others: their family's single definition
     -- (SIPAS_TC_<criterion> and SIPAS_MD_<code> share the SIPAS definition)
     join defs d
@@ -85,7 +100,7 @@ valued as (
     select
         *,
         case
-            when small_cell or source_absent then null
+            when small_cell or source_absent or is_out_of_coverage then null
             when unit_measure = 'percent' and value is null then
                 case when denominator > 0 then 100.0 * numerator / denominator end
             else value
@@ -117,19 +132,22 @@ select
     ratio,
     case
         when scoring_rule not in ('linear', 'threshold') then null
+        when is_out_of_coverage then null
         when source_absent then 0.0
         else {{ indicator_points('ratio', 'scoring_rule', 'max_points', 'threshold', 'empty_rule', 'denominator') }}
     end as points,
     case when scoring_rule in ('linear', 'threshold') then max_points end as max_points,
     n,
+    is_out_of_coverage,
     -- METHODOLOGY §7 precedence: Q, M (no value), then P, A (B/E come with the 2025 comparable series)
     case
         when small_cell then 'Q'
-        when source_absent or ratio is null then 'M'
+        when source_absent or is_out_of_coverage or ratio is null then 'M'
         when is_running then 'P'
         else 'A'
     end as obs_status,
     nullif(concat_ws('; ',
+        case when is_out_of_coverage then 'no data for this unit' end,
         case when source_absent then 'source absent from the raw root: ' || absent_sources end,
         case when is_partial_period then 'partial period' end,
         comment

@@ -13,7 +13,7 @@ with flags as (
     select * from {{ ref('int_qd766_dossier_flags') }}
 ),
 periods as (
-    select period_type, period, period_start, p_end from {{ ref('int_periods') }}
+    select period_type, period, period_start, period_end, p_end from {{ ref('int_periods') }}
 ),
 results as (
     select
@@ -50,7 +50,8 @@ rated as (
         count(*) as den
     from ratings r
     join {{ ref('int_dossier_lifecycle') }} d on d.dossier_code = r.dossier_code
-    join periods p on cast(r.rated_at as date) between p.period_start and p.p_end
+    -- a rating counts in the periods of its own date, even after the dossiers' as-of (METHODOLOGY §5)
+    join periods p on cast(r.rated_at as date) between p.period_start and p.period_end
     where d.unit_code is not null
     group by all
 ),

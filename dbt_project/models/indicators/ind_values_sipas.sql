@@ -3,7 +3,10 @@
 -- Respondent = one questionnaire (ma_phieu) of one unit on one survey date. Each respondent counts in the
 -- unit version of its survey unit_code valid at the survey date, and in every ancestor of that version
 -- (int_admin_unit_tree): a district's values cover its communes' respondents. Cells = unit × period, for the
--- quarters (Q) and years (Y) of int_periods whose [period_start, p_end] holds a survey date.
+-- quarters (Q) and years (Y) of int_periods whose [period_start, period_end] holds the survey date: answers belong
+-- to the periods of their own date, whatever the dossiers' as-of (METHODOLOGY §5 — a survey taken in October
+-- counts for the year even when the dossier extracts end in July; the year is then running, hence provisional).
+-- Answers dated in no published period are reported by int_source_rows_outside_periods (quality gate warning).
 --
 -- Rows per cell (whole unit: agency_code, ma_linh_vuc, ma_tthc NULL):
 --   SIPAS_<ELEMENT>   numerator = answers 4–5, denominator = valid answers 1–5 (answers outside 1–5 ignored),
@@ -14,8 +17,9 @@
 --   SIPAS_TC_<CRIT>   numerator = answers 1 (agree), denominator = answers 0/1, n = answers 0/1.
 --   SIPAS_MD_<CODE>   numerator = respondents choosing the code, denominator = n = respondents of the cell; every
 --                     code chosen somewhere in the same calendar year is emitted (share 0 where nobody chose it).
--- Small cells: n is always the number of respondents the value is computed from (one valid answer = one
--- respondent); n < var small_cell_min_respondents ⇒ comment contains 'small cell' (scoring: obs_status Q, no value).
+-- Small cells count respondents (METHODOLOGY §5): a cell with fewer than var small_cell_min_respondents
+-- respondents ⇒ every value of the cell has 'small cell' in comment (scoring: obs_status Q, no value); `n` stays
+-- the valid answers of an element (an element answered by 20 of 30 respondents is published, n = 20).
 {% set overall = var('sipas_overall', 'mean_of_elements') %}
 {% if overall not in ['mean_of_elements', 'tong_the'] %}
     {{ exceptions.raise_compiler_error("var sipas_overall must be mean_of_elements or tong_the, got " ~ overall) }}
@@ -52,7 +56,7 @@ survey_unit as (
     ) = 1
 ),
 periods as (
-    select period_type, period, period_start, p_end
+    select period_type, period, period_start, period_end
     from {{ ref('int_periods') }}
     where period_type in ('Q', 'Y')
 ),
@@ -72,7 +76,7 @@ cell_answers as (
     join survey_unit s on s.unit_code = a.unit_code and s.surveyed_on = a.surveyed_on
     join {{ ref('int_admin_unit_tree') }} t
       on t.descendant_code = s.unit_code and t.descendant_valid_from = s.unit_valid_from
-    join periods p on a.surveyed_on between p.period_start and p.p_end
+    join periods p on a.surveyed_on between p.period_start and p.period_end
 ),
 cells as (
     select unit_code, unit_valid_from, period_type, period, period_year,
@@ -189,21 +193,23 @@ all_rows as (
     from overall_rows
 )
 select
-    cast(indicator_id as varchar) as indicator_id,
-    cast(period_type as varchar) as period_type,
-    cast(period as varchar) as period,
-    cast(unit_code as varchar) as unit_code,
-    cast(unit_valid_from as date) as unit_valid_from,
+    cast(r.indicator_id as varchar) as indicator_id,
+    cast(r.period_type as varchar) as period_type,
+    cast(r.period as varchar) as period,
+    cast(r.unit_code as varchar) as unit_code,
+    cast(r.unit_valid_from as date) as unit_valid_from,
     cast(null as varchar) as agency_code,
     cast(null as varchar) as ma_linh_vuc,
     cast(null as varchar) as ma_tthc,
-    numerator,
-    denominator,
-    value,
-    n,
+    r.numerator,
+    r.denominator,
+    r.value,
+    r.n,
     cast(nullif(concat_ws(chr(59) || ' ',  -- chr(59) = semicolon (a literal one breaks dbt unit-test SQL wrapping)
-       
-        case when n > 0 and n < {{ min_resp }} then 'small cell' end,
+        case when c.respondents < {{ min_resp }} then 'small cell' end,
         note
     ), '') as varchar) as comment
-from all_rows
+from all_rows r
+join cells c
+  on c.unit_code = r.unit_code and c.unit_valid_from = r.unit_valid_from
+ and c.period_type = r.period_type and c.period = r.period

@@ -4,10 +4,19 @@
 -- One row per (dossier, period) in scope: received (is_received) on or before P_end and not ended before the
 -- period's start (METHODOLOGY §1 period membership, §4 Biểu 06). Judged from dates, never from today's status,
 -- so a closed period is reproducible.
+-- Partial period (METHODOLOGY §1): when the dossier's unit version ceased inside the period, the period is cut at
+-- the unit's last day — P_end (counts, resolved/pending, the pending judgement) is that day, and a period starting
+-- after it has no row for the old unit. In the 2025 reorganisation the old province, district and communes all
+-- ceased on 2025-06-30, so the cut is the same for a dossier's whole old subtree; where successor units take the
+-- dossiers over is the lineage's business (ADMIN_UNITS.md), not this model's.
 {% set granularity = classification_granularity() %}
 with dossiers as (
-    select * from {{ ref('int_dossier_lifecycle') }}
-    where is_received and received_at is not null
+    -- unit_valid_to: the last day of the dossier's unit version (NULL = still exists), with its calendar row
+    select d.*, u.valid_to as unit_valid_to, cu.working_day_index as unit_last_working_day_index
+    from {{ ref('int_dossier_lifecycle') }} d
+    left join {{ ref('int_admin_units') }} u on u.unit_code = d.unit_code and u.valid_from = d.unit_valid_from
+    left join {{ ref('int_calendar') }} cu on cu.date = u.valid_to
+    where d.is_received and d.received_at is not null
 ),
 periods as (
     select * from {{ ref('int_periods') }} where {{ period_in_build_scope() }}
@@ -36,16 +45,24 @@ scoped as (
         p.period,
         p.period_start,
         p.period_end,
-        p.p_end,
-        p.p_end_at,
+        c.p_end,
+        c.p_end_at,
         p.is_running,
-        p.p_end_working_day_index,
+        c.p_end_working_day_index,
         d.received_date >= p.period_start as received_in_period,
-        d.end_date is not null and d.end_date <= p.p_end as resolved_in_period
+        d.end_date is not null and d.end_date <= c.p_end as resolved_in_period
     from dossiers d
     join periods p
-      on d.received_date <= p.p_end
+      on p.period_start <= coalesce(d.unit_valid_to, p.p_end)
      and (d.end_date is null or d.end_date >= p.period_start)
+    cross join lateral (
+        select
+            case when d.unit_valid_to < p.p_end then d.unit_valid_to else p.p_end end as p_end,
+            case when d.unit_valid_to < p.p_end then cast(d.unit_valid_to + interval 1 day as timestamp) else p.p_end_at end as p_end_at,
+            case when d.unit_valid_to < p.p_end then d.unit_last_working_day_index else p.p_end_working_day_index end
+                as p_end_working_day_index
+    ) c
+    where d.received_date <= c.p_end
 ),
 flags as (
 select
