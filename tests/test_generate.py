@@ -329,7 +329,9 @@ def test_no_event_after_the_extract_time(year_json):
 
 
 def test_open_dossiers_near_the_end_of_a_short_range(tmp_path):
-    s = generate(tmp_path, seed=2, start="2023-01", end="2023-03", dossiers_per_year=6000)
+    # (seed 3: online dossiers submitted in the last week and not received at T are a chance event at this volume,
+    # ≈ 2 expected; seed 2 had some before the applicability list changed the draws, none after)
+    s = generate(tmp_path, seed=3, start="2023-01", end="2023-03", dossiers_per_year=6000)
     assert s["extract_time"] == "2023-03-31 18:00:00"
     dossiers = load_json_dossiers(tmp_path)
     open_ = [d for d in dossiers if d["TrangThaiHoSo"] in (2, 4, 5, 6)]
@@ -513,3 +515,111 @@ def test_other_sources(year_json):
     assert {"da_xu_ly", "tu_choi"} <= {p["trang_thai"] for p in pets}
     assert any(p["ma_ho_so_lien_quan"] in codes for p in pets)
     assert all(p["agency_code"] in seeds for p in pets)
+
+
+# ------------------------------------------------------------------------------------------------ applicability
+APPLICABILITY_HEADER = ["ma_tthc", "agency_code", "hieu_luc_tu", "hieu_luc_den", "co_phi"]
+
+
+def _reception_day(d: dict):
+    """The day a dossier's agency handled it (reception or refusal); None for one not received yet."""
+    t = parse_json_date(d.get("NgayTiepNhan")) or parse_json_date(d.get("NgayTuChoi"))
+    return t.date() if t else None
+
+
+def _applies(row: dict, day) -> bool:
+    return (day is None or ((not row["hieu_luc_tu"] or date.fromisoformat(row["hieu_luc_tu"]) <= day)
+                            and (not row["hieu_luc_den"] or day <= date.fromisoformat(row["hieu_luc_den"]))))
+
+
+def test_applicability_list_differs_per_agency(year_json):
+    """DATA_CONTRACT §1.2 procedures/applicability.csv: registry agencies, catalogue procedures of the agency's level,
+    each commune committee its own subset (so the fee-bearing count varies), district offices disjoint subsets
+    of the district-level procedures; a few fee overrides and a few dates, inside the catalogue's validity."""
+    root, summary = year_json
+    path = root / "procedures" / "applicability.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        assert fh.readline().rstrip("\n").split(",") == APPLICABILITY_HEADER
+    rows = read_csv(path)
+    assert summary["files"]["procedures/applicability.csv"] == summary["counts"]["applicability"] == len(rows)
+    registry = {a["agency_code"]: a for a in read_csv(root / "reference" / "agencies.csv")}
+    catalogue = {r["ma_tthc"]: r for r in read_csv(root / "procedures" / "procedures.csv")}
+    level = {u["unit_code"]: u["unit_level"] for u in read_csv(SEEDS / "admin_units.csv")}
+    assert all(r["agency_code"] in registry for r in rows)
+    assert all(r["ma_tthc"] in catalogue for r in rows)
+    assert len({(r["ma_tthc"], r["agency_code"], r["hieu_luc_tu"]) for r in rows}) == len(rows)  # the lake key
+    sets, fees = defaultdict(set), Counter()
+    for r in rows:
+        p = catalogue[r["ma_tthc"]]
+        agency_level = level[registry[r["agency_code"]]["unit_code"]]
+        assert agency_level in p["cap_thuc_hien"].split(";"), r  # a procedure of the agency's level
+        sets[r["agency_code"]].add(r["ma_tthc"])
+        assert r["co_phi"] in ("", "0", "1")
+        assert r["co_phi"] == "" or r["co_phi"] != p["co_phi"]  # given only to override the catalogue
+        fees[r["agency_code"]] += (r["co_phi"] or p["co_phi"]) == "1"
+        if r["hieu_luc_tu"]:
+            assert r["hieu_luc_tu"] >= p["hieu_luc_tu"] and (not p["hieu_luc_den"] or r["hieu_luc_tu"] <= p["hieu_luc_den"])
+        if r["hieu_luc_den"]:
+            assert p["hieu_luc_den"] and p["hieu_luc_tu"] <= r["hieu_luc_den"] <= p["hieu_luc_den"]
+            assert not r["hieu_luc_tu"] or r["hieu_luc_tu"] <= r["hieu_luc_den"]
+    overrides = [r for r in rows if r["co_phi"]]
+    fee_rows = [r for r in rows if catalogue[r["ma_tthc"]]["co_phi"] == "1"]
+    assert 1 <= len(overrides) <= 0.1 * len(fee_rows)  # occasionally: one agency does not charge
+    dated = [r for r in rows if r["hieu_luc_tu"] or r["hieu_luc_den"]]
+    assert 0 < len(dated) <= 0.1 * len(rows)  # mostly empty
+    communes = [a for a in registry if level[registry[a]["unit_code"]] == "xa"]
+    assert len(communes) == 14 and all(a in sets for a in communes)
+    candidates = {c for c, p in catalogue.items() if "xa" in p["cap_thuc_hien"].split(";")
+                  and (not p["hieu_luc_den"] or p["hieu_luc_den"] >= "2023-01-01")}
+    assert all(0.7 * len(candidates) <= len(sets[a]) <= len(candidates) for a in communes)
+    assert len({frozenset(sets[a]) for a in communes}) > len(communes) // 2  # communes differ…
+    assert len({fees[a] for a in communes}) >= 2 and max(fees[a] for a in communes) > min(fees[a] for a in communes)
+    offices = [a for a in sets if level[registry[a]["unit_code"]] == "huyen"]
+    assert len(offices) >= 3
+    assert all(not (sets[a] & sets[b]) for a in offices for b in offices if a < b)  # each office its own
+
+
+def test_dossiers_are_for_procedures_applied_to_their_agency(year_json):
+    """Every dossier of a catalogue procedure is for a procedure applied to its agency on its reception day, at
+    the agency's own fee flag; the only exceptions are the deliberate ~0.5% of procedures the catalogue does not
+    list yet (they cannot be in the list either)."""
+    root, _ = year_json
+    catalogue = {r["ma_tthc"]: r for r in read_csv(root / "procedures" / "procedures.csv")}
+    listed = {}
+    for r in read_csv(root / "procedures" / "applicability.csv"):
+        listed.setdefault((r["agency_code"], r["ma_tthc"]), []).append(r)
+    dossiers = load_json_dossiers(root)
+    unlisted, wrong, waived = 0, [], 0
+    for d in dossiers:
+        agency = CODE_RX.match(d["MaHoSo"]).group(1)
+        if d["MaTTHC"] not in catalogue:
+            unlisted += 1
+            continue
+        rows = [r for r in listed.get((agency, d["MaTTHC"]), []) if _applies(r, _reception_day(d))]
+        if not rows:
+            wrong.append(d["MaHoSo"])
+            continue
+        waived += rows[0]["co_phi"] == "0"  # this agency charges no fee for the procedure
+        if (rows[0]["co_phi"] or catalogue[d["MaTTHC"]]["co_phi"]) == "0":  # no fee for this agency: none charged
+            assert d["DanhSachLePhi"] == [] and "DuocThanhToanTrucTuyen" not in d, d["MaHoSo"]
+    assert wrong == []
+    assert unlisted / len(dossiers) <= 0.012
+    assert waived >= 1
+    # the communes' volumes follow their own lists: a procedure a commune does not apply has none of its dossiers
+    per_agency = defaultdict(set)
+    for d in dossiers:
+        per_agency[CODE_RX.match(d["MaHoSo"]).group(1)].add(d["MaTTHC"])
+    assert len({frozenset(v) for v in per_agency.values()}) > 10
+
+
+def test_without_applicability_the_committed_sample_is_regenerated_byte_for_byte(tmp_path):
+    """raw/sample predates the list: applicability=False gives the generator's earlier draws and no list."""
+    sample = Path(__file__).resolve().parents[1] / "raw" / "sample"
+    s = generate(tmp_path, seed=20230105, start="2023-01", end="2023-03", fmt="json", dossiers_per_year=1600,
+                 applicability=False)
+    assert s["counts"]["applicability"] == 0
+    mine = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    committed = sorted(p.relative_to(sample).as_posix() for p in sample.rglob("*") if p.is_file() and p.name != "README.md")
+    assert mine == committed and not (tmp_path / "procedures" / "applicability.csv").exists()
+    for rel in mine:
+        assert (tmp_path / rel).read_bytes() == (sample / rel).read_bytes(), rel

@@ -30,7 +30,9 @@ from orchestration.ingest.pull_state import read_pull_state
 from orchestration.lib.settings import REPO_ROOT
 from tests.pg_server import PASSWORD, pg_server  # noqa: F401 — the module's PostgreSQL server fixture
 
-ARGS = dict(seed=29, start="2023-01", end="2023-02", dossiers_per_year=900)
+# No applicability list (procedures/applicability.csv): a one-stop database has no such table, so route C could
+# not carry it and its procedure-based rows (the level rule) would differ from A's (the list) — by design.
+ARGS = dict(seed=29, start="2023-01", end="2023-02", dossiers_per_year=900, applicability=False)
 VALUE_COLUMNS = ("indicator_id, period_type, period, unit_code, unit_valid_from, agency_code, ma_linh_vuc, ma_tthc, "
                  "numerator, denominator, ratio, points, obs_status, grade, rank, rank_of, comment")
 DB_SOURCES = ("dossiers", "procedures", "ratings")

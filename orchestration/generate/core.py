@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
+from orchestration.generate import applicability as app
 from orchestration.generate import catalogue as cat
 from orchestration.generate import sources as src
 from orchestration.generate.defects import (
@@ -26,13 +27,15 @@ from orchestration.lib.source_db_engine import make_source_engine
 DEFAULT_DOSSIERS_PER_YEAR = {"district": 30_000}
 BATCH_SIZE = 10_000  # dossiers per file at most
 FORMATS = ("json", "csv")
-# Independent random streams, all derived from the one seed in this fixed order.
-STREAMS = ("places", "dossiers", "defects", "procedures", "petitions", "ratings", "surveys", "row_defects")
+# Independent random streams, all derived from the one seed in this fixed order (a stream added at the end leaves
+# the earlier ones unchanged).
+STREAMS = ("places", "dossiers", "defects", "procedures", "petitions", "ratings", "surveys", "row_defects",
+           "applicability")
 
 # Files this generator owns in a raw root (removed before writing, so a re-run never leaves stale batches).
 OWN_FILES = {
     "dossiers": [re.compile(r"dongbo_\d{6}_\d{3}\.json"), re.compile(r"hoso_\d{6}_\d{3}\.csv")],
-    "procedures": [re.compile(r"(procedures|publications|reviews)\.csv")],
+    "procedures": [re.compile(r"(procedures|publications|reviews)\.csv"), re.compile(r"applicability(_\d{2})?\.csv")],
     "petitions": [re.compile(r"petitions\.csv")],
     "ratings": [re.compile(r"dossier_ratings\.csv")],
     "surveys": [re.compile(r"sipas_\d{4}\.xlsx")],
@@ -68,7 +71,7 @@ DISTRICT_RANGE = ("2023-01", "2024-12")  # default start/end of scale='district'
 
 def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0.0, scale="district",
              dossiers_per_year=None, progress=None, source_db=None, workers=None, provinces=None,
-             compress=None) -> dict:
+             compress=None, applicability=True) -> dict:
     """Write a synthetic raw root under ``out_dir`` and return a summary.
 
     seed: any int — the same arguments give byte-identical files. start/end: months 'YYYY-MM' (inclusive;
@@ -88,6 +91,11 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
     INSTEAD of dossiers/*.json|csv, procedures/procedures.csv and ratings/dossier_ratings.csv; the other sources
     (publications, reviews, PAKN, surveys, reference) are not in a one-stop system and are still files under
     ``out_dir``. The random draws are the same either way: a seed gives the same dossiers in both routes.
+    applicability (district scale): write ``procedures/applicability.csv`` (each agency's own procedures, see
+    ``applicability.py``) and draw each dossier among its agency's procedures (the default). False: no list and
+    the draws of the generator before it (every procedure of the agency's level) — how the committed raw/sample
+    was made, so ``applicability=False`` regenerates it byte for byte. With ``source_db`` the list is drawn (the
+    dossiers are the same as in the file route) but not written: a one-stop database has no such table.
     """
     say = progress or (lambda msg: None)
     if scale == "national":
@@ -97,6 +105,8 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
             raise ValueError("scale='national' does not inject defects (defect_rate must be 0)")
         if source_db:
             raise ValueError("scale='national' writes files only (no source_db)")
+        if not applicability:
+            raise ValueError("scale='national' always writes the applicability list (applicability must be True)")
         from orchestration.generate.national import generate_national
 
         _clean(Path(out_dir))  # a district root's own files must not mix with the national ones
@@ -140,11 +150,17 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
     def rel(p: Path) -> str:
         return p.relative_to(out).as_posix()
 
+    # ---------------------------------------------------------------- applicability (before the dossiers: they follow it)
+    app_rows, applied = [], None
+    if applicability:
+        listed = [p for p in cat.PROCEDURES if p.ma_tthc in {r["ma_tthc"] for r in src.catalogue_rows(T.date())}]
+        app_rows, applied = app.district_applicability(rngs["applicability"], scope, listed, start_d)
+
     # ---------------------------------------------------------------- dossiers
     villages = village_labels(rngs["places"], scope.communes, scope.district.name)
     people = PeopleFactory(rngs["dossiers"], villages, lower_unit_name(scope.district.name),
                            lower_unit_name(scope.province.name))
-    factory = DossierFactory(rngs["dossiers"], cal, scope, people, T)
+    factory = DossierFactory(rngs["dossiers"], cal, scope, people, T, applied=applied)
     records = factory.generate(start_d, per_year, progress=say)
     clean_count = len(records)
     say(f"dossiers: {clean_count:,} generated")
@@ -191,6 +207,10 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
         path = out / "procedures" / f"{name}.csv"
         write_csv(path, cols, rows)
         files[rel(path)] = len(rows)
+    if applicability and not source_db:  # the national catalogue's list, not a table of a one-stop database
+        path = out / "procedures" / "applicability.csv"
+        write_csv(path, app.COLUMNS, app_rows)
+        files[rel(path)] = len(app_rows)
 
     # ---------------------------------------------------------------- petitions and ratings
     clean = [r for r in records if "_defect" not in r]
@@ -251,7 +271,8 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
         "files": dict(sorted(files.items())),
         "counts": {
             "dossiers": len(distinct), "dossier_records": len(records), "procedures": len(proc_rows),
-            "publications": len(pub_rows), "reviews": len(rev_rows), "petitions": len(pet_rows),
+            "publications": len(pub_rows), "reviews": len(rev_rows), "applicability": len(app_rows),
+            "petitions": len(pet_rows),
             "ratings": len(rat_rows), "survey_respondents": respondents, "agencies": len(scope.agencies),
             "targets": len(targets),
         },

@@ -33,8 +33,12 @@ def _yymmdd(d: date) -> str:
 
 
 class DossierFactory:
-    def __init__(self, rng, cal, scope, people, extract_time: datetime):
+    def __init__(self, rng, cal, scope, people, extract_time: datetime, applied: dict | None = None):
         self.rng = rng
+        # the applicability list ({agency_code: {ma_tthc: applicability.Applied}}), or None: any procedure of the
+        # agency's level (the generator before the list existed — raw/sample)
+        self.applied = applied
+        self._agency_cache: dict = {}
         self.cal = cal
         self.scope = scope
         self.people = people
@@ -96,6 +100,18 @@ class DossierFactory:
             self._proc_cache[key] = hit
         return hit
 
+    def _agency_procedures(self, agency_code: str, d: date):
+        """The procedures applied to the agency and in force on day ``d`` (catalogue and row validity), with
+        cumulative weights."""
+        key = (agency_code, d)
+        hit = self._agency_cache.get(key)
+        if hit is None:
+            rows = self.applied.get(agency_code, {})
+            procs = [p for p in cat.PROCEDURES if p.ma_tthc in rows and p.in_force(d) and rows[p.ma_tthc].valid_on(d)]
+            hit = (procs, list(itertools.accumulate(p.weight for p in procs)))
+            self._agency_cache[key] = hit
+        return hit
+
     def _commune(self) -> str:
         return self.rng.choices(self.communes, cum_weights=self.commune_cum)[0]
 
@@ -126,16 +142,33 @@ class DossierFactory:
     def make(self, day: date) -> dict | None:
         rng, cal, T, scope = self.rng, self.cal, self.T, self.scope
         procs, cum, unlisted = self._procedures(day)
-        if unlisted and rng.random() < cat.UNLISTED_SHARE:
+        is_unlisted = bool(unlisted) and rng.random() < cat.UNLISTED_SHARE
+        if is_unlisted:
             proc = rng.choice(unlisted)
         else:
             proc = rng.choices(procs, cum_weights=cum)[0]
-        prof = cat.FIELD_PROFILES[proc.ma_linh_vuc]
         commune = self._commune()
         if proc.cap == "xa" or (proc.cap == "huyen;xa" and rng.random() < 0.85):
             agency = scope.commune_agency[commune]
         else:
             agency = scope.roles[proc.role]
+        own_fee = None
+        if self.applied is not None and not is_unlisted:
+            # a dossier is for a procedure applied to its agency: otherwise drawn again among the agency's own
+            # (a procedure the catalogue does not list yet is kept: it cannot be in the list either)
+            rows = self.applied.get(agency.code, {})
+            a = rows.get(proc.ma_tthc)
+            if a is None or not a.valid_on(day):
+                own, own_cum = self._agency_procedures(agency.code, day)
+                if own:
+                    proc = rng.choices(own, cum_weights=own_cum)[0]
+                    a = rows[proc.ma_tthc]
+                else:  # nothing applied to the agency that day (not expected): keep the drawn procedure
+                    a = None
+            if a is not None:
+                own_fee = a.co_phi
+        co_phi = proc.co_phi if own_fee is None else own_fee  # the agency's own fee flag when its row gives one
+        prof = cat.FIELD_PROFILES[proc.ma_linh_vuc]
         prog = _progress(day)
 
         # channel, submission and reception
@@ -240,7 +273,7 @@ class DossierFactory:
                     end = cal.snap_to_office(end)
                     if end <= t_prev:
                         end = t_prev + timedelta(minutes=rng.randint(10, 90))
-                    if proc.co_phi and proc.ma_linh_vuc in ("G05-DD", "G06-XD", "G07-DT") and rng.random() < 0.6:
+                    if co_phi and proc.ma_linh_vuc in ("G05-DD", "G06-XD", "G07-DT") and rng.random() < 0.6:
                         # waiting for the applicant to pay fees / financial obligations before the result
                         gap_s = (end - t_prev).total_seconds()
                         if gap_s > 4 * 3600:
@@ -288,12 +321,12 @@ class DossierFactory:
         code_day = sub.date() if online else r.date()
         code = self._code(agency.code, code_day)
         fees = []
-        if proc.co_phi:
+        if co_phi:
             exempt = rng.random() < 0.04
             fees = [{"MaPhiLePhi": fe.code, "TenPhiLePhi": fe.name, "Gia": 0 if exempt else rng.choice(fe.amounts)}
                     for fe in proc.fees]
         pay = None
-        if proc.co_phi:
+        if co_phi:
             if any(fe["Gia"] for fe in fees):
                 if online:
                     pay = rng.choices((1, 2, 0), (45, 20, 35))[0]

@@ -13,6 +13,9 @@ Model (see orchestration/generate/README.md, "National scale"):
   month, (2) every dossier received in month m, observed at T_m, (3) online dossiers submitted by T_m but
   received in the next month (status 1). A dossier's whole lifecycle is drawn once (same rules and shares as
   the district generator, ``dossiers.DossierFactory``); only dossiers with events after T_m stay in memory.
+* Each province's applicability list (``procedures/applicability_PP.csv``, ``applicability.py``) is drawn from its
+  own stream before its dossiers; a dossier is for a procedure applied to its agency (drawn again among the
+  agency's own otherwise), except the few procedures the catalogue does not list yet.
 * Ratings and PAKN are drawn with their dossier and written in the month their time falls in
   (``ratings/dossier_ratings_YYYYMM.csv``, ``petitions/petitions_YYYYMM.csv``; a PAKN still open gets a new
   row in the month it changes). SIPAS waves are quarterly per province (``surveys/sipas_YYYYqN_PP.csv``),
@@ -39,10 +42,12 @@ import shutil
 import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+from orchestration.generate import applicability as app
 from orchestration.generate import catalogue as cat
 from orchestration.generate import national_registry as reg
 from orchestration.generate import sources as src
@@ -66,7 +71,7 @@ OWN_FILES = {
     "ratings": [re.compile(r"dossier_ratings_\d{6}\.csv")],
     "petitions": [re.compile(r"petitions_\d{6}\.csv")],
     "surveys": [re.compile(r"sipas_\d{4}q\d_\d{2}\.csv")],
-    "procedures": [re.compile(r"(procedures|publications|reviews)\.csv")],
+    "procedures": [re.compile(r"(procedures|publications|reviews)\.csv"), re.compile(r"applicability(_\d{2})?\.csv")],
     "reference": [re.compile(r"(admin_units|agencies|targets)\.csv")],
 }
 PARTS_DIR = ".national_parts"
@@ -309,6 +314,7 @@ class ProvinceGen:
         self.listed = [NProc(p) for p in listed]
         self.unlisted = [NProc(p) for p in unlisted]
         self._proc_cache: dict = {}
+        self._applicability(listed)
         # places and agencies
         self.communes = prov.communes
         self.commune_cum = []
@@ -369,6 +375,50 @@ class ProvinceGen:
         self.records_by_month: dict = {}
         self.new_by_month: dict = {}
 
+    # ------------------------------------------------------------------ applicability
+    def _applicability(self, listed) -> None:
+        """The province's applicability list (applicability.py): each commune committee a seeded share of the
+        commune-level procedures, each department a share of its role's province-level ones; its own random stream,
+        so the list depends on the seed, the province and the catalogue only. Row dates are the agencies' first day
+        (2025-07-01) or a procedure's end of validity, so whether a row applies on a day follows the catalogue's
+        validity (the per-day draw tables below are cached by the procedures in force)."""
+        import random
+
+        rng = random.Random(f"cchc-national/{self.job['seed']}/{self.pp}/applicability")
+        nproc = {p.code: p for p in self.listed}
+        rows = []
+
+        def applied_of(agency_code, pairs) -> dict:
+            out = {}
+            for p, a in pairs:
+                # the draw tables are cached by the procedures in force: a row's dates must not add another rule
+                assert a.valid_from is None or a.valid_from <= reg.VALID_FROM, (p.ma_tthc, a)
+                assert a.valid_to is None or a.valid_to == p.hieu_luc_den, (p.ma_tthc, a)
+                # the agency's own fee flag: a variant without fees (the only override drawn is 'no fee')
+                out[p.ma_tthc] = nproc[p.ma_tthc] if a.co_phi is None else NProc(replace(p, co_phi=a.co_phi, fees=()))
+                rows.append(app.row(p.ma_tthc, agency_code, a))
+            return out
+
+        xa = [p for p in listed if p.cap == "xa"]
+        self.commune_applied = [applied_of(c.agency_code, app.draw_agency(rng, xa, app.COMMUNE_SHARE, reg.VALID_FROM))
+                                for c in self.prov.communes]
+        self.dept_applied = {}
+        for role, code, _ in self.prov.departments:
+            own = [p for p in listed if p.cap == "tinh" and p.role == role]
+            if own:
+                self.dept_applied[role] = applied_of(code, app.draw_agency(rng, own, app.OFFICE_SHARE, reg.VALID_FROM))
+        rows.sort(key=lambda r: (r["ma_tthc"], r["agency_code"]))
+        self.applicability_rows = rows
+
+    def _agency_table(self, applied: dict, procs) -> tuple:
+        """(procedures, cumulative weights, total) of an agency's applied procedures among ``procs`` (in force)."""
+        own = [applied[p.code] for p in procs if p.code in applied]
+        cum, acc = [], 0.0
+        for p in own:
+            acc += p.p.weight
+            cum.append(acc)
+        return own, cum, acc
+
     # ------------------------------------------------------------------ procedures in force
     def _procs(self, d: date):
         key = tuple(p.hieu_luc_tu <= d and (p.hieu_luc_den is None or d <= p.hieu_luc_den) for p in self.listed)
@@ -380,12 +430,12 @@ class ProvinceGen:
                 acc += p.p.weight
                 cum.append(acc)
             unl = [p for p in self.unlisted if p.hieu_luc_tu <= d and (p.hieu_luc_den is None or d <= p.hieu_luc_den)]
-            hit = (procs, cum, acc, unl)
+            hit = (procs, cum, acc, unl, {})  # the last: per-agency draw tables, filled on demand
             self._proc_cache[key] = hit
         return hit
 
     # ------------------------------------------------------------------ one dossier
-    def make(self, di: int, procs, cum, total, unl) -> Life:
+    def make(self, di: int, procs, cum, total, unl, tables) -> Life:
         R = self.rng.random
         cal = self.cal
         offsec = cal.offsec
@@ -404,8 +454,20 @@ class ProvinceGen:
             ci = len(self.communes) - 1
         if proc.cap == "xa":
             agency_code, agency_frag = self.commune_agency[ci]
+            applied, akey = self.commune_applied[ci], ci
         else:
             agency_code, agency_frag = self.dept_agency[proc.role]
+            applied, akey = self.dept_applied.get(proc.role, {}), proc.role
+        if not L.unlisted:  # a procedure applied to the agency (else drawn again among the agency's own)
+            q = applied.get(proc.code)
+            if q is None:
+                t = tables.get(akey)
+                if t is None:
+                    t = tables[akey] = self._agency_table(applied, procs)
+                if t[0]:
+                    q = t[0][bisect.bisect(t[1], R() * t[2])]
+            if q is not None:
+                proc = q  # (the agency's variant when it charges no fee)
 
         # channel, submission and reception
         online = R() < proc.online_p
@@ -866,6 +928,10 @@ class ProvinceGen:
         cal, R = self.cal, self.rng
         (self.out / "dossiers").mkdir(parents=True, exist_ok=True)
         self.parts.mkdir(parents=True, exist_ok=True)
+        name = f"procedures/applicability_{self.pp}.csv"  # small: one row per agency and applied procedure
+        write_csv(self.out / name, app.COLUMNS, self.applicability_rows)
+        self.files[name] = len(self.applicability_rows)
+        self.stats["applicability"] += len(self.applicability_rows)
         gen_upto = cal.di(date(*self.months[0], 1)) - 1  # last day index generated
         for mi, (y, m) in enumerate(self.months):
             T = self.T[mi]
@@ -898,12 +964,12 @@ class ProvinceGen:
                 if di <= gen_upto:
                     continue
                 d = cal.date_of(di)
-                procs, cum, total, unl = self._procs(d)
+                procs, cum, total, unl, tables = self._procs(d)
                 n = self.base * cal.factor[di] * max(0.3, R.gauss(1.0, 0.12))
                 n = int(n) + (1 if R.random() < n - int(n) else 0)
                 in_month = di <= last_day
                 for _ in range(n):
-                    L = self.make(di, procs, cum, total, unl)
+                    L = self.make(di, procs, cum, total, unl, tables)
                     if in_month or L.ev_t[0] <= T:
                         self._emit(self.render(L, T))
                         if L.k < len(L.ev_t):
@@ -1203,7 +1269,8 @@ def generate_national(out_dir, *, seed=1, start=None, end=None, dossiers_per_yea
             "dossiers": stats["dossiers"], "dossier_records": stats["records"],
             "dossier_files": sum(1 for f in files if f.startswith("dossiers/")),
             "procedures": len(proc_rows), "publications": len(pub_rows), "reviews": len(rev_rows),
-            "petitions": stats["petitions"], "petition_rows": stats["petition_rows"], "ratings": stats["ratings"],
+            "applicability": stats["applicability"], "petitions": stats["petitions"],
+            "petition_rows": stats["petition_rows"], "ratings": stats["ratings"],
             "survey_respondents": stats["survey_respondents"], "agencies": len(ag), "admin_units": len(rows),
             "provinces": len(provinces), "communes": sum(len(p.communes) for p in provinces),
             "targets": len(tgt_rows),
