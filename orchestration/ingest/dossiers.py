@@ -117,7 +117,10 @@ def reduce_sync_records(con: duckdb.DuckDBPyConnection, records_sql: str, view: 
             CASE WHEN len(coalesce(d.DanhSachLePhi, [])) > 0 THEN '1' ELSE '0' END AS co_le_phi,
             CAST(len(coalesce(d.DSKetNoiCSDL, [])) AS VARCHAR) AS ket_noi_csdl,
             -- every supplement (not only the first) must be received after it was requested
-            len(list_filter(sups, lambda s: {sql.timestamp('s.NgayTiepNhanBoSung')} < {sql.timestamp('s.NgayBoSung')})) > 0 AS _bad_supplement
+            len(list_filter(sups, lambda s: {sql.timestamp('s.NgayTiepNhanBoSung')} < {sql.timestamp('s.NgayBoSung')})) > 0 AS _bad_supplement,
+            -- the first fee (Gia) that is not a finite, non-negative number (JSON numbers: a plain cast), as delivered
+            list_filter(coalesce(d.DanhSachLePhi, []), lambda x: nullif(trim(x.Gia), '') IS NOT NULL
+                AND NOT coalesce(isfinite(TRY_CAST(x.Gia AS DOUBLE)) AND TRY_CAST(x.Gia AS DOUBLE) >= 0, false))[1].Gia AS _bad_fee
         FROM reduced
     """)
 
@@ -129,7 +132,8 @@ def read_dossier_flat(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> 
     absent = [c for c in DOSSIER_FLAT_COLUMNS if c not in present]
     extra = [c for c in present if c not in DOSSIER_FLAT_COLUMNS]
     cols = ", ".join(f'"{c}"' if c in present else f"CAST(NULL AS VARCHAR) AS {c}" for c in DOSSIER_FLAT_COLUMNS)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT _rec, {cols}, false AS _bad_supplement FROM {view}__flat")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT _rec, {cols}, false AS _bad_supplement,"
+                f" CAST(NULL AS VARCHAR) AS _bad_fee, _cell_issues FROM {view}__flat")
     return absent, extra
 
 
@@ -160,26 +164,38 @@ def _violation(cond: str, rule: str, field: str, value: str) -> Check:
     return Check(cond, f"{{'rule': {sql.literal(rule)}, 'field': {sql.literal(field)}, 'value': CAST({value} AS VARCHAR)}}")
 
 
-VIOLATIONS_TYPE = "STRUCT(rule VARCHAR, field VARCHAR, value VARCHAR)[]"
+VIOLATIONS_TYPE, CELL_ISSUES = sql.VIOLATIONS_TYPE, sql.CELL_ISSUES
 
 
-def violations_sql(checks: list[Check]) -> str:
-    """The list of a row's violations (empty when the row passes every rule)."""
-    if not checks:
-        return f"CAST([] AS {VIOLATIONS_TYPE})"
+def add_cell_issues(con: duckdb.DuckDBPyConnection, view: str) -> None:
+    """A source without reader-found violations (JSON, the source database) gets the column, empty."""
+    con.execute(f"ALTER TABLE {view} ADD COLUMN IF NOT EXISTS {CELL_ISSUES} {VIOLATIONS_TYPE}")
+
+
+def violations_sql(checks: list[Check], cell_issues: str | None = None, used: list[str] = ()) -> str:
+    """The list of a row's violations (empty when the row passes every rule), then those of ``cell_issues`` about
+    the ``used`` columns (a formula in a column the layout ignores changes nothing)."""
     structs = ", ".join(f"CASE WHEN {c.cond} THEN {c.violation} END" for c in checks)
-    return f"CAST(list_filter([{structs}], lambda v: v IS NOT NULL) AS {VIOLATIONS_TYPE})"
+    found = f"CAST(list_filter([{structs}], lambda v: v IS NOT NULL) AS {VIOLATIONS_TYPE})" if checks else f"CAST([] AS {VIOLATIONS_TYPE})"
+    if not cell_issues:
+        return found
+    return f"list_concat({found}, list_filter(coalesce({cell_issues}, []), lambda v: list_contains({sql.literal_list(used)}, v.field)))"
 
 
 def text_checks(columns: list[str], max_len: int, personal=()) -> list[Check]:
     """text_too_long: a cell longer than ``max_len`` characters (CCHC_MAX_TEXT_LENGTH) quarantines its record.
-    The quarantine keeps a 60-character excerpt and the length — for personal data, the length only."""
+    The quarantine keeps a 60-character excerpt and the length — for personal data, the length only.
+    nul_byte: a cell holding a NUL character (U+0000) quarantines its record — the lake's Parquet would cut the text
+    there, silently; shown with the NUL as ␀ (personal data: the length only)."""
     out = []
     for col in columns:
         raw = f"r.{sql.ident(col)}"
         shown = (f"'(personal data, ' || length({raw}) || ' characters)'" if col in personal
                  else f"left({raw}, 60) || '… (' || length({raw}) || ' characters)'")
         out.append(_violation(f"length({raw}) > {int(max_len)}", "text_too_long", col, shown))
+        nul = (f"'(personal data, ' || length({raw}) || ' characters)'" if col in personal
+               else f"replace(left({raw}, 60), chr(0), '␀')")
+        out.append(_violation(f"contains({raw}, chr(0))", "nul_byte", col, nul))
     return out
 
 
@@ -192,7 +208,7 @@ def checked_dossiers_sql(view: str, max_text_length: int = 2000) -> str:
     )
     checks = []
     for col, kind in COLUMN_KINDS.items():
-        bad = _bad(col)
+        bad = _bad(col) if col != "tong_le_phi" else None  # fees have their own rule, below
         if bad:
             checks.append(_violation(bad, "unparseable_value" if kind != "ts" else "unparseable_date", col, f"r.{col}"))
         if kind == "ts":
@@ -215,6 +231,9 @@ def checked_dossiers_sql(view: str, max_text_length: int = 2000) -> str:
         _violation("CAST(t.ngay_hen_tra AS DATE) < CAST(t.ngay_tiep_nhan AS DATE)", "before_reception", "ngay_hen_tra", "r.ngay_hen_tra"),
         _violation("t.ngay_tiep_nhan_bo_sung < t.ngay_bo_sung OR r._bad_supplement", "supplement_before_request",
                    "ngay_tiep_nhan_bo_sung", "r.ngay_tiep_nhan_bo_sung"),
+        # a fee is a finite, non-negative number, never read as 0 (JSON: every Gia of DanhSachLePhi; flat: tong_le_phi)
+        _violation(f"r._bad_fee IS NOT NULL OR ({sql.blank('r.tong_le_phi')} IS NOT NULL AND coalesce(t.tong_le_phi < 0, true))",
+                   "invalid_fee", "tong_le_phi", "coalesce(r._bad_fee, r.tong_le_phi)"),
         _violation("t.ma_ho_so IS NOT NULL AND NOT EXISTS (SELECT 1 FROM agencies_ref a WHERE a.agency_code = t.agency_key"
                    " AND coalesce(CAST(coalesce(t.ngay_tiep_nhan, t.ngay_nop_ho_so) AS DATE), a.valid_from) BETWEEN a.valid_from"
                    " AND coalesce(a.valid_to, DATE '9999-12-31'))",
@@ -232,6 +251,6 @@ def checked_dossiers_sql(view: str, max_text_length: int = 2000) -> str:
             FROM {view} r
         )
         SELECT t.* EXCLUDE (ma_don_vi_xu_ly, agency_key), nullif(t.agency_key, '') AS ma_don_vi_xu_ly,
-            {violations_sql(checks)} AS _violations
+            {violations_sql(checks, 'r.' + CELL_ISSUES, DOSSIER_FLAT_COLUMNS)} AS _violations
         FROM t JOIN {view} r USING (_rec)
     """

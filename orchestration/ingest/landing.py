@@ -327,6 +327,7 @@ def land_dossier_source(settings: Settings, con: duckdb.DuckDBPyConnection, load
     under ``load.sha256``; closes ``con``."""
     lake = LakeFiles(settings.lake_dir)
     sha = load.sha256
+    dossiers.add_cell_issues(con, "src")
     agencies_reference(con, settings)
     con.execute("CREATE OR REPLACE TEMP MACRO month_of(t_recv, t_sub) AS strftime(coalesce(t_recv, t_sub), '%Y-%m')")
     checked = dossiers.checked_dossiers_sql("src", settings.max_text_length)
@@ -393,6 +394,7 @@ def land_table_source(settings: Settings, spec: TableSpec, con: duckdb.DuckDBPyC
     lake = LakeFiles(settings.lake_dir)
     sha = load.sha256
     schema = lake_schema.TABLES[spec.table][0]
+    dossiers.add_cell_issues(con, "src")
     kinds = set(spec.kinds.values())
     if "unit" in kinds:  # reference agencies are themselves checked against the admin units only
         units_reference(con, settings, with_agencies=spec.table != "ref_agencies")
@@ -453,7 +455,8 @@ def land_table_source(settings: Settings, spec: TableSpec, con: duckdb.DuckDBPyC
     key_expr = " || '/' || ".join(f"coalesce(CAST({k} AS VARCHAR), '')" for k in spec.key if k in spec.kinds)
     checked = f"""
         WITH t AS (SELECT r._rec, {', '.join(typed + extra)}, md5(CAST(ROW({fingerprint_cols}) AS VARCHAR)) AS _fingerprint FROM src r)
-        SELECT t.*, {dossiers.violations_sql(checks)} AS _violations FROM t JOIN src r USING (_rec)"""
+        SELECT t.*, {dossiers.violations_sql(checks, 'r.' + dossiers.CELL_ISSUES, [*spec.kinds, *pii_sources, *answers])} AS _violations
+        FROM t JOIN src r USING (_rec)"""
     # parameters bind here; the personal-data key never appears in SQL text or logs
     con.execute(f"CREATE OR REPLACE TEMP TABLE checked_raw AS {checked}",
                 _params(checked, {"key": settings.pseudonym_key, "now": now}))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import json
 import re
 import unicodedata
 import uuid
@@ -17,8 +18,8 @@ from pathlib import Path
 import duckdb
 import fsspec
 
-from orchestration.ingest.errors import FileRejected, reader_error_detail
-from orchestration.ingest.sql import ident
+from orchestration.ingest.errors import PERSONAL_FIELDS, FileRejected, reader_error_detail
+from orchestration.ingest.sql import CELL_ISSUES, VIOLATIONS_TYPE, ident
 
 TABULAR_SUFFIXES = {".csv", ".xlsx", ".tsv"}
 
@@ -82,9 +83,11 @@ def read_csv_text(con: duckdb.DuckDBPyConnection, path: Path, view: str, require
     header_line = first.splitlines()[0] if first.splitlines() else ""
     delim = detect_delimiter(header_line)
     try:
+        # parallel=false: a quoted cell holding a line break (Excel's Alt+Enter) is one cell (RFC 4180), and DuckDB's
+        # parallel scanner cannot read one with null_padding ("CSV Error on Line …"); a landing uses one thread anyway
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {view}__raw AS SELECT * FROM read_csv(?, header=true, all_varchar=true,"
-            " auto_detect=true, delim=?, quote='\"', escape='\"', strict_mode=false, null_padding=true)",
+            " auto_detect=true, delim=?, quote='\"', escape='\"', strict_mode=false, null_padding=true, parallel=false)",
             [source, delim],
         )
     except duckdb.Error as exc:
@@ -119,13 +122,15 @@ def read_xlsx_text(con: duckdb.DuckDBPyConnection, path: Path, view: str, requir
     import pandas as pd
 
     try:
+        # the values Excel cached for formulas (data_only), and beside them the formulas themselves: a formula whose
+        # value was never computed (a file written by a program, not saved by Excel) has no cached value
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wf = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a broken zip
         raise FileRejected(str(path), "unreadable_xlsx", f"{type(exc).__name__}: {reader_error_detail(exc)}") from None
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
+    rows = zip(wb.worksheets[0].iter_rows(values_only=True), wf.worksheets[0].iter_rows(values_only=True))
     header, header_row = None, 0
-    for i, row in enumerate(rows, 1):
+    for i, (row, _) in enumerate(rows, 1):
         names = [normalise_header(c) for c in row]
         if all(r in names for r in required):
             header, header_row = names, i
@@ -134,23 +139,38 @@ def read_xlsx_text(con: duckdb.DuckDBPyConnection, path: Path, view: str, requir
             break
     if header is None:
         raise FileRejected(str(path), "missing_columns", f"no header row with the columns {required} in the first 30 rows")
-    records, positions = [], []
-    for i, row in enumerate(rows, header_row + 1):
+    records, positions, issues = [], [], []
+    for i, (row, formulas) in enumerate(rows, header_row + 1):
         if row is None or all(c is None or str(c).strip() == "" for c in row):
-            continue
+            continue  # blank as the sheet was saved (formulas filled down past the data are not records)
+        # formula_without_value: never a silent blank — the record is quarantined when the column is one the
+        # layout uses (landing filters), the formula shown but in a personal-data column
+        lost = [{"rule": "formula_without_value", "field": header[j],
+                 "value": "(personal data)" if header[j] in PERSONAL_FIELDS else _formula_text(f)[:60]}
+                for j, (c, f) in enumerate(zip(row, formulas)) if j < len(header) and c is None and _formula_text(f)]
         cells = ["" if c is None else _cell_text(c) for c in row][: len(header)]
         records.append(cells + [""] * (len(header) - len(cells)))
         positions.append(i)  # record position = row number in the sheet: a message points at a row a person can open
+        issues.append(json.dumps(lost, ensure_ascii=False) if lost else None)
     wb.close()
+    wf.close()
     # header cells left empty: dropped when their column is empty too, else kept as unnamed_<n> (an extra column)
     keep = [j for j, name in enumerate(header) if name or any(r[j].strip() for r in records)]
     columns = [header[j] or f"unnamed_{j + 1}" for j in keep]
     frame = pd.DataFrame([[r[j] for j in keep] for r in records], columns=columns, dtype="string")
     frame.insert(0, "_rec", positions)
+    if any(issues):
+        frame[ISSUES_JSON] = pd.array(issues, dtype="string")
     con.register(f"{view}__frame", frame)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {view}__raw AS SELECT * FROM {view}__frame")
     con.unregister(f"{view}__frame")
     return _finish_view(con, path, view, required, has_rec=True)
+
+
+def _formula_text(cell: object) -> str:
+    """The formula of a cell as openpyxl gives it without data_only ('=SUM(B2:B5)', or an ArrayFormula's text)."""
+    text = getattr(cell, "text", cell)
+    return text if isinstance(text, str) and text.startswith("=") else ""
 
 
 def _cell_text(value: object) -> str:
@@ -162,8 +182,14 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+ISSUES_JSON = "__cchc_cell_issues_json"  # the XLSX reader's violations as JSON text, until _finish_view types them
+
+
 def _finish_view(con, path: Path, view: str, required: list[str], has_rec: bool = False) -> list[str]:
     cols = [r[0] for r in con.execute(f"DESCRIBE {view}__raw").fetchall()]
+    issues = (f"CAST(from_json({ident(ISSUES_JSON)}, '[{{\"rule\": \"VARCHAR\", \"field\": \"VARCHAR\", \"value\": \"VARCHAR\"}}]')"
+              f" AS {VIOLATIONS_TYPE})" if ISSUES_JSON in cols else f"CAST(NULL AS {VIOLATIONS_TYPE})")
+    cols = [c for c in cols if c != ISSUES_JSON]
     names = [normalise_header(c) for c in cols]
     missing = [r for r in required if r not in names]
     if missing:
@@ -178,7 +204,8 @@ def _finish_view(con, path: Path, view: str, required: list[str], has_rec: bool 
         raise FileRejected(str(path), "duplicate_columns", f"column(s) {dup} appear more than once in the header")
     rec = '"_rec"' if has_rec else "row_number() OVER ()"
     # a table, not a view: record positions are numbered once, and every later reference sees the same numbers
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT {rec} AS _rec, {', '.join(selects)} FROM {view}__raw")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT {rec} AS _rec, {', '.join(selects)}, {issues} AS {CELL_ISSUES}"
+                f" FROM {view}__raw")
     con.execute(f"DROP TABLE {view}__raw")
     return [n for n in names if n != "_rec"]
 

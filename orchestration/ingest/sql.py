@@ -5,6 +5,12 @@ an unparseable value becomes NULL, and the matching ``*_is_bad`` builder says wh
 was lost, so the row rule can quarantine it with the value in the message.
 """
 
+# A record's rule violations: {rule, field, value} (value as delivered, personal data never)
+VIOLATIONS_TYPE = "STRUCT(rule VARCHAR, field VARCHAR, value VARCHAR)[]"
+# Violations a reader found in a record's cells (an XLSX formula without a cached value: readers.read_xlsx_text), a
+# column of the source table beside its text columns
+CELL_ISSUES = "_cell_issues"
+
 # Accepted timestamp formats (METHODOLOGY §1 "Dates"): national sync yyyyMMddHHmmss, ISO and Vietnamese.
 TIMESTAMP_FORMATS = [
     "%Y%m%d%H%M%S",
@@ -47,23 +53,27 @@ def date(col: str) -> str:
 
 
 def integer(col: str) -> str:
-    # '2', ' 2 ', '2.0' (spreadsheets), '1.000' (Vietnamese thousands) → 2, 2, 2, 1000
-    return f"TRY_CAST({number(col)} AS INTEGER)"
+    # '2', ' 2 ', '2.0' (spreadsheets), '1.000' (Vietnamese thousands) → 2, 2, 2, 1000. Plain digits only: a status
+    # '1e1' or 'inf' is not a code (a number cast would read 10)
+    c = blank(col)
+    return (f"CASE WHEN regexp_full_match({c}, '-?\\d+([.,]0+)?|-?\\d{{1,3}}(\\.\\d{{3}})+')"
+            f" THEN TRY_CAST({number(col)} AS INTEGER) END")
 
 
 def integer_is_bad(col: str) -> str:
-    return f"({blank(col)} IS NOT NULL AND ({integer(col)} IS NULL OR ({number(col)}) <> {integer(col)}))"
+    return f"({blank(col)} IS NOT NULL AND {integer(col)} IS NULL)"
 
 
 def number(col: str) -> str:
     """Numbers in either convention: '25000', '25.000' (Vietnamese thousands), '0,5' (Vietnamese decimal),
-    '1.234,5' (both)."""
+    '1.234,5' (both); '2.5e3' too. Never NaN nor infinite: 'nan', 'inf' and '1e999' are not numbers (NULL)."""
     c = blank(col)
     return (
         f"CASE WHEN regexp_full_match({c}, '-?\\d{{1,3}}(\\.\\d{{3}})+') THEN TRY_CAST(replace({c}, '.', '') AS DOUBLE)"
         f" WHEN regexp_full_match({c}, '-?\\d+,\\d+') THEN TRY_CAST(replace({c}, ',', '.') AS DOUBLE)"
         f" WHEN regexp_full_match({c}, '-?\\d{{1,3}}(\\.\\d{{3}})+,\\d+') THEN TRY_CAST(replace(replace({c}, '.', ''), ',', '.') AS DOUBLE)"
-        f" ELSE TRY_CAST({c} AS DOUBLE) END"
+        f" WHEN regexp_full_match({c}, '[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?') AND isfinite(TRY_CAST({c} AS DOUBLE))"
+        f" THEN TRY_CAST({c} AS DOUBLE) END"
     )
 
 

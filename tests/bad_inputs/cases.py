@@ -107,6 +107,50 @@ def flat_csv(*rows: dict, drop=(), extra: dict | None = None, encoding="utf-8", 
     return make
 
 
+def flat_xlsx(*rows: dict, formulas: dict | None = None, cached: bool = False, extra: dict | None = None) -> Callable[[], bytes]:
+    """A flat dossier export as an XLSX sheet; ``formulas``: (row index, column) → a formula put in that cell.
+    Written by openpyxl, a formula has no cached value (as a file a program wrote and nobody opened in Excel);
+    ``cached``: written by xlsxwriter with the cell's own value cached, as Excel saves it. ``extra``: columns not in
+    the layout, name → the value of every row (openpyxl only)."""
+    def make() -> bytes:
+        buf = io.BytesIO()
+        if cached:
+            import xlsxwriter
+
+            wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+            ws = wb.add_worksheet()
+            ws.write_row(0, 0, DOSSIER_FLAT_COLUMNS)
+            for i, r in enumerate(rows):
+                ws.write_row(i + 1, 0, [r[c] for c in DOSSIER_FLAT_COLUMNS])
+            for (i, col), formula in (formulas or {}).items():
+                ws.write_formula(i + 1, DOSSIER_FLAT_COLUMNS.index(col), formula, None, rows[i][col])
+            wb.close()
+            return buf.getvalue()
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append(DOSSIER_FLAT_COLUMNS + list(extra or {}))
+        for r in rows:
+            ws.append([r[c] for c in DOSSIER_FLAT_COLUMNS] + list((extra or {}).values()))
+        for (i, col), formula in (formulas or {}).items():
+            ws.cell(row=i + 2, column=DOSSIER_FLAT_COLUMNS.index(col) + 1, value=formula)
+        wb.save(buf)
+        return buf.getvalue()
+    return make
+
+
+def text_with_line_break(name: str, column: str, value: str) -> Callable[[], bytes]:
+    """A committed CSV whose first data row's ``column`` holds ``value`` (a line break in it), quoted as Excel does."""
+    def make() -> bytes:
+        rows = list(csv.reader((FILES / name).read_text(encoding="utf-8").splitlines()))
+        rows[1][rows[0].index(column)] = value
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\r\n").writerows(rows)
+        return buf.getvalue().encode("utf-8")
+    return make
+
+
 def utf16_tab(name: str) -> Callable[[], bytes]:
     """Excel's "Unicode text": UTF-16LE with a BOM, tab-separated — made from a committed CSV."""
     def make() -> bytes:
@@ -255,6 +299,26 @@ CASES: list[Case] = [
          "quarantined", (2, 1, 1, 0), [(2, "trang_thai_ho_so", "0", "unknown_status")],
          landed={1: {"_source_file": "dossiers/o'brien; DROP TABLE x; --.json"}},
          why="file names are bound parameters, never SQL text"),
+    Case("json_nul_byte_in_text", "dossiers",
+         {"dossiers/a.json": payload(dossier(1), dossier(2, TenTTHC="Đăng ký\u0000 khai sinh"),
+                                     dossier(3, ChuHoSo="Hoàng\u0000Thị Mai"))},
+         "quarantined", (3, 1, 2, 0),
+         [(2, "ten_tthc", "Đăng ký␀ khai sinh", "nul_byte"), (3, "chu_ho_so", "(personal data, 13 characters)", "nul_byte")],
+         why="a NUL (\\u0000) would cut the text where it stands in the lake's Parquet: quarantined, shown as ␀"),
+    Case("json_status_with_exponent", "dossiers",
+         {"dossiers/a.json": payload(dossier(1), dossier(2, TrangThaiHoSo="1e1"), dossier(3, KenhThucHien="2.5"))},
+         "quarantined", (3, 1, 2, 0),
+         [(2, "trang_thai_ho_so", "1e1", "unparseable_value"), (3, "kenh_thuc_hien", "2.5", "unparseable_value")],
+         why="integer codes are plain digits: '1e1' is not status 10"),
+    Case("json_fee_negative_nan_infinite_or_text", "dossiers",
+         {"dossiers/a.json": payload(dossier(1), *(dossier(n, DanhSachLePhi=[{"MaPhiLePhi": "LP", "Gia": 25000}, {"Gia": g}])
+                                                   for n, g in ((2, -5000), (3, float("nan")), (4, float("inf")),
+                                                                (5, "25.000đ"))))},
+         "quarantined", (5, 1, 4, 0),
+         [(2, "tong_le_phi", "-5000", "invalid_fee"), (3, "tong_le_phi", "NaN", "invalid_fee"),
+          (4, "tong_le_phi", "Infinity", "invalid_fee"), (5, "tong_le_phi", "25.000đ", "invalid_fee")],
+         landed={1: {"tong_le_phi": 25000.0}},
+         why="a fee (DanhSachLePhi[].Gia) is a finite, non-negative number: never summed as 0 or as a negative"),
     # --- dossiers, flat export CSV -------------------------------------------------------------------------
     Case("csv_utf8_bom_iso_dates", "dossiers", {"dossiers/a.csv": flat_csv(flat_row(1), flat_row(2), encoding="utf-8-sig")},
          "loaded", (2, 2, 0, 0), landed={1: {"ma_ho_so": f"{AGENCY}-230612-0001", "ngay_tiep_nhan": "2023-06-12 08:10:00"}},
@@ -296,6 +360,36 @@ CASES: list[Case] = [
     Case("csv_utf16_big_endian_without_bom", "dossiers",
          {"dossiers/a.csv": flat_csv(flat_row(1), encoding="utf-16-be", delimiter="\t")}, "loaded", (1, 1, 0, 0),
          landed={1: {"ma_ho_so": f"{AGENCY}-230612-0001"}}),
+    Case("csv_quoted_line_break", "dossiers",
+         {"dossiers/a.csv": flat_csv(flat_row(1, ten_tthc="Đăng ký\nkhai sinh"), flat_row(2), flat_row(3, trang_thai_ho_so="11"))},
+         "quarantined", (3, 2, 1, 0), [(3, "trang_thai_ho_so", "11", "unknown_status")],
+         landed={1: {"ten_tthc": "Đăng ký\nkhai sinh"}, 2: {"ten_tthc": "Đăng ký khai sinh"}},
+         why="Excel's Alt+Enter: a quoted cell over two lines is one cell (RFC 4180); records, not lines, are counted"),
+    Case("procedures_name_with_line_break", "procedures",
+         {"procedures/procedures.csv": text_with_line_break("procedures_excel_numbers.csv", "ten_tthc", "Đăng ký\r\nkhai sinh")},
+         "loaded", (2, 2, 0, 0), landed={1: {"ten_tthc": "Đăng ký\r\nkhai sinh"}, 2: {"ma_tthc": "2.000930"}}),
+    Case("csv_nul_byte_in_text", "dossiers",
+         {"dossiers/a.csv": flat_csv(flat_row(1), flat_row(2, don_vi_xu_ly="UBND xã\x00 Lục Bình"))},
+         "quarantined", (2, 1, 1, 0), [(2, "don_vi_xu_ly", "UBND xã␀ Lục Bình", "nul_byte")]),
+    Case("csv_fee_negative_nan_infinite_or_text", "dossiers",
+         {"dossiers/a.csv": flat_csv(flat_row(1, tong_le_phi="25.000"), flat_row(2, tong_le_phi="-1"), flat_row(3, tong_le_phi="NaN"),
+                                     flat_row(4, tong_le_phi="inf"), flat_row(5, tong_le_phi="miễn phí"))},
+         "quarantined", (5, 1, 4, 0),
+         [(2, "tong_le_phi", "-1", "invalid_fee"), (3, "tong_le_phi", "NaN", "invalid_fee"),
+          (4, "tong_le_phi", "inf", "invalid_fee"), (5, "tong_le_phi", "miễn phí", "invalid_fee")],
+         landed={1: {"tong_le_phi": 25000.0}}),
+    Case("xlsx_formula_without_cached_value", "dossiers",
+         {"dossiers/a.xlsx": flat_xlsx(flat_row(1), flat_row(2), flat_row(3),
+                                       formulas={(1, "tong_le_phi"): "=10000*2", (2, "chu_ho_so"): '="Hoàng "&"Thị Mai"'})},
+         "quarantined", (3, 1, 2, 0),
+         [(3, "tong_le_phi", "=10000*2", "formula_without_value"), (4, "chu_ho_so", "(personal data)", "formula_without_value")],
+         why="data_only reads a formula never computed as empty: the record is quarantined, never a silent blank"),
+    Case("xlsx_formula_in_an_ignored_column", "dossiers",
+         {"dossiers/a.xlsx": flat_xlsx(flat_row(1), flat_row(2), extra={"ghi_chu": '=A2&"-x"'})}, "loaded", (2, 2, 0, 0),
+         load={"extra_columns": ["ghi_chu"]}, why="a helper column the layout ignores: its formulas change nothing"),
+    Case("xlsx_formula_with_cached_value", "dossiers",
+         {"dossiers/a.xlsx": flat_xlsx(flat_row(1, tong_le_phi=20000), formulas={(0, "tong_le_phi"): "=10000*2"}, cached=True)},
+         "loaded", (1, 1, 0, 0), landed={2: {"tong_le_phi": 20000.0}}, why="as Excel saves it: the cached value is read"),
     Case("csv_legacy_code_page", "dossiers", {"dossiers/a.csv": flat_csv(flat_row(1), encoding="cp1258")},
          "stopped", stop_rule="unreadable_csv", why="Windows-1258 bytes are not UTF-8: ask for 'CSV UTF-8'"),
     Case("csv_unsupported_format", "dossiers", {"dossiers/a.xls": raw_bytes(b"\xd0\xcf\x11\xe0legacy excel")},
@@ -361,6 +455,9 @@ CASES: list[Case] = [
          {"surveys/s.xlsx": survey_xlsx(answer("SP-1", "01969"), answer("SP-2", "01969", name=LONG[:30_000]))},
          "quarantined", (2, 1, 1, 0), [(6, "ho_ten", "(personal data, 30000 characters)", "text_too_long")],
          why="XLSX cells hold at most 32 767 characters; the quarantine keeps the length, never the name"),
+    Case("survey_formula_without_cached_value", "survey_answers",
+         {"surveys/s.xlsx": survey_xlsx(answer("SP-1", "01969"), answer("SP-2", "01969", likert=(5, 4, 5, 5, 4, "=AVERAGE(G6:K6)")))},
+         "quarantined", (2, 1, 1, 0), [(6, "hl_tong_the", "=AVERAGE(G6:K6)", "formula_without_value")]),
     Case("survey_missing_required_column", "survey_answers",
          {"surveys/s.xlsx": survey_xlsx(answer("SP-1", "01969")[:1] + answer("SP-1", "01969")[2:],
                                         header=[h for h in SURVEY_HEADER if h != "unit_code"])},
