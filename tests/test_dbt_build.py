@@ -168,35 +168,37 @@ def test_bieu06_field_row(sample_warehouse):
     assert _b06(sample_warehouse, "063", "2024-03", "G09-HT") == (7, 3, 3, 1, 4, 2, 1, 1, 3, 1, 2)
 
 
-# QD766_2_1 = (early + on time + pending within) / (resolved + pending); points = 20 × ratio / 100.
+# QD766_2_1 = (early + on time + pending within) / (resolved + pending); points = 20 × ratio / 100, rounded to 2
+# decimals as the portal publishes row points (METHODOLOGY §3 "Rounding"; the ratio keeps full precision).
 EXPECTED_QD766_2_1 = {
-    ("01969", "2024-03"): (4, 6, "A"),    # (2 + 1 + 1) / (4 + 2) = 66.67 % → 13.33 points
-    ("01975", "2024-03"): (3, 5, "A"),    # (1 + 2 + 0) / (4 + 1) = 60 % → 12 points
-    ("063", "2024-03"): (10, 14, "A"),    # (3 + 5 + 2) / (10 + 4) = 71.43 % → 14.29 points
-    ("06", "2024-03"): (10, 14, "A"),
-    ("01969", "2024-Q1"): (5, 7, "A"),    # (3 + 1 + 1) / (5 + 2) = 71.43 % → 14.29 points
-    ("063", "2024-Q1"): (11, 15, "A"),    # (4 + 5 + 2) / (11 + 4) = 73.33 % → 14.67 points
-    ("06", "2024-Q1"): (11, 15, "A"),
-    ("063", "2024-04"): (1, 4, "P"),      # running: (1 + 0 + 0) / (1 + 3) = 25 % → 5 points, provisional
+    ("01969", "2024-03"): (4, 6, "A", 13.33),    # (2 + 1 + 1) / (4 + 2) = 66.67 % → 13.333… → 13.33 points
+    ("01975", "2024-03"): (3, 5, "A", 12.0),     # (1 + 2 + 0) / (4 + 1) = 60 % → 12 points
+    ("063", "2024-03"): (10, 14, "A", 14.29),    # (3 + 5 + 2) / (10 + 4) = 71.43 % → 14.2857… → 14.29 points
+    ("06", "2024-03"): (10, 14, "A", 14.29),
+    ("01969", "2024-Q1"): (5, 7, "A", 14.29),    # (3 + 1 + 1) / (5 + 2) = 71.43 % → 14.29 points
+    ("063", "2024-Q1"): (11, 15, "A", 14.67),    # (4 + 5 + 2) / (11 + 4) = 73.33 % → 14.666… → 14.67 points
+    ("06", "2024-Q1"): (11, 15, "A", 14.67),
+    ("063", "2024-04"): (1, 4, "P", 5.0),        # running: (1 + 0 + 0) / (1 + 3) = 25 % → 5 points, provisional
 }
 
 
 @pytest.mark.parametrize("unit,period", list(EXPECTED_QD766_2_1))
 def test_qd766_2_1_hand_computed(sample_warehouse, unit, period):
-    num, den, status = EXPECTED_QD766_2_1[(unit, period)]
+    num, den, status, expected_points = EXPECTED_QD766_2_1[(unit, period)]
     numerator, denominator, ratio, points, max_points, obs_status, version = _qd(sample_warehouse, unit, period)
     assert (numerator, denominator, obs_status) == (num, den, status)
     # published to 9 decimals (var published_decimals): byte-stable releases whatever the summation order
     assert ratio == pytest.approx(round(100.0 * num / den, 9), abs=1e-12)
-    assert points == pytest.approx(round(20.0 * num / den, 9), abs=1e-12)
+    assert points == expected_points
     assert max_points == 20
     assert version == "QD766-2022"
 
 
 def test_qd766_2_1_empty_unit_is_missing(sample_warehouse):
-    # Sĩ Bình (01978) had no dossier: ratio NULL, points by the empty rule "zero", obs_status M.
+    # Sĩ Bình (01978) had no dossier, no PAKN, no survey in March: out of coverage (METHODOLOGY §1) — ratio NULL,
+    # no points (not the empty rule's 0: a unit without data is not scored), obs_status M.
     numerator, denominator, ratio, points, _, obs_status, _ = _qd(sample_warehouse, "01978", "2024-03")
-    assert (numerator, denominator, ratio, points, obs_status) == (0, 0, None, 0, "M")
+    assert (numerator, denominator, ratio, points, obs_status) == (0, 0, None, None, "M")
 
 
 def test_qd766_2_1_agency_and_field_rows(sample_warehouse):

@@ -87,8 +87,9 @@ def table_asset(spec: TableSpec, deps: list | None = None) -> dg.AssetsDefinitio
         loads += pulled_loads(settings, spec.table)  # the source database's snapshot (procedures), after the files
         rows = landing.build_table(settings, spec.table, loads)
         landing.write_current_quarantine(settings, spec.table, loads)
-        landing.write_inventory(settings, spec.table, (settings.raw_dir / spec.folder).is_dir() or len(loads) > len(files),
-                                len(loads), rows)
+        # present = at least one file of this table's own pattern (or a source-database snapshot), not merely its
+        # folder: a procedures/ folder without publications* publishes 1_1 and 1_2 as missing (M)
+        landing.write_inventory(settings, spec.table, bool(loads), len(loads), rows)
         for ld in loads:
             context.log.info(f"{ld.file}: {ld.status}, read {ld.rows_read}, loaded {ld.rows_loaded}, "
                              f"quarantined {ld.rows_quarantined} {ld.quarantine_reasons or ''}, duplicates {ld.duplicates_dropped}")
@@ -266,7 +267,7 @@ PARTITIONED_ASSETS = [landed_dossier_files, lake_dossiers, landed_petition_files
 @dg.asset(
     key_prefix=LAKE_PREFIX, group_name="ingest", deps=[lake_dossiers, lake_petitions, lake_ratings, *TABLE_ASSETS.values()],
     kinds={"parquet"},
-    description="One row per source: was its folder present in the raw root, how many files and rows it gave. "
+    description="One row per source: did the raw root hold any file of it (or the source database a snapshot), how many files and rows it gave. "
     "Indicators of an absent source are published as missing (obs_status M).",
 )
 def source_inventory(cchc: CchcSettings) -> dg.MaterializeResult:
@@ -274,8 +275,7 @@ def source_inventory(cchc: CchcSettings) -> dg.MaterializeResult:
     for table in PARTITIONED:
         loads = current_loads(settings, table)
         rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{settings.lake_dir}/{table}/*/*.parquet')").fetchall()[0][0]
-        folder = settings.raw_dir / lake_schema.TABLES[table][1]
-        landing.write_inventory(settings, table, folder.is_dir() or bool(pulled_loads(settings, table)), len(loads), rows)
+        landing.write_inventory(settings, table, bool(loads) or bool(pulled_loads(settings, table)), len(loads), rows)
     inventory = duckdb.sql(f"SELECT * FROM read_parquet('{settings.lake_dir}/source_inventory/*.parquet') ORDER BY 1").fetchall()
     return dg.MaterializeResult(metadata={name: f"present={p}, files={f}, rows={r}" for name, p, f, r in inventory})
 
