@@ -296,7 +296,8 @@ def cmd_generate(args) -> int:
         summary = generate(args.out, seed=args.seed, start=args.start, end=args.end, fmt=args.format,
                            defect_rate=args.defect_rate, scale=args.scale, dossiers_per_year=args.dossiers_per_year,
                            progress=lambda m: print(m, flush=True), source_db=url, workers=args.workers,
-                           provinces=args.provinces, compress="gzip" if args.gzip else None)
+                           provinces=args.provinces, compress="gzip" if args.gzip else None,
+                           applicability=not args.no_applicability)
     except Exception as exc:
         if not url:
             raise
@@ -366,6 +367,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="national scale: only the first N of the 34 provinces in code order (default all)")
     g.add_argument("--gzip", action="store_true",
                    help="national scale: dossier files as .json.gz (≈ 5× smaller; ingestion reads .json and .json.gz)")
+    g.add_argument("--no-applicability", action="store_true",
+                   help="district and province scales: write no procedures/applicability.csv and draw dossiers as "
+                        "before the list existed (how the committed raw/sample was generated)")
     g.add_argument("--source-db", default=None, metavar="URL",
                    help="write dossiers, the procedure catalogue and ratings into this one-stop database "
                         "(sqlite:///path or postgresql://…; 'env' = CCHC_SOURCE_URL or the file CCHC_SOURCE_URL_FILE) "

@@ -44,11 +44,15 @@ def test_every_qd766_row_group_and_total_for_every_unit_and_period(district_year
     assert {"06", "063", "01969", "02017"} <= units
     for pt, p, unit, ids in cells:
         assert set(ids) == expected, (pt, p, unit, expected ^ set(ids))
-    # district 063 has data in every period: its rows carry values, the 2023 total is graded and ranked
-    total = con.execute(f"""SELECT points, grade, rank, rank_of, obs_status FROM {obs}
-        WHERE indicator_id = 'QD766_TOTAL' AND unit_code = '063' AND period = '2023' AND agency_code IS NULL""").fetchall()
-    (points, grade, rank, rank_of, status), = total
-    assert 0 < points <= 100 and grade and 1 <= rank <= rank_of == 8 and status == "P"
+    # district 063 has data in every period: its rows carry values, the 2023 total is graded and ranked — among the
+    # districts WITH data only: the province's seven other districts have none (out of coverage, METHODOLOGY §1), so
+    # they are M, ungraded, unranked, and not counted in rank_of (they used to make 063 "1/8")
+    totals = con.execute(f"""SELECT unit_code, points, grade, rank, rank_of, obs_status, comment FROM {obs}
+        WHERE indicator_id = 'QD766_TOTAL' AND unit_level = 'huyen' AND period = '2023' AND agency_code IS NULL""").fetchall()
+    by_unit = {u: rest for u, *rest in totals}
+    points, grade, rank, rank_of, status, _ = by_unit.pop("063")
+    assert 0 < points <= 100 and grade and rank == rank_of == 1 and status == "P"
+    assert len(by_unit) == 7 and all(r == [None, None, None, None, "M", "no data for this unit"] for r in map(list, by_unit.values()))
 
 
 def test_sipas_and_monitoring_indicators_for_the_district(district_year):
