@@ -63,9 +63,10 @@ def test_examples_by_hand(release):
     assert qd766_2_1(release, "063", "2023-07") == [(1, 2, 50.0, 10.0, "A")]
     assert qd766_2_1(release, "063", "2023-Q3") == [(0, 2, 0.0, 0.0, "P")]
     assert qd766_2_1(release, "01990", "2023-Q3") == [(0, 1, 0.0, 0.0, "P")]
-    # the province rolls up the district's subtree; a commune with no dossier is missing (M), not zero
+    # the province rolls up the district's subtree; a commune with no data at all in the period is out of coverage
+    # (METHODOLOGY §1): missing (M), without points — not scored 0
     assert qd766_2_1(release, "06", "2023-06") == [(2, 2, 100.0, 20.0, "A")]
-    assert qd766_2_1(release, "01969", "2023-06") == [(0, 0, None, 0.0, "M")]
+    assert qd766_2_1(release, "01969", "2023-06") == [(0, 0, None, None, "M")]
 
 
 def test_a_raw_root_with_only_dossiers_publishes(tmp_path):
