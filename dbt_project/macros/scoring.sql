@@ -3,6 +3,7 @@
 {% macro indicator_points(ratio, scoring_rule, max_points, threshold, empty_rule, denominator) -%}
     {%- set raw -%}
     (case
+        when {{ scoring_rule }} = 'full' then {{ max_points }}
         when coalesce({{ denominator }}, 0) = 0 then
             case {{ empty_rule }} when 'zero' then 0.0 when 'full' then {{ max_points }} else null end
         when {{ scoring_rule }} = 'linear' then {{ max_points }} * {{ ratio }} / 100.0
@@ -36,4 +37,15 @@
         {{ exceptions.raise_compiler_error("var classification_granularity must be 'date' or 'timestamp', got " ~ g) }}
     {%- endif -%}
     {{- g -}}
+{%- endmacro %}
+
+{#- The reading of QD766_4_6 (METHODOLOGY §3), validated: 'portal' (default: the row's maximum for every unit, ratio
+    and counts empty, as the portal publishes it in 2026) | 'communes_share' (communes that issued an electronic
+    certified copy in P / communes of the unit). -#}
+{% macro qd766_4_6_rule() -%}
+    {%- set r = var('qd766_4_6_rule', 'portal') -%}
+    {%- if r not in ['portal', 'communes_share'] -%}
+        {{ exceptions.raise_compiler_error("var qd766_4_6_rule must be 'portal' or 'communes_share', got " ~ r) }}
+    {%- endif -%}
+    {{- r -}}
 {%- endmacro %}

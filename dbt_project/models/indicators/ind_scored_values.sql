@@ -30,8 +30,13 @@ with vals as (
 frame as (
     select * from {{ ref('int_unit_periods') }}
 ),
+-- QD766_4_6 under the portal's reading (var qd766_4_6_rule = portal, the default): the row's maximum for every unit,
+-- ratio and counts empty (scoring rule 'full'); communes_share keeps the seed's linear rule
 defs as (
-    select * from {{ ref('indicator_definitions') }}
+    select * replace (
+        case when indicator_id = 'QD766_4_6' and '{{ qd766_4_6_rule() }}' = 'portal' then 'full' else scoring_rule end
+            as scoring_rule)
+    from {{ ref('indicator_definitions') }}
 ),
 row_groups as (
     select unnest(['QD766_CKMB', 'QD766_TDGQ', 'QD766_TTTT', 'QD766_CLGQ', 'QD766_MDSH', 'QD766_MDHL']) as group_id
@@ -127,22 +132,22 @@ select
     agency_code,
     ma_linh_vuc,
     ma_tthc,
-    case when small_cell then null else numerator end as numerator,
-    case when small_cell then null else denominator end as denominator,
+    case when small_cell or scoring_rule = 'full' then null else numerator end as numerator,
+    case when small_cell or scoring_rule = 'full' then null else denominator end as denominator,
     ratio,
     case
-        when scoring_rule not in ('linear', 'threshold') then null
+        when scoring_rule not in ('linear', 'threshold', 'full') then null
         when is_out_of_coverage then null
         when source_absent then 0.0
         else {{ indicator_points('ratio', 'scoring_rule', 'max_points', 'threshold', 'empty_rule', 'denominator') }}
     end as points,
-    case when scoring_rule in ('linear', 'threshold') then max_points end as max_points,
+    case when scoring_rule in ('linear', 'threshold', 'full') then max_points end as max_points,
     n,
     is_out_of_coverage,
     -- METHODOLOGY §7 precedence: Q, M (no value), then P, A (B/E come with the 2025 comparable series)
     case
         when small_cell then 'Q'
-        when source_absent or is_out_of_coverage or ratio is null then 'M'
+        when source_absent or is_out_of_coverage or (ratio is null and scoring_rule <> 'full') then 'M'
         when is_running then 'P'
         else 'A'
     end as obs_status,
@@ -150,6 +155,8 @@ select
         case when is_out_of_coverage then 'no data for this unit' end,
         case when source_absent then 'source absent from the raw root: ' || absent_sources end,
         case when is_partial_period then 'partial period' end,
+        case when scoring_rule = 'full' and not source_absent and not is_out_of_coverage
+             then 'full points for every unit, as the national portal publishes this row (qd766_4_6_rule = portal)' end,
         comment
     ), '') as comment
 from valued

@@ -1,5 +1,5 @@
 -- QD766_5_4 (METHODOLOGY §3): satisfaction with dossier handling, unscored.
---   denominator D = distinct dossiers received in P or ended in P
+--   denominator D = QD766_2_1's denominator: dossiers completed in P + open at P_end
 --   numerator     = D − those resolved late or pending overdue at P_end, rated "khong_hai_long" by P_end, or
 --                   named by a PAKN received by P_end (int_qd766_5_4_dossier_periods)
 -- Rows: per unit subtree — whole and per field (the land / construction / investment targets G05-DD, G06-XD,

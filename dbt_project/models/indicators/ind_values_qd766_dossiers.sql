@@ -8,10 +8,14 @@
 -- agency (under the agency's own unit) — whole agency and per field. Whole-unit rows exist for every unit with a
 -- dossier received in P (denominator 0 allowed, e.g. 3_6 without a fee-bearing dossier); agency and field rows
 -- only where the row's denominator is > 0.
--- QD766_4_6 = communes of the unit's subtree (valid in P) that issued ≥ 1 electronic certified copy in P (a
--- copy-certification dossier whose result has a file link, ENDED in P: "issued" is the end of processing) /
--- communes of the unit's subtree valid in P (a commune: itself). Whole-unit rows only, for every unit version
--- valid in P that has a commune (the scoring layer's denominator-0 default would be wrong here).
+-- QD766_4_6 (var qd766_4_6_rule):
+--   portal (default, METHODOLOGY §3 as the portal publishes it in 2026: every unit of Phú Thọ 2026-08, departments
+--           included, gets 2 points) — no value row here: the scoring layer gives every unit of the frame the
+--           row's maximum with ratio and counts empty (ind_scored_values);
+--   communes_share — communes of the unit's subtree (valid in P) that issued ≥ 1 electronic certified copy in P (a
+--           copy-certification dossier whose result has a file link, ENDED in P: "issued" is the end of processing) /
+--           communes of the unit's subtree valid in P (a commune: itself). Whole-unit rows only, for every unit
+--           version valid in P that has a commune (the scoring layer's denominator-0 default would be wrong here).
 -- Counts are reduced to (indicator, period, agency, unit, field) before the unit-tree roll-up.
 with flags as (
     select * from {{ ref('int_qd766_dossier_flags') }}
@@ -118,7 +122,7 @@ commune_rows as (
     left join issuing i
       on i.unit_code = c.unit_code and i.unit_valid_from = c.unit_valid_from
      and i.period_type = c.period_type and i.period = c.period
-    where c.unit_level = 'xa'
+    where c.unit_level = 'xa' and {{ qd766_4_6_rule() == 'communes_share' }}
     group by all
 )
 select

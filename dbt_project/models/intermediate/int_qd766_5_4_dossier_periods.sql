@@ -1,6 +1,7 @@
 {{ config(materialized='view') }}
--- QD766_5_4 (METHODOLOGY §3): one row per (period, dossier) of D = the distinct dossiers RECEIVED in P or ENDED in
--- P (actual end_time date), with the reasons that take a dossier out of the numerator:
+-- QD766_5_4 (METHODOLOGY §3): one row per (period, dossier) of D = QD766_2_1's denominator — the dossiers completed
+-- in P plus those open at P_end (observed on the portal: D = the progress group's totalReceived for every
+-- department) — with the reasons that take a dossier out of the numerator:
 --   is_late            resolved in P and classified late (adjusted_end vs the original due date, > 1 supplement…)
 --   is_overdue         still open at P_end and overdue then (int_dossier_period_status.pending_overdue)
 --   is_not_satisfied   a rating "khong_hai_long" dated on or before P_end (any such rating, even if another
@@ -13,7 +14,7 @@ with status as (
     select *
     from {{ ref('int_dossier_period_status') }}
     where unit_code is not null
-      and (received_in_period or resolved_in_period)
+      and (resolved_in_period or pending_at_end)
 ),
 unsatisfied as (
     select dossier_code, min(cast(rated_at as date)) as first_unsatisfied_date

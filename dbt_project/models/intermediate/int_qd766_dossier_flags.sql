@@ -6,7 +6,9 @@
 -- QD766 row (METHODOLOGY §3), whether the dossier is in the row's denominator (den_*) and numerator (num_*).
 -- Period membership is applied downstream (received in P: received_date; issued / completed in P: end_date).
 -- Unknown procedure (code absent from the catalogue, METHODOLOGY §3): counted in 1_4, 3_3 and 4_2 (as not
--- needing a paper result), 4_3, 4_4, 4_5b; left out of 3_6 and 4_1.
+-- needing a paper result), 4_1, 4_3, 4_4, 4_5b; left out of 3_6.
+-- Fee-bearing (3_6): the handling agency's own co_phi from procedures/applicability.csv when the list gives one for
+-- the procedure at the reception date, else the catalogue's flag (DATA_CONTRACT §1.2).
 with dossiers as (
     select * from {{ ref('int_dossier_lifecycle') }}
     where is_received and received_at is not null and unit_code is not null
@@ -28,6 +30,15 @@ procedure_match as (
             p.valid_from desc nulls last
     ) = 1
 ),
+agency_fee as (
+    select d.dossier_code, a.has_fee
+    from dossiers d
+    join {{ ref('stg_procedures__applicability') }} a
+      on a.agency_code = d.agency_code and a.procedure_code = d.procedure_code
+     and d.received_date between coalesce(a.valid_from, date '0001-01-01') and coalesce(a.valid_to, date '9999-12-31')
+    where a.has_fee is not null
+    qualify row_number() over (partition by d.dossier_code order by a.valid_from desc nulls last) = 1
+),
 base as (
     select
         d.dossier_code,
@@ -45,7 +56,7 @@ base as (
         d.reception_month,
         -- catalogue attributes (NULL for an unknown procedure; an empty catalogue cell reads as "no")
         case when d.procedure_known then coalesce(pm.requires_paper_result, false) end as requires_paper_result,
-        case when d.procedure_known then coalesce(pm.has_fee, false) end as is_fee_bearing,
+        case when d.procedure_known then coalesce(af.has_fee, pm.has_fee, false) end as is_fee_bearing,
         coalesce(d.has_electronic_result, false) as has_e_result,
         coalesce(d.fee_total, 0) > 0 as has_nonzero_fee,
         coalesce(d.online_payment, 0) in (1, 2) as paid_online,
@@ -61,6 +72,7 @@ base as (
         d.connected_database_count
     from dossiers d
     left join procedure_match pm on pm.dossier_code = d.dossier_code
+    left join agency_fee af on af.dossier_code = d.dossier_code
 )
 select
     dossier_code,
@@ -90,9 +102,10 @@ select
     -- whose own fee lines are not all zero (Σ Gia > 0); unknown procedure ⇒ out
     coalesce(is_fee_bearing, false) and has_nonzero_fee as den_3_6,
     coalesce(is_fee_bearing, false) and has_nonzero_fee and paid_online as num_3_6,
-    -- QD766_4_1 result-file link / received dossiers of a procedure requiring a paper result; unknown ⇒ out
-    coalesce(requires_paper_result, false) as den_4_1,
-    coalesce(requires_paper_result, false) and has_e_result as num_4_1,
+    -- QD766_4_1 result-file link (DuongDanTepTinKetQua) / every received dossier (METHODOLOGY §3, observed on the
+    -- portal: Phú Thọ 2026-08, H44.03 385/588 → 3.93); an unknown procedure's dossier counts
+    true as den_4_1,
+    has_e_result as num_4_1,
     -- QD766_4_2 ≥ 1 attached component file and (no paper result needed — unknown ⇒ none — or an e-result)
     coalesce(has_attached_file, false) and (not coalesce(requires_paper_result, false) or has_e_result) as num_4_2,
     -- QD766_4_3 HoSoCoThanhPhanSoHoa = 1 or any component DuocSoHoa = 1

@@ -17,7 +17,12 @@
 --   deadline; a PAKN without an outcome by P_end (in progress) is on time when P_end is ≤ 15 working days after the
 --   start and the steps it took so far met their deadlines.
 --   QD766_5_1  PAKN received in P; met: classified (phan_loai not empty).
---   QD766_5_2  PAKN received in P or with their outcome in P; met: on time (above) at P_end.
+--   QD766_5_1A PAKN received in P; met: about regulations and procedures (phan_loai = quy_dinh_tthc) — monitoring,
+--              as the portal shows it (observed: H44 179/247).
+--   QD766_5_1B PAKN received in P; met: about staff conduct (phan_loai = hanh_vi_cbccvc) — monitoring (H44 62/247).
+--   QD766_5_2  PAKN received in P (the same denominator as 5_3, the portal's totalPetitions: H44 182/247 and
+--              137/247); met: on time (above) at P_end — with its outcome in time, or in progress within 15
+--              working days at P_end.
 --   QD766_5_3  PAKN first received in P (ngay_tiep_nhan in P; a transfer is not a new receipt); met: none of
 --              more dislikes than likes, late at P_end (5_2 rule), followed by a repeat complaint (khieu_nai_lai).
 --              A PAKN with several faults is subtracted once.
@@ -130,10 +135,27 @@ from classified
 where received_in_period
 union all
 select
+    'QD766_5_1A', period_type, period, petition_code, agency_code, unit_code, unit_valid_from,
+    coalesce(category = 'quy_dinh_tthc', false),
+    case when coalesce(category, '') <> 'quy_dinh_tthc' then 'not about regulations or procedures (phan_loai = '
+        || coalesce(nullif(trim(category), ''), 'empty') || ')' end
+from classified
+where received_in_period
+union all
+select
+    'QD766_5_1B', period_type, period, petition_code, agency_code, unit_code, unit_valid_from,
+    coalesce(category = 'hanh_vi_cbccvc', false),
+    case when coalesce(category, '') <> 'hanh_vi_cbccvc' then 'not about staff conduct (phan_loai = '
+        || coalesce(nullif(trim(category), ''), 'empty') || ')' end
+from classified
+where received_in_period
+union all
+select
     'QD766_5_2', period_type, period, petition_code, agency_code, unit_code, unit_valid_from,
     is_on_time,
     case when not is_on_time then late_reason end
 from classified
+where received_in_period
 union all
 select
     'QD766_5_3', period_type, period, petition_code, agency_code, unit_code, unit_valid_from,

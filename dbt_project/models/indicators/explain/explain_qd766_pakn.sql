@@ -18,3 +18,4 @@ from {{ ref('int_qd766_petition_items') }} i
 join {{ ref('int_admin_unit_tree') }} t
   on t.descendant_code = i.unit_code and t.descendant_valid_from = i.unit_valid_from
 where not i.is_met
+  and i.indicator_id not in ('QD766_5_1A', 'QD766_5_1B')  -- shares of categories, not failures
