@@ -12,7 +12,7 @@ import pytest
 from orchestration.ingest import changes
 from orchestration.lib.settings import DBT_PROJECT_DIR, settings_from_env
 from orchestration.transform.dbt_assets import dbt_build_args
-from orchestration.transform.incremental import BuildPlan, BuildState, fingerprint, plan_build
+from orchestration.transform.incremental import BuildPlan, BuildState, Interrupted, fingerprint, plan_build
 
 
 def _digest(rows: list[dict]) -> str:
@@ -131,3 +131,86 @@ def test_fingerprint_follows_the_project_and_the_reference_tables(tmp_path):
     model = project / "models" / "intermediate" / "int_dossier_lifecycle.sql"
     model.write_text(model.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
     assert fingerprint(settings, project) not in (first, second)
+
+
+# ------------------------------------------------------------------------------------------ interrupted builds
+
+def _interrupted(full=False, fp="F", recompute_from="2026-06-20", months=("2026-04",), as_of="2026-07-31"):
+    return Interrupted(full=full, fingerprint=fp, recompute_from=recompute_from, reception_months=months,
+                       started_at="2026-08-01 02:00:00 UTC", as_of_date=as_of)
+
+
+def test_an_interrupted_incremental_build_is_resumed_incrementally_over_both_scopes():
+    # the interrupted build (entries 3–4: from 2026-06-20, month 2026-04) got no further; a new delivery
+    # (entry 5: 2026-08, frontier 2026-08-02) came since. The plan: min(2026-06-20, 2026-08-02, as-of 2026-06-30,
+    # the interrupted build's 2026-06-20 and its as-of 2026-07-31) = 2026-06-20; months 04, 05, 07 (3) + 08 (5) + 04
+    log = LOG + [_entry(5, ["2026-08"], "2026-08-02")]
+    plan = plan_build(STATE, "F", log, interrupted=_interrupted())
+    assert not plan.full and plan.recompute_from == "2026-06-20" and plan.change_seq == 5
+    assert plan.reception_months == ("2026-04", "2026-05", "2026-07", "2026-08")
+    assert "interrupted" in plan.reason
+
+
+def test_an_interrupted_build_with_an_earlier_as_of_widens_the_periods():
+    # the interrupted build ran --as-of 2026-03-15: it rewrote every period ending on or after that date; they are
+    # all rebuilt again, and its months (none here) are added to the plan's
+    plan = plan_build(STATE, "F", LOG[:2], interrupted=_interrupted(recompute_from="2026-06-30", months=(), as_of="2026-03-15"))
+    assert not plan.full and plan.recompute_from == "2026-03-15" and plan.reception_months == ()
+
+
+@pytest.mark.parametrize("interrupted, reason", [
+    (_interrupted(full=True), "full build started at 2026-08-01 02:00:00 UTC was interrupted"),
+    (_interrupted(fp="G"), "was interrupted and was made from another dbt project"),
+])
+def test_an_interrupted_full_build_is_followed_by_a_full_one(interrupted, reason):
+    plan = plan_build(STATE, "F", LOG, interrupted=interrupted)
+    assert plan.full and reason in plan.reason
+
+
+def test_a_killed_build_leaves_its_log_and_its_attempt_and_the_next_plan_resumes_it(tmp_path):
+    """Real DuckDB files and a real SIGKILL: a warehouse with a complete build; a build records its attempt, then a
+    process writing the warehouse (as dbt does) is killed before any checkpoint. The write-ahead log is left;
+    recover_wal replays it into the file; the last complete state is still there, the attempt is found with the
+    warehouse's as-of date, and the next plan is incremental and covers the interrupted one."""
+    import subprocess
+    import sys
+
+    from orchestration.transform import incremental
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE SCHEMA intermediate")
+        con.execute("CREATE TABLE intermediate.int_as_of AS SELECT DATE '2026-06-30' AS as_of_date")
+    done = incremental.write_state(warehouse, BuildPlan(full=True, reason="first", log_id="L", change_seq=2), "F")
+    assert done == STATE
+    plan = plan_build(STATE, "F", LOG)
+    incremental.begin_build(warehouse, plan, "F")
+    killed = subprocess.run([sys.executable, "-c", f"""
+import duckdb, os, signal
+con = duckdb.connect({str(warehouse)!r})
+con.execute("SET checkpoint_threshold = '1GB'")
+con.execute("CREATE OR REPLACE TABLE intermediate.int_as_of AS SELECT DATE '2026-07-31' AS as_of_date")
+con.execute("CREATE TABLE intermediate.half_built AS SELECT range AS x FROM range(1000)")
+os.kill(os.getpid(), signal.SIGKILL)"""])
+    assert killed.returncode == -9
+    wal = tmp_path / "warehouse.duckdb.wal"
+    assert wal.exists()
+    note = incremental.recover_wal(warehouse)
+    assert note.startswith("recovered warehouse.duckdb.wal") and not wal.exists()
+    assert incremental.recover_wal(warehouse) is None  # nothing left to recover
+    with duckdb.connect(str(warehouse), read_only=True) as con:  # the committed writes of the killed process
+        assert con.execute("SELECT count(*) FROM intermediate.half_built").fetchall() == [(1000,)]
+    assert incremental.read_state(warehouse) == STATE  # the last complete build is not forgotten
+    interrupted = incremental.read_interrupted(warehouse)
+    assert (interrupted.full, interrupted.recompute_from, interrupted.reception_months, interrupted.as_of_date) == (
+        False, "2026-06-20", ("2026-04", "2026-05", "2026-07"), "2026-07-31")
+    resumed = plan_build(STATE, "F", LOG, interrupted=interrupted)
+    assert not resumed.full and resumed.recompute_from == "2026-06-20" and "interrupted" in resumed.reason
+    # the resumed build finishes: one state, no attempt left
+    incremental.write_state(warehouse, resumed, "F")
+    assert incremental.read_interrupted(warehouse) is None
+    assert incremental.last_build(warehouse)["kind"] == "incremental"
+    # a failed build forgets both: the next one is full
+    incremental.begin_build(warehouse, resumed, "F")
+    incremental.clear_state(warehouse)
+    assert incremental.read_state(warehouse) is None and incremental.read_interrupted(warehouse) is None

@@ -71,16 +71,25 @@ def dbt_build_args(as_of: str | None, plan: BuildPlan | None = None) -> list[str
 def cchc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cchc: CchcSettings):
     settings = cchc.export_env()
     settings.out_dir.mkdir(parents=True, exist_ok=True)
+    warehouse = settings.warehouse_path
+    recovered = incremental.recover_wal(warehouse)  # a run killed while writing the warehouse left its log
+    if recovered:
+        context.log.info(recovered)
     fingerprint = incremental.fingerprint(settings)
-    plan = incremental.plan_build(incremental.read_state(settings.warehouse_path), fingerprint,
-                                  changes.read_changes(settings.lake_dir), full_requested=cchc.full_build_requested())
+    plan = incremental.plan_build(incremental.read_state(warehouse), fingerprint, changes.read_changes(settings.lake_dir),
+                                  full_requested=cchc.full_build_requested(),
+                                  interrupted=incremental.read_interrupted(warehouse))
     context.log.info(plan.describe())
-    incremental.clear_state(settings.warehouse_path)
+    incremental.begin_build(warehouse, plan, fingerprint)
     # dbt's artifacts of the run (run_results.json, logs) beside the warehouse they describe, replaced by the next
     # run: dagster-dbt's default is a new target/<step>-<id>/ folder in the repo per run (≈ 21 MB each, never pruned)
-    yield from dbt.cli(dbt_build_args(settings.as_of, plan), context=context,
-                       target_path=settings.out_dir / "dbt_target").stream()
-    incremental.write_state(settings.warehouse_path, plan, fingerprint)
+    try:
+        yield from dbt.cli(dbt_build_args(settings.as_of, plan), context=context,
+                           target_path=settings.out_dir / "dbt_target").stream()
+    except BaseException:
+        incremental.clear_state(warehouse)  # a failed build (a dbt error, a failed test) is followed by a full one
+        raise
+    incremental.write_state(warehouse, plan, fingerprint)
 
 
 def dbt_resource() -> DbtCliResource:
