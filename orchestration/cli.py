@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -40,21 +41,36 @@ def _run_outcome(result) -> tuple[list[str], list[str]]:
     return failures, warnings
 
 
-def run_pipeline(settings, as_of: str | None = None) -> tuple[list[str], list[str], set[str]]:
+class RunResult(tuple):
+    """(failures, warnings, materialised keys), as before; ``unchanged`` is set when nothing changed since
+    ``publish/latest`` and nothing was published (orchestration.publish.fingerprint.Unchanged)."""
+
+    unchanged = None
+
+    def __new__(cls, failures, warnings, done, unchanged=None):
+        result = super().__new__(cls, (failures, warnings, done))
+        result.unchanged = unchanged
+        return result
+
+
+def run_pipeline(settings, as_of: str | None = None, force: bool = False) -> RunResult:
     """See _run_pipeline; the environment variables the run sets for its assets are restored afterwards, so an
     in-process caller (tests, the bench's parent) never hands this run's raw root or as-of to the next run."""
     saved = {k: os.environ.get(k) for k in ("CCHC_RAW_DIR", "CCHC_OUT_DIR", "CCHC_AS_OF")}
     try:
-        return _run_pipeline(settings, as_of)
+        return _run_pipeline(settings, as_of, force)
     finally:
         for k, v in saved.items():
             _restore_env(k, v)
 
 
-def _run_pipeline(settings, as_of: str | None = None) -> tuple[list[str], list[str], set[str]]:
+def _run_pipeline(settings, as_of: str | None = None, force: bool = False) -> RunResult:
     """Materialise every asset of the Dagster definitions for one raw root: run 1 lands every source
     (it tells which reception months the dossiers cover), run 2 writes those monthly partitions and
-    everything downstream (dbt, quality gate, release). Returns (failures, warnings, materialised keys)."""
+    everything downstream (dbt, quality gate, release). Between the two, unless ``force``: when the inputs (by
+    sha256), the code and the settings are those of ``publish/latest`` and its publication finished, run 2 is not
+    started — only the PostgreSQL publication of ``latest`` is completed if it is missing. Returns (failures,
+    warnings, materialised keys)."""
     import dagster as dg
 
     from orchestration.ingest.assets import PARTITIONED, current_loads
@@ -84,6 +100,19 @@ def _run_pipeline(settings, as_of: str | None = None) -> tuple[list[str], list[s
             failures.append("no dossier was loaded: the raw root needs a dossiers/ folder (or a source database) "
                             "with at least one valid record")
         else:
+            from orchestration.publish.fingerprint import unchanged_since_latest
+            from orchestration.publish.release import remove_leftovers
+
+            same = unchanged_since_latest(defs.resources["cchc"].settings())
+            if same.unchanged and not force:
+                remove_leftovers(settings.publish_dir)
+                # a run killed during the PostgreSQL publication left latest unloaded: load it (a no-op when loaded)
+                pg = [k for k in executable if k.to_user_string() == "postgres_publication"]
+                r3 = dg.materialize(assets, selection=pg, resources=defs.resources, instance=instance, raise_on_error=False)
+                f3, w3 = _run_outcome(r3)
+                _build_data_docs(settings)
+                return RunResult(failures + f3, warnings + w3, done, unchanged=same)
+            print(f"cchc run: {'--force: ' if force and same.unchanged else ''}{same.line()}", flush=True)
             rest = [k for k in executable if k not in landing_keys]
             r2 = dg.materialize(assets, selection=rest, resources=defs.resources, instance=instance,
                                 tags=range_tags(months[0], months[-1]), raise_on_error=False)
@@ -94,7 +123,7 @@ def _run_pipeline(settings, as_of: str | None = None) -> tuple[list[str], list[s
             if not r2.success and not f2:
                 failures.append("the run did not succeed (see the log above)")
     _build_data_docs(settings)
-    return failures, warnings, done
+    return RunResult(failures, warnings, done)
 
 
 def _build_data_docs(settings) -> None:
@@ -158,12 +187,14 @@ def cmd_run(args) -> int:
     full_before = os.environ.get("CCHC_FULL_BUILD")
     if getattr(args, "full_build", False):  # callers building their own namespace may leave it out
         os.environ["CCHC_FULL_BUILD"] = "1"
+    started = time.time()
     try:
-        failures, warnings, _ = run_pipeline(settings, args.as_of)
+        result = run_pipeline(settings, args.as_of, force=getattr(args, "force", False))
     finally:  # an in-process caller (tests) must not inherit this run's source database or full build
         _restore_env("CCHC_SOURCE_URL", before)
         _restore_env("CCHC_FULL_BUILD", full_before)
-    print_summary(settings, failures, warnings)
+    failures, warnings, _ = result
+    print_summary(settings, failures, warnings, unchanged=result.unchanged, started=started)
     return 1 if failures else 0
 
 
@@ -174,7 +205,7 @@ def _restore_env(name: str, value: str | None) -> None:
         os.environ[name] = value
 
 
-def print_summary(settings, failures: list[str], warnings: list[str]) -> None:
+def print_summary(settings, failures: list[str], warnings: list[str], unchanged=None, started: float | None = None) -> None:
     manifests = sorted((settings.lake_dir / "_manifest").glob("*/*.json"))
     rows = [json.loads(p.read_text(encoding="utf-8")) for p in manifests]
     print("\nLoads (rows read = loaded + quarantined + duplicates dropped):")
@@ -197,8 +228,13 @@ def print_summary(settings, failures: list[str], warnings: list[str]) -> None:
     print("\nIn plain words:")
     for line in plain_words(by_table):
         print(f"  {line}")
-    _print_quality(settings, warnings)
     latest = settings.publish_dir / "latest"
+    if unchanged is not None and not failures:  # its checks and warnings are those of the release: see its manifest
+        print(f"\nnothing changed since release {unchanged.release_id} (raw files by sha256, code, seeds and settings): "
+              f"nothing new published; publish/latest is still {latest.resolve()} (cchc run --force publishes anyway).")
+        return
+    _print_quality(settings, warnings)
+    _print_build(settings, started)
     if failures:
         print("\nPUBLICATION BLOCKED — nothing was published:")
         for f in failures:
@@ -236,6 +272,15 @@ def print_summary(settings, failures: list[str], warnings: list[str]) -> None:
     for name in ("target_tracking.csv", "explain", "data_dictionary.md"):
         if (folder / name).exists():
             print(f"  {name}: {folder / name}")
+
+
+def _print_build(settings, started: float | None) -> None:
+    """How this run built the warehouse, and why a full build when it was one (main.cchc_build_state)."""
+    from orchestration.transform.incremental import last_build
+
+    build = last_build(settings.warehouse_path)
+    if build and started is not None and build["built_at"] >= started:
+        print(f"\nWarehouse: {build['kind']} build — {build['reason']}")
 
 
 def plain_words(by_table: dict) -> list[str]:
@@ -351,6 +396,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--as-of", default=None, help="as-of time (ISO); default: the latest NgayCapNhat loaded")
     r.add_argument("--full-build", action="store_true",
                    help="rebuild the warehouse's incremental models from scratch (default: incremental when safe)")
+    r.add_argument("--force", action="store_true",
+                   help="publish a new release even when the inputs, code and settings are those of publish/latest "
+                        "(default: nothing changed ⇒ nothing published, exit 0)")
     r.set_defaults(func=cmd_run)
     g = sub.add_parser("generate", help="write synthetic extracts (Bạch Thông district, or national)")
     g.add_argument("--out", required=True)

@@ -15,6 +15,7 @@ import pytest
 from orchestration.cli import run_pipeline
 from orchestration.lib.settings import REPO_ROOT, Settings
 from orchestration.publish.release import BIEU06_COLUMNS, OBSERVATION_COLUMNS
+from tests.pg_server import pg_server  # noqa: F401 — PostgreSQL for the fault-injection test
 
 SAMPLE = REPO_ROOT / "raw" / "sample"
 CCHC = str(Path(sys.executable).with_name("cchc"))
@@ -112,26 +113,26 @@ def test_no_personal_data_anywhere_in_the_outputs(sample_run):
             assert hit == 0, f"{schema}.{table}.{col} holds personal data"
 
 
-def test_rerun_is_idempotent(sample_run, tmp_path):
+def test_rerun_on_unchanged_inputs_publishes_nothing(sample_run):
+    """Same raw files (by sha256), code, seeds and settings as publish/latest: the run stops after landing, says
+    so, and publishes nothing — no new release, latest and the warehouse untouched. (The same values on a forced
+    re-run, and after crashes, are checked by test_a_run_killed_in_any_stage_….)"""
     settings = sample_run[0]
     first = (settings.publish_dir / "latest").resolve()
-    failures, _, _ = run_pipeline(settings)
-    assert failures == []
+    releases = sorted(p.name for p in settings.publish_dir.iterdir())
+    manifest = json.loads((first / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["run_fingerprint"]) == {"digest", "inputs", "code", "settings"}
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        kind, months = con.execute("SELECT kind, reception_months FROM main.cchc_build_state").fetchall()[0]
-    assert (kind, months) == ("incremental", "[]")  # same raw root: no lake month rewritten, the warehouse updated in place
-    second = (settings.publish_dir / "latest").resolve()
-    assert second != first
-
-    def body(release):
-        lines = (release / "indicator_observations.csv").read_text(encoding="utf-8").splitlines()
-        return [line.split(",", 1)[1] for line in lines[1:]]
-
-    assert body(first) == body(second)
-    assert (first / "report_bieu06.csv").read_bytes() == (second / "report_bieu06.csv").read_bytes()
-    for path in first.rglob("*.csv"):  # every other published table is byte-identical too
-        if path.name != "indicator_observations.csv":
-            assert path.read_bytes() == (second / path.relative_to(first)).read_bytes(), path.name
+        build = con.execute("SELECT * FROM main.cchc_build_state").fetchall()
+    result = run_pipeline(settings)
+    failures, _, done = result
+    assert failures == []
+    assert result.unchanged is not None and result.unchanged.unchanged and result.unchanged.release_id == first.name
+    assert "release" not in done and "lake/dossiers" not in done  # nothing after the landing ran
+    assert sorted(p.name for p in settings.publish_dir.iterdir()) == releases
+    assert (settings.publish_dir / "latest").resolve() == first
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert con.execute("SELECT * FROM main.cchc_build_state").fetchall() == build
 
 
 def test_truncated_file_blocks_the_run_and_leaves_latest_untouched(sample_run, tmp_path):
@@ -173,3 +174,203 @@ def test_a_crash_mid_publication_leaves_the_previous_release_as_latest(sample_ru
         write_release(settings, quality={})
     after = (os.readlink(publish / "latest"), sorted(p.name for p in publish.iterdir() if not p.name.startswith(".")))
     assert after == before
+
+
+# ---------------------------------------------------------------------------------------------- fault injection
+# A real `cchc run` subprocess (its own process group: the dbt subprocess and the landing workers die with it) is
+# killed with SIGKILL at a seeded random point of one stage, found by watching the run's output for the Dagster step
+# that opens the stage; the step that follows the stage must not have started when the kill lands. One kill per
+# stage, in one output folder, each run recovering from the previous kill: landing and partitions (no release yet),
+# the PostgreSQL publication (release 1 is published, not loaded), a run with nothing changed (completes the
+# PostgreSQL load), then forced runs killed in dbt, the quality gate and the release, and a final run.
+KILL_SEED = 19
+STEP_START = 'Started execution of step "{}"'
+# stage: (step opening it — None: the run's first step, step that must not have started yet, delay range in s).
+# The ranges stay well inside each stage's duration on the sample (2 cores: landing ≈ 6 s, partitions ≈ 1.5 s,
+# dbt ≈ 30 s, gate ≈ 2 s, release ≈ 1.3 s, PostgreSQL ≈ 0.7 s); a slower machine only moves the kill earlier.
+STAGES = {
+    "landing": (None, "lake__dossiers", (0.0, 3.0)),
+    "partitions": ("lake__dossiers", "cchc_dbt_models", (0.0, 0.8)),
+    "dbt": ("cchc_dbt_models", "quality_gate", (3.0, 18.0)),
+    "gate": ("quality_gate", "release", (0.0, 1.0)),
+    "release": ("release", "postgres_publication", (0.0, 0.8)),
+    "postgres": ("postgres_publication", None, (0.1, 0.5)),
+}
+
+
+def _cli(*args: str) -> list[str]:
+    # the checkout under test (python -m from the repository root), whatever the installed entry point points to
+    return [sys.executable, "-m", "orchestration.cli", *args]
+
+
+def _kill_in_stage(stage: str, delay: float, cmd: list[str], env: dict) -> str:
+    """Start ``cmd``, wait for ``stage`` to start, SIGKILL the run's whole process group ``delay`` s later.
+    Returns the run's output up to the kill."""
+    import signal
+    import threading
+
+    opens, next_step, _ = STAGES[stage]
+    marker = STEP_START.format(opens) if opens else 'Started execution of step "'
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    lines: list[str] = []
+    started = threading.Event()
+
+    def read():
+        for line in proc.stdout:
+            lines.append(line)
+            if marker in line:
+                started.set()
+        started.set()  # end of output: the run ended before the stage
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert started.wait(600), f"{stage}: stage not reached in 600 s"
+        time.sleep(delay)
+        alive = proc.poll() is None
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(60)
+        reader.join(60)
+    output = "".join(lines)
+    assert alive and marker in output, f"{stage}: the run ended before the kill\n{output[-3000:]}"
+    if next_step:
+        assert STEP_START.format(next_step) not in output, f"{stage}: killed after {next_step} started ({delay:.2f} s)"
+    return output
+
+
+def _assert_complete(release: Path) -> None:
+    """A whole release: its manifest, every file it counts, the observation CSV's rows as counted."""
+    manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["release_id"] == release.name and manifest["run_fingerprint"]["digest"]
+    for name, rows in manifest["row_counts"].items():
+        assert (release / name).exists(), f"{release.name}: {name} missing"
+    with open(release / "indicator_observations.csv", encoding="utf-8") as fh:
+        assert sum(1 for _ in fh) - 1 == manifest["row_counts"]["indicator_observations.csv"]
+
+
+def _assert_latest(out: Path, allowed: set) -> str | None:
+    """publish/latest is one of ``allowed`` (None: absent) and complete; every visible release folder is complete."""
+    publish = out / "publish"
+    latest = publish / "latest"
+    current = os.readlink(latest) if latest.is_symlink() else None
+    assert current in allowed, (current, allowed)
+    for p in publish.iterdir() if publish.is_dir() else []:
+        if not p.name.startswith(".") and p.name != "latest":
+            _assert_complete(p)
+    return current
+
+
+def _published_values(release: Path) -> dict[str, bytes]:
+    """Every published CSV, the observations without their release_id column: what must not depend on the run."""
+    out = {}
+    for path in sorted(release.rglob("*.csv")):
+        data = path.read_bytes()
+        if path.name == "indicator_observations.csv":
+            data = b"\n".join(line.split(b",", 1)[1] for line in data.splitlines())
+        out[str(path.relative_to(release))] = data
+    return out
+
+
+def _pg_rows(url: str, release_id: str) -> int:
+    from sqlalchemy import text
+
+    from orchestration.publish.postgres import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        loaded = conn.execute(text("SELECT to_regclass('cchc.releases') IS NOT NULL")).scalar_one() and conn.execute(
+            text("SELECT count(*) FROM cchc.releases WHERE release_id = :r"), {"r": release_id}).scalar_one()
+        rows = conn.execute(text("SELECT count(*) FROM cchc.indicator_observations WHERE release_id = :r"),
+                            {"r": release_id}).scalar_one() if loaded else 0
+    engine.dispose()
+    return rows
+
+
+def test_a_run_killed_in_any_stage_leaves_latest_complete_and_the_next_run_recovers(sample_run, pg_server, tmp_path):
+    """kill -9 at a random point of each stage (landing, partitions, dbt, gate, release, PostgreSQL): publish/latest
+    is always absent or a complete release, and the runs after the kills end with the values of the uninterrupted
+    run (sample_run): its warehouse row for row after a dbt build resumed from a killed one (incremental, the WAL
+    recovered), its published files, and latest loaded into PostgreSQL."""
+    import random
+
+    from orchestration.lib.settings import settings_from_env
+    from orchestration.publish.release import write_release
+    from tests.test_incremental_build import _differences
+
+    reference = sample_run[0]
+    expected = _published_values((reference.publish_dir / "latest").resolve())
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(SAMPLE, raw)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CCHC_PG_", "CCHC_SOURCE_", "CCHC_FULL_BUILD"))}
+    env["CCHC_PG_URL"] = pg_server.url
+    run = _cli("run", "--raw", str(raw), "--out", str(out))
+    rng = random.Random(KILL_SEED)
+    delays = {stage: round(rng.uniform(*STAGES[stage][2]), 2) for stage in STAGES}
+    timings = {}
+
+    def kill(stage, *extra):
+        t0 = time.perf_counter()
+        output = _kill_in_stage(stage, delays[stage], run + list(extra), env)
+        timings[stage] = round(time.perf_counter() - t0, 1)
+        return output
+
+    # 1–2. landing and partitions, before any release
+    kill("landing")
+    assert _assert_latest(out, {None}) is None
+    kill("partitions")
+    assert _assert_latest(out, {None}) is None
+    # 3. the run goes through (landing and partitions recovered), release 1 is published, killed loading PostgreSQL
+    kill("postgres")
+    first = _assert_latest(out, {r for r in os.listdir(out / "publish") if not r.startswith(".")} - {"latest"})
+    assert _published_values(out / "publish" / first) == expected
+    # 4. nothing changed — a file delivered again under another name is the same input: nothing is published, and
+    # the PostgreSQL publication of release 1 the kill interrupted is completed
+    shutil.copy(raw / "dossiers" / "dongbo_202301_001.json", raw / "dossiers" / "dongbo_202301_001 (gửi lại).json")
+    t0 = time.perf_counter()
+    same = subprocess.run(run, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
+    timings["nothing changed"] = round(time.perf_counter() - t0, 1)
+    assert same.returncode == 0, same.stdout[-3000:] + same.stderr[-3000:]
+    assert f"nothing changed since release {first}" in same.stdout
+    assert sorted(os.listdir(out / "publish")) == sorted([first, "latest"])
+    rows = json.loads((out / "publish" / first / "manifest.json").read_text(encoding="utf-8"))["row_counts"]
+    assert _pg_rows(pg_server.url, first) == rows["indicator_observations.csv"] > 0
+    # 5. forced runs from here (the inputs are those of release 1): killed in dbt, an incremental build
+    kill("dbt", "--force")
+    assert _assert_latest(out, {first}) == first
+    wal_left = (out / "warehouse.duckdb.wal").exists()
+    # 6. the next build recovers the WAL and resumes the interrupted build incrementally; killed in the gate
+    gate = kill("gate", "--force")
+    assert _assert_latest(out, {first}) == first
+    if wal_left:  # (a checkpoint just before the kill can leave none)
+        assert "recovered warehouse.duckdb.wal" in gate
+    with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
+        kind, reason = con.execute("SELECT kind, reason FROM main.cchc_build_state").fetchall()[0]
+    assert kind == "incremental" and "was interrupted: its scope is rebuilt too" in reason, reason
+    assert _differences(out, reference.out_dir) == {}  # the resumed warehouse = the uninterrupted run's, row for row
+    # 7. killed while writing the release: latest is release 1 or the new one, whole either way
+    kill("release", "--force")
+    latest = _assert_latest(out, {r for r in os.listdir(out / "publish") if not r.startswith(".")} - {"latest"})
+    # 8. the next run: nothing changed since latest if its publication finished (else it publishes again); no
+    # leftover of the killed release; latest holds the uninterrupted run's values and is loaded into PostgreSQL
+    t0 = time.perf_counter()
+    final = subprocess.run(run, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
+    timings["final"] = round(time.perf_counter() - t0, 1)
+    assert final.returncode == 0, final.stdout[-3000:] + final.stderr[-3000:]
+    assert f"nothing changed since release {latest}" in final.stdout or "publication did not finish" in final.stdout
+    latest = _assert_latest(out, {r for r in os.listdir(out / "publish") if not r.startswith(".")} - {"latest"})
+    assert [p for p in os.listdir(out / "publish") if p.startswith(".")] == []
+    assert _published_values(out / "publish" / latest) == expected
+    assert _pg_rows(pg_server.url, latest) > 0
+    # the manifest of a release made from these inputs names the re-delivered file and its twin
+    settings = settings_from_env(raw, out)
+    made = write_release(settings, quality={})
+    manifest = json.loads((made / "manifest.json").read_text(encoding="utf-8"))
+    twin = [i for i in manifest["inputs"] if i["file"] == "dossiers/dongbo_202301_001 (gửi lại).json"]
+    assert len(twin) == 1 and twin[0]["same_content_as"] == "dossiers/dongbo_202301_001.json"
+    previous = json.loads((out / "publish" / latest / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["run_fingerprint"] == previous["run_fingerprint"]
+    print(f"kill delays (seed {KILL_SEED}): {delays}; run times: {timings}")

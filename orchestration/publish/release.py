@@ -114,8 +114,8 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
     publish = settings.publish_dir
     publish.mkdir(parents=True, exist_ok=True)
     release_id = release_id or next_release_id(publish)
+    remove_leftovers(publish)
     staging = publish / f".staging-{release_id}"
-    shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     counts = {}
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
@@ -176,17 +176,17 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         if "ind_bieu06" in tables:
             bieu06_running = dict(con.execute(
                 f'SELECT period, bool_or(is_running) FROM "{tables["ind_bieu06"]}"."ind_bieu06" GROUP BY 1').fetchall())
-    loads = []
-    manifest_dir = settings.lake_dir / "_manifest"
-    for m in sorted(manifest_dir.glob("*/*.json")):
-        d = json.loads(m.read_text(encoding="utf-8"))
-        loads.append({k: d[k] for k in ("table", "file", "sha256", "rows_read", "rows_loaded", "rows_quarantined", "duplicates_dropped", "extract_time")})
-    present = {(ld["table"], ld["file"]) for ld in loads}
+    # the run's inputs (raw files present and pulled batches, a re-delivered content marked same_content_as) and the
+    # fingerprint the next run compares with to publish nothing when nothing changed (orchestration.publish.fingerprint)
+    from orchestration.publish.fingerprint import current_inputs, run_fingerprint
+
+    loads = current_inputs(settings)
     manifest = {
         "release_id": release_id,
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "raw_root": settings.raw_dir.name,
         "inputs": loads,
+        "run_fingerprint": run_fingerprint(settings, loads),
         "source_database": _source_database(settings),
         "code_version": code_version(),
         "formula_versions": formula_versions,
@@ -194,7 +194,6 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         "row_counts": counts,
         "previous_release": _current_latest(publish),
     }
-    assert len(present) == len(loads)
     # revisions against the previous release (publish/latest before the swap), then the SDMX files (ACTION=R/D)
     manifest["revisions"] = _write_revisions_and_sdmx(staging, publish, manifest, counts, unit_measures,
                                                       bieu06_version, bieu06_running)
@@ -255,6 +254,28 @@ def _source_database(settings: Settings) -> dict | None:
     last = (state.get("pulls") or [{}])[-1]
     return {"source": state["source"], "last_pull_finished_at": last.get("finished_at"),
             "rows_read_last_pull": last.get("rows_read"), "watermarks": last.get("watermarks")}
+
+
+def remove_leftovers(publish: Path) -> list[str]:
+    """Remove what a run killed while publishing left behind: a half-written ``.staging-<id>`` folder, a
+    ``.latest-<id>`` link never renamed over ``latest``, a ``.warehouse_published.duckdb.<pid>.tmp`` copy. None
+    of them is ever read (a release becomes visible only by its rename, ``latest`` only by its swap). Returns the
+    names removed."""
+    removed = []
+    if publish.is_dir():
+        for p in sorted(publish.iterdir()):
+            if p.name.startswith(".staging-"):
+                shutil.rmtree(p, ignore_errors=True)
+                removed.append(p.name)
+            elif p.name.startswith(".latest-") and p.is_symlink():
+                p.unlink()
+                removed.append(p.name)
+    from orchestration.publish.analyst_copy import PUBLISHED_NAME
+
+    for p in sorted(publish.parent.glob(f".{PUBLISHED_NAME}.*.tmp*")):
+        p.unlink()
+        removed.append(p.name)
+    return removed
 
 
 def _current_latest(publish: Path) -> str | None:
