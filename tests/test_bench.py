@@ -67,7 +67,8 @@ def test_raw_view_keeps_history_months_and_undated_files(tmp_path):
     kept = sorted(str(p.relative_to(view)) for p in view.rglob("*") if p.is_file())
     assert kept == ["dossiers/dongbo_202606_01_001.json", "petitions/petitions_202605.csv",
                     "procedures/procedures.csv", "reference/admin_units.csv"]
-    assert all((view / k).is_symlink() for k in kept)
+    # hard links (ingestion refuses symbolic links out of the raw root): the same file, no copy
+    assert all(not (view / k).is_symlink() and (view / k).samefile(full / k) for k in kept)
     assert _file_month("sipas_2026_19.csv") is None and _file_month("dongbo_202512_19_003.json") == "2025-12"
 
 

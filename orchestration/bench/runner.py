@@ -155,8 +155,10 @@ def _file_month(name: str) -> str | None:
 
 
 def raw_view(full_raw: Path, target: Path, last_month: str) -> Path:
-    """A raw root of symbolic links to the files of ``full_raw`` whose extract month is ≤ ``last_month`` (files
-    without a month — catalogue, reference, surveys — always). Same relative paths, so landed files are shared."""
+    """A raw root of hard links to the files of ``full_raw`` whose extract month is ≤ ``last_month`` (files
+    without a month — catalogue, reference, surveys — always). Same relative paths, so landed files are shared.
+    Hard links, not symbolic ones: ingestion refuses a symbolic link whose target lies outside the raw root
+    (rule outside_raw_root); a hard link is the file itself. Copies when the link cannot be made (another device)."""
     if target.exists():
         shutil.rmtree(target)
     for path in sorted(full_raw.rglob("*")):
@@ -167,7 +169,10 @@ def raw_view(full_raw: Path, target: Path, last_month: str) -> Path:
             continue
         dest = target / path.relative_to(full_raw)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        os.symlink(path, dest)
+        try:
+            os.link(path, dest)
+        except OSError:
+            shutil.copy2(path, dest)
     return target
 
 
