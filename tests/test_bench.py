@@ -8,6 +8,7 @@ pipeline test and the floor/pandas tests on the sample read."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -26,7 +27,8 @@ def test_bench_runs_and_the_three_computations_agree(tmp_path):
     assert "values pipeline = floor: identical" in out and "values pipeline = pandas: identical" in out
     last = out.strip().splitlines()[-1]
     m = re.fullmatch(r"bench: dossiers=3000 full_s=([\d.]+) floor_s=([\d.]+) pandas_s=([\d.]+) incremental_s=([\d.]+) "
-                     r"ratio_floor=([\d.]+) ratio_pandas=([\d.]+) incremental_ratio=([\d.]+) peak_rss_mb=([\d.]+)", last)
+                     r"ratio_floor=([\d.]+) ratio_pandas=([\d.]+) incremental_ratio=([\d.]+) peak_rss_mb=([\d.]+) "
+                     r"release_written_mb=([\d.]+) peak_disk_gb=([\d.]+)", last)
     assert m, last
     summary = json.loads(next((tmp_path / "runs").glob("*/bench.json")).read_text(encoding="utf-8"))
     assert summary["problems"] == [] and summary["provinces"] == 2 and summary["gzip"] is True
@@ -50,6 +52,11 @@ def test_bench_runs_and_the_three_computations_agree(tmp_path):
     out_dir = next((tmp_path / "runs").glob("*/out"))
     releases = [p for p in (out_dir / "publish").iterdir() if p.is_dir() and not p.is_symlink()]
     assert len(releases) == 2
+    # disk: what the incremental release wrote itself (no part is hard-linked yet: all of it) and the workdir's peak
+    incremental_release = out_dir / "publish" / summary["stages"]["incremental"]["detail"]["release"]
+    assert summary["stages"]["incremental"]["detail"]["release_written_bytes"] == sum(
+        p.stat().st_size for p in incremental_release.rglob("*") if p.is_file() and p.stat().st_nlink == 1) > 0
+    assert float(m.group(9)) == summary["release_written_mb"] > 0 and float(m.group(10)) == summary["peak_disk_gb"] > 0
     # a later bench reuses the cached dataset (generation is not timed, and not repeated)
     said = []
     assert dataset(tmp_path, 3000, 1, said.append, provinces=2, gzip=True) == next((tmp_path / "data").iterdir())
@@ -83,6 +90,22 @@ def test_tree_rss_counts_children():
         assert tree_rss_mb(os.getpid()) > 150  # this process plus its child holding 200 MB
     finally:
         child.kill()
+
+
+def test_release_written_bytes_leave_out_hard_links_and_tree_bytes_count_an_inode_once(tmp_path):
+    """A part hard-linked from the previous release costs nothing new: 100 written + 0 linked; du-like total of the
+    two releases = 2 files' blocks, not 3."""
+    from orchestration.bench.runner import release_written_bytes, tree_bytes
+
+    old, new = tmp_path / "r1", tmp_path / "r2"
+    (old / "observations").mkdir(parents=True)
+    (new / "observations").mkdir(parents=True)
+    (old / "observations" / "2026-06.parquet").write_bytes(b"x" * 300)
+    os.link(old / "observations" / "2026-06.parquet", new / "observations" / "2026-06.parquet")  # unchanged part
+    (new / "observations" / "2026-07.parquet").write_bytes(b"y" * 100)  # the new month's part
+    assert release_written_bytes(new) == 100
+    blocks = {p.stat().st_ino: p.stat().st_blocks * 512 for p in tmp_path.rglob("*.parquet")}
+    assert len(blocks) == 2 and tree_bytes(tmp_path) == sum(blocks.values())
 
 
 def test_ratios_are_n_a_when_a_run_failed():

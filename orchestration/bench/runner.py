@@ -13,6 +13,7 @@ own process; its wall time and peak resident memory (the process and all its chi
 The last line is machine-readable:
 
     bench: dossiers=N full_s=… floor_s=… pandas_s=… incremental_s=… ratio_floor=… ratio_pandas=… incremental_ratio=… peak_rss_mb=…
+           release_written_mb=… peak_disk_gb=…
 """
 
 from __future__ import annotations
@@ -87,8 +88,45 @@ class Measure:
     detail: dict = field(default_factory=dict)
 
 
-def measure(name: str, argv: list[str], log_path: Path, env: dict | None = None, say=print) -> Measure:
-    """Run ``argv`` in its own process, sampling the resident memory of its whole process tree."""
+def tree_bytes(root: Path) -> int:
+    """Bytes allocated under ``root`` (st_blocks, each inode once: hard-linked release parts count once), like du."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    todo = [str(root)]
+    while todo:
+        try:
+            entries = list(os.scandir(todo.pop()))
+        except OSError:  # removed while we walk (a staging folder renamed into place)
+            continue
+        for e in entries:
+            try:
+                if e.is_dir(follow_symlinks=False):
+                    todo.append(e.path)
+                    continue
+                st = e.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                total += st.st_blocks * 512
+    return total
+
+
+def release_written_bytes(release: Path) -> int:
+    """Bytes a release wrote itself: its files not hard-linked from (shared with) another release (st_nlink = 1)."""
+    total = 0
+    for p in release.rglob("*"):
+        if p.is_file() and not p.is_symlink():
+            st = p.stat()
+            if st.st_nlink == 1:
+                total += st.st_size
+    return total
+
+
+def measure(name: str, argv: list[str], log_path: Path, env: dict | None = None, say=print,
+            disk_root: Path | None = None) -> Measure:
+    """Run ``argv`` in its own process, sampling the resident memory of its whole process tree and, with
+    ``disk_root``, the bytes under that folder (every 5 s; detail['peak_disk_bytes'])."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     say(f"[{name}] {' '.join(argv[1:4])} … (log: {log_path})")
     peak = 0.0
@@ -100,11 +138,16 @@ def measure(name: str, argv: list[str], log_path: Path, env: dict | None = None,
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env={**clean, **(env or {})})
         stop = threading.Event()
 
+        peak_disk = tree_bytes(disk_root) if disk_root else 0
+
         def sample():
-            nonlocal peak
-            last_note = time.perf_counter()
+            nonlocal peak, peak_disk
+            last_note = last_disk = time.perf_counter()
             while not stop.is_set():
                 peak = max(peak, tree_rss_mb(proc.pid))
+                if disk_root and time.perf_counter() - last_disk > 5:
+                    last_disk = time.perf_counter()
+                    peak_disk = max(peak_disk, tree_bytes(disk_root))
                 if time.perf_counter() - last_note > 30:  # progress for long stages
                     last_note = time.perf_counter()
                     say(f"[{name}] {time.perf_counter() - started:,.0f} s, peak RSS {peak:,.0f} MB so far")
@@ -116,6 +159,8 @@ def measure(name: str, argv: list[str], log_path: Path, env: dict | None = None,
         stop.set()
         t.join()
     m = Measure(name, round(time.perf_counter() - started, 2), round(peak, 1), code, str(log_path))
+    if disk_root:
+        m.detail["peak_disk_bytes"] = max(peak_disk, tree_bytes(disk_root))
     say(f"[{name}] {m.seconds:,.1f} s, peak RSS {m.peak_rss_mb:,.0f} MB, exit {code}")
     return m
 
@@ -181,12 +226,18 @@ def _cchc() -> str:
     return str(Path(sys.executable).with_name("cchc"))
 
 
-def measure_pipeline(name: str, argv: list[str], log_path: Path, say=print) -> Measure:
-    """``measure`` for a ``cchc run``, then its stage profile read from its log (orchestration/bench/profile.py)."""
+def measure_pipeline(name: str, argv: list[str], log_path: Path, say=print, disk_root: Path | None = None) -> Measure:
+    """``measure`` for a ``cchc run``, then its stage profile read from its log (orchestration/bench/profile.py) and
+    the bytes its release wrote itself (hard links to the previous release's parts excluded)."""
     from orchestration.bench.profile import profile_lines, run_profile
 
-    m = measure(name, argv, log_path, say=say)
+    m = measure(name, argv, log_path, say=say, disk_root=disk_root)
     m.detail["profile"] = run_profile(log_path.read_text(encoding="utf-8", errors="replace"))
+    out = Path(argv[argv.index("--out") + 1]) if "--out" in argv else None
+    latest = out / "publish" / "latest" if out else None
+    if m.returncode == 0 and latest and latest.exists():
+        m.detail["release"] = latest.resolve().name
+        m.detail["release_written_bytes"] = release_written_bytes(latest.resolve())
     say(f"[{name}] where the time went:")
     for line in profile_lines(m.detail["profile"], m.seconds):
         say(line)
@@ -241,7 +292,7 @@ def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work
 
     out = runs / "out"
     results["full"] = measure_pipeline("full", [_cchc(), "run", "--raw", str(history), "--out", str(out)], runs / "full.log",
-                                       say=say)
+                                       say=say, disk_root=workdir)
     results["floor"] = measure("floor", _stage("floor", history, runs / "floor.json"), runs / "floor.log", say=say)
     if results["full"].returncode == 0 and results["floor"].returncode == 0:
         problems += _check_same("pipeline = floor", _values_of_release(out), _load(runs / "floor.json"), say)
@@ -268,7 +319,7 @@ def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work
 
     # (d) one more month on top of (a): same output folder, the raw root now holds the new month's files too
     results["incremental"] = measure_pipeline("incremental", [_cchc(), "run", "--raw", str(full13), "--out", str(out)],
-                                              runs / "incremental.log", say=say)
+                                              runs / "incremental.log", say=say, disk_root=workdir)
     if results["incremental"].returncode != 0:
         problems.append("the incremental run failed (see its log)")
 
@@ -286,6 +337,11 @@ def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work
         "ratio_pandas": ratio(results["pandas"], pipeline_at_p, 2),
         "incremental_ratio": ratio(results["incremental"], results["full"], 3),
         "peak_rss_mb": max(results[k].peak_rss_mb for k in results if k not in ("floor", "pandas")),
+        # what a user pays on disk: the bytes the incremental run's release wrote itself (hard links excluded), the
+        # full run's for comparison, and the peak bytes under the workdir (datasets included) during either run
+        "release_written_mb": _mb(results["incremental"].detail.get("release_written_bytes")),
+        "full_release_written_mb": _mb(results["full"].detail.get("release_written_bytes")),
+        "peak_disk_gb": round(max(results[k].detail.get("peak_disk_bytes", 0) for k in ("full", "incremental")) / 2**30, 2),
         "problems": problems,
     }
     summary["bench_seconds_after_generation"] = round(time.perf_counter() - started, 1)
@@ -293,6 +349,10 @@ def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work
     _print_table(summary, say)
     say(bench_line(summary))
     return summary
+
+
+def _mb(n: int | None) -> float | None:
+    return None if n is None else round(n / 2**20, 1)
 
 
 def ratio(numerator: Measure, denominator: Measure, digits: int) -> float | None:
@@ -338,7 +398,8 @@ def bench_line(s: dict) -> str:
     return (f"bench: dossiers={s['dossiers']} full_s={st['full']['seconds']} floor_s={st['floor']['seconds']} "
             f"pandas_s={st['pandas']['seconds']} incremental_s={st['incremental']['seconds']} "
             f"ratio_floor={_shown(s['ratio_floor'])} ratio_pandas={_shown(s['ratio_pandas'])} "
-            f"incremental_ratio={_shown(s['incremental_ratio'])} peak_rss_mb={s['peak_rss_mb']}")
+            f"incremental_ratio={_shown(s['incremental_ratio'])} peak_rss_mb={s['peak_rss_mb']} "
+            f"release_written_mb={_shown(s.get('release_written_mb'))} peak_disk_gb={_shown(s.get('peak_disk_gb'))}")
 
 
 def _print_table(s: dict, say) -> None:
