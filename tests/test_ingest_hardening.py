@@ -186,3 +186,16 @@ def test_a_landing_killed_while_reading_a_utf16_export_leaves_no_plain_text_copy
         assert not list(tmpdir.iterdir()), (delay, sorted(p.name for p in tmpdir.iterdir()))  # not even an empty copy
         assert not _holds_personal_data(work), delay
         assert not _holds_personal_data(out) if out.exists() else True, delay
+
+
+def test_the_raw_files_sensor_survives_a_dangling_link(tmp_path):
+    """The sensor only fingerprints the raw root (no file is read): a dangling link changes the fingerprint instead of
+    crashing the sensor; the run it triggers then names the link (unreadable_file)."""
+    from orchestration.lib.sensors import raw_fingerprint
+
+    (tmp_path / "dossiers").mkdir()
+    (tmp_path / "dossiers" / "a.json").write_text("{}")
+    before = raw_fingerprint(tmp_path)
+    os.symlink(tmp_path / "nowhere.json", tmp_path / "dossiers" / "b.json")
+    after = raw_fingerprint(tmp_path)
+    assert len(after) == 64 and after != before

@@ -19,7 +19,8 @@ def raw_fingerprint(raw_dir) -> str:
         base = os.path.join(raw_dir, folder)
         for root, _, files in sorted(os.walk(base)):
             for name in sorted(files):
-                st = os.stat(os.path.join(root, name))
+                # lstat: a dangling link must not crash the sensor (the run then names it: ingestion refuses it)
+                st = os.lstat(os.path.join(root, name))
                 h.update(f"{os.path.relpath(os.path.join(root, name), raw_dir)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
