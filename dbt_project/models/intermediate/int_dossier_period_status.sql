@@ -45,24 +45,19 @@ scoped as (
         p.period,
         p.period_start,
         p.period_end,
-        c.p_end,
-        c.p_end_at,
+        case when d.unit_valid_to < p.p_end then d.unit_valid_to else p.p_end end as p_end,
+        case when d.unit_valid_to < p.p_end then cast(d.unit_valid_to + interval 1 day as timestamp) else p.p_end_at end
+            as p_end_at,
         p.is_running,
-        c.p_end_working_day_index,
+        case when d.unit_valid_to < p.p_end then d.unit_last_working_day_index else p.p_end_working_day_index end
+            as p_end_working_day_index,
         d.received_date >= p.period_start as received_in_period,
-        d.end_date is not null and d.end_date <= c.p_end as resolved_in_period
+        d.end_date is not null and d.end_date <= least(p.p_end, coalesce(d.unit_valid_to, p.p_end)) as resolved_in_period
     from dossiers d
     join periods p
-      on p.period_start <= coalesce(d.unit_valid_to, p.p_end)
+      on d.received_date <= least(p.p_end, coalesce(d.unit_valid_to, p.p_end))
+     and p.period_start <= coalesce(d.unit_valid_to, p.period_start)
      and (d.end_date is null or d.end_date >= p.period_start)
-    cross join lateral (
-        select
-            case when d.unit_valid_to < p.p_end then d.unit_valid_to else p.p_end end as p_end,
-            case when d.unit_valid_to < p.p_end then cast(d.unit_valid_to + interval 1 day as timestamp) else p.p_end_at end as p_end_at,
-            case when d.unit_valid_to < p.p_end then d.unit_last_working_day_index else p.p_end_working_day_index end
-                as p_end_working_day_index
-    ) c
-    where d.received_date <= c.p_end
 ),
 flags as (
 select
