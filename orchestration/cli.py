@@ -372,6 +372,41 @@ def _cmd_publish_pg(args) -> int:
     return cmd_publish_pg(args)
 
 
+def cmd_releases(args) -> int:
+    from orchestration.publish import retention
+
+    # --out, else CCHC_OUT_DIR, else ./out of the working directory — never the install folder's out/
+    publish = Path(args.out or os.environ.get("CCHC_OUT_DIR") or "out").resolve() / "publish"
+    try:
+        if args.pin:
+            retention.pin(publish, args.pin)
+            print(f"pinned {args.pin}")
+        if args.unpin:
+            retention.pin(publish, args.unpin, on=False)
+            print(f"unpinned {args.unpin}")
+        if args.prune:
+            removed = retention.prune(publish, args.keep, dry_run=args.dry_run)
+            verb = "would remove" if args.dry_run else "removed"
+            freed = sum(r.own_bytes for r in removed)
+            print(f"{verb} {len(removed)} release(s), {retention.format_bytes(freed)} of their own: "
+                  + (", ".join(r.release_id for r in removed) or "none"))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    releases = retention.list_releases(publish)
+    if not releases:
+        print(f"no release under {publish}")
+        return 0
+    print(f"{'release':<24} {'created (UTC)':<26} {'files':>6} {'own':>10} {'total':>10}  flags")
+    for r in releases:
+        flags = " ".join(f for f, on in (("latest", r.is_latest), ("pinned", r.pinned)) if on)
+        print(f"{r.release_id:<24} {r.created_at:<26} {r.files:>6} {retention.format_bytes(r.own_bytes):>10} "
+              f"{retention.format_bytes(r.total_bytes):>10}  {flags}")
+    print(f"{len(releases)} release(s), {retention.format_bytes(sum(r.own_bytes for r in releases))} on disk "
+          "(own bytes: files no other release shares)")
+    return 0
+
+
 def cmd_prepare(args) -> int:
     from dbt.cli.main import dbtRunner
 
@@ -438,6 +473,14 @@ def main(argv: list[str] | None = None) -> int:
                    help="keep the output of the pipeline run at the pandas size (removed once compared by default)")
     b.set_defaults(func=_cmd_bench)
     sub.add_parser("prepare", help="parse the dbt project (writes the manifest Dagster loads)").set_defaults(func=cmd_prepare)
+    rl = sub.add_parser("releases", help="list the releases of an output root with their own bytes; pin; prune old ones")
+    rl.add_argument("--out", default=None, help="output root (default: CCHC_OUT_DIR, else ./out)")
+    rl.add_argument("--pin", metavar="RELEASE_ID", help="keep this release whatever --prune says")
+    rl.add_argument("--unpin", metavar="RELEASE_ID")
+    rl.add_argument("--prune", action="store_true", help="remove every release but the newest --keep, latest and pinned")
+    rl.add_argument("--keep", type=int, default=3, help="releases --prune keeps (default 3; latest always)")
+    rl.add_argument("--dry-run", action="store_true", help="with --prune: say what would be removed, remove nothing")
+    rl.set_defaults(func=cmd_releases)
     pg = sub.add_parser("publish-pg", help="load a release into PostgreSQL (row-level security per province)")
     pg.add_argument("--release", default=None, help="release folder (default: <CCHC_OUT_DIR>/publish/latest)")
     pg.add_argument("--url", default=None, help="SQLAlchemy URL (default: CCHC_PG_URL or the file CCHC_PG_URL_FILE)")

@@ -257,14 +257,15 @@ def _source_database(settings: Settings) -> dict | None:
 
 
 def remove_leftovers(publish: Path) -> list[str]:
-    """Remove what a run killed while publishing left behind: a half-written ``.staging-<id>`` folder, a
+    """Remove what a run killed while publishing left behind: a half-written ``.staging-<id>`` folder (or a
+    ``.pruning-<id>`` one a killed ``cchc releases --prune`` was removing), a
     ``.latest-<id>`` link never renamed over ``latest``, a ``.warehouse_published.duckdb.<pid>.tmp`` copy. None
     of them is ever read (a release becomes visible only by its rename, ``latest`` only by its swap). Returns the
     names removed."""
     removed = []
     if publish.is_dir():
         for p in sorted(publish.iterdir()):
-            if p.name.startswith(".staging-"):
+            if p.name.startswith((".staging-", ".pruning-")):  # .pruning-<id>: a prune killed mid-way (retention.py)
                 shutil.rmtree(p, ignore_errors=True)
                 removed.append(p.name)
             elif p.name.startswith(".latest-") and p.is_symlink():
