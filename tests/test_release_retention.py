@@ -76,3 +76,20 @@ def test_the_cli_lists_pins_and_prunes(tmp_path):
                             capture_output=True, text=True, check=True).stdout
     assert "pinned 2026-02-05.1" in pruned and "removed 1 release(s)" in pruned and "2026-01-05.1" in pruned
     assert not (publish / "2026-01-05.1").exists() and (publish / "2026-02-05.1").is_dir()
+
+
+def test_release_ids_are_unique_across_output_roots(tmp_path):
+    """Two output roots publishing on the same day with the same inputs get different ids (date + sequence + the
+    root's own id, drawn once and kept); within a root the sequence goes on, old-style names included."""
+    import datetime as dt
+
+    from orchestration.publish.release import next_release_id
+
+    day = dt.date(2026, 12, 6)
+    a, b = tmp_path / "a" / "publish", tmp_path / "b" / "publish"
+    first_a, first_b = next_release_id(a, day), next_release_id(b, day)
+    assert first_a != first_b and first_a.startswith("2026-12-06.1-") and first_b.startswith("2026-12-06.1-")
+    (a / first_a).mkdir()
+    (a / "2026-12-06.7").mkdir()  # a release named before root ids existed still counts in the sequence
+    second = next_release_id(a, day)
+    assert second == "2026-12-06.8-" + first_a.rsplit("-", 1)[1]  # same root, same root id

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -38,13 +40,37 @@ PERIOD_ORDER = "period_type, period"
 PARQUET_ONLY_EXPLAIN = frozenset({"explain_qd766_dossier_rows"})
 
 
+ROOT_ID_FILE = ".root_id"
+
+
+def output_root_id(publish_dir: Path) -> str:
+    """A random id drawn once per output root (``publish/.root_id``): two output roots — two provinces publishing to
+    one PostgreSQL database, or a test copy beside production — never produce the same release id, even on the
+    same day with the same inputs (DATA_CONTRACT §2.2)."""
+    path = publish_dir / ROOT_ID_FILE
+    if path.exists():
+        rid = path.read_text(encoding="utf-8").strip()
+        if re.fullmatch(r"[0-9a-f]{8}", rid):
+            return rid
+    publish_dir.mkdir(parents=True, exist_ok=True)
+    rid = uuid.uuid4().hex[:8]
+    tmp = publish_dir / f"{ROOT_ID_FILE}.{os.getpid()}.tmp"
+    tmp.write_text(rid + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return rid
+
+
 def next_release_id(publish_dir: Path, today: dt.date | None = None) -> str:
-    """Release id = date + sequence: 2026-11-27.1, 2026-11-27.2, …"""
+    """Release id = date + sequence + the output root's id: 2026-11-27.1-3fa9c2e1, 2026-11-27.2-3fa9c2e1, …
+    (releases made before the root id existed, 2026-11-27.1, keep their names and count in the sequence)."""
     today = today or dt.date.today()
     prefix = today.isoformat()
-    seqs = [int(p.name.split(".", 1)[1]) for p in publish_dir.glob(f"{prefix}.*")
-            if p.is_dir() and p.name.split(".", 1)[1].isdigit()]
-    return f"{prefix}.{max(seqs, default=0) + 1}"
+    seqs = []
+    for p in publish_dir.glob(f"{prefix}.*"):
+        m = re.fullmatch(r"(\d+)(-[0-9a-f]{8})?", p.name.split(".", 1)[1])
+        if p.is_dir() and m:
+            seqs.append(int(m.group(1)))
+    return f"{prefix}.{max(seqs, default=0) + 1}-{output_root_id(publish_dir)}"
 
 
 def code_version() -> str:
