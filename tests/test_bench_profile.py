@@ -7,7 +7,10 @@ import pytest
 from orchestration.bench.profile import STAGES, parse_duration, profile_lines, run_profile
 
 LOG = """\
+2026-11-27 09:49:07 +0000 - dagster - INFO - job - r1 - lake__landed_petition_files - [1/1] petitions/petitions_202507.csv: landed, read 4060, loaded 4060, quarantined 0 , duplicates 0
 2026-11-27 09:49:08 +0000 - dagster - DEBUG - job - r1 - 9329 - lake__landed_petition_files - STEP_SUCCESS - Finished execution of step "lake__landed_petition_files" in 2.03s.
+2026-11-27 09:49:15 +0000 - dagster - INFO - job - r1 - lake__ref_agencies - reference/agencies.csv: landed, read 634, loaded 634, quarantined 0 {}, duplicates 0
+2026-11-27 09:49:15 +0000 - dagster - INFO - job - r1 - lake__ref_agencies - reference/targets.csv: unchanged, read 28, loaded 28, quarantined 0 {}, duplicates 0
 2026-11-27 09:49:15 +0000 - dagster - DEBUG - job - r1 - 9329 - lake__ref_agencies - STEP_SUCCESS - Finished execution of step "lake__ref_agencies" in 317ms.
 2026-11-27 09:49:30 +0000 - dagster - INFO - job - r1 - lake__landed_dossier_files - [1/2] dossiers/dongbo_202507_01_001.json: landed, read 8933, loaded 8930, quarantined 3 , duplicates 0
 2026-11-27 09:49:31 +0000 - dagster - INFO - job - r1 - lake__landed_dossier_files - [2/2] dossiers/dongbo_202507_04_001.json.gz: landed, read 1067, loaded 1067, quarantined 0 , duplicates 0
@@ -46,6 +49,10 @@ def test_profile_of_a_run_log():
                                ["staging.stg_dossiers__dossiers", 4.87], ["intermediate.int_dossier_period_status", 3.25]]
     assert p["dbt_plan"].startswith("incremental build: periods ending on or after 2026-06-20")
     assert p["landed_records"] == 8933 + 1067
+    # records/s per source: the files landed this run (an "unchanged" file read nothing new) over its steps' time
+    assert p["landing_by_source"] == {"dossiers": {"records": 10000, "seconds": 50.0},
+                                      "petitions": {"records": 4060, "seconds": 2.03},
+                                      "reference": {"records": 634, "seconds": 0.317}}
     assert p["release_parts"] == {"national CSV files": 40.2, "Parquet, workbooks and province cuts": 120.5,
                                   "scorecards": 68.0}
 
@@ -56,6 +63,9 @@ def test_profile_lines_share_of_the_wall_time():
     assert lines[0].split() == ["3,723.0", "s", "93.1", "%", "release"] + STAGES["release"].split()[1:]
     # 10,000 records in 50 s
     assert any(line.strip() == "dossier landing: 10,000 records in 50.0 s = 200 records/s" for line in lines)
+    # 10,000 / 50 = 200; 4,060 / 2.03 = 2,000; 634 / 0.317 = 2,000
+    assert ("  landing records/s by source: dossiers 10,000 in 50.0 s = 200/s; petitions 4,060 in 2.0 s = 2,000/s; "
+            "reference 634 in 0.3 s = 2,000/s") in lines
     # 4000 - (3723 + 137 + 50 + 22.24 + 2.347) = 65.413 s outside the steps
     assert any(line.strip().startswith("65.4 s   1.6 %  outside the steps") for line in lines)
     assert lines[-2].startswith("  dbt: incremental build: periods ending on or after 2026-06-20")

@@ -14,8 +14,19 @@ _STEP_RX = re.compile(r'STEP_SUCCESS - Finished execution of step "([^"]+)" in (
 # dbt: '12 of 293 OK created sql table model intermediate.int_qd766_procedure_items .... [OK in 37.52s]'
 _DBT_RX = re.compile(r"OK created sql (?:table|view|incremental) model ([\w.]+) .*?in ([0-9.]+)s\]")
 _ANSI_RX = re.compile(r"\x1b\[[0-9;]*m")
-# landing: '[1/418] dossiers/dongbo_202507_01_001.json: landed, read 8933, loaded 8933, …'
+# landing: '[1/418] dossiers/dongbo_202507_01_001.json: landed, read 8933, loaded 8933, …' (the worker pool) and
+# ' - lake__petitions - petitions/petitions.csv: landed, read 12, …' (a table asset): the raw folder and the records
 _LANDED_RX = re.compile(r"\] dossiers/\S+: landed, read (\d+)")
+_LANDED_ANY_RX = re.compile(r"(?:\] | - )(dossiers|procedures|petitions|ratings|surveys|reference)/[^\s:]+: landed, read (\d+)")
+# which Dagster steps land each raw folder's files (their time is the folder's landing time)
+FOLDER_STEPS = {
+    "dossiers": ["lake__landed_dossier_files"],
+    "petitions": ["lake__landed_petition_files"],
+    "ratings": ["lake__landed_rating_files"],
+    "procedures": ["lake__procedures", "lake__publications", "lake__reviews", "lake__applicability"],
+    "surveys": ["lake__survey_answers"],
+    "reference": ["lake__ref_agencies", "lake__ref_admin_units", "lake__ref_targets"],
+}
 # publication: 'release parts: national CSV files 40.2 s, …' (orchestration/publish/release.py PartTimes)
 _RELEASE_RX = re.compile(r"release parts: (.*)")
 
@@ -44,7 +55,8 @@ def parse_duration(text: str) -> float:
 
 def run_profile(log_text: str) -> dict:
     """{"steps": {step: seconds}, "stages": {stage: seconds}, "dbt_models": [[model, seconds], …] slowest first,
-    "landed_records": dossier records read by landing, "release_parts": {part: seconds},
+    "landed_records": dossier records read by landing, "landing_by_source": {folder: {"records", "seconds"}},
+    "release_parts": {part: seconds},
     "dbt_plan": the dbt step's full / incremental decision (None when the log has none)}."""
     text = _ANSI_RX.sub("", log_text)
     steps: dict[str, float] = {}
@@ -60,8 +72,13 @@ def run_profile(log_text: str) -> dict:
         for name, secs in re.findall(r"(.+?) ([\d.]+) s(?:, |\s*$)", found):
             release_parts[name] = float(secs)
     plans = re.findall(r"cchc_dbt_models - ((?:full|incremental) build: [^\n]*)", text)
+    by_source: dict[str, dict] = {}
+    for folder, n in _LANDED_ANY_RX.findall(text):
+        entry = by_source.setdefault(folder, {"records": 0, "seconds": round(sum(steps.get(s, 0.0) for s in FOLDER_STEPS[folder]), 3)})
+        entry["records"] += int(n)
     return {"steps": steps, "stages": stages, "dbt_models": [[m, s] for m, s in models],
             "landed_records": sum(int(n) for n in _LANDED_RX.findall(text)), "release_parts": release_parts,
+            "landing_by_source": by_source,
             "dbt_plan": plans[-1].strip() if plans else None}
 
 
@@ -76,6 +93,10 @@ def profile_lines(profile: dict, wall_seconds: float, top_models: int = 8) -> li
     if landing and profile.get("landed_records"):
         lines.append(f"  dossier landing: {profile['landed_records']:,} records in {landing:,.1f} s = "
                      f"{profile['landed_records'] / landing:,.0f} records/s")
+    rates = [f"{folder} {e['records']:,} in {e['seconds']:,.1f} s = {e['records'] / e['seconds']:,.0f}/s"
+             for folder, e in sorted((profile.get("landing_by_source") or {}).items()) if e["seconds"] > 0]
+    if rates:
+        lines.append("  landing records/s by source: " + "; ".join(rates))
     if profile.get("release_parts"):
         lines.append("  release parts: " + ", ".join(f"{k} {v:,.1f} s" for k, v in profile["release_parts"].items()))
     rest = wall_seconds - sum(profile["stages"].values())
