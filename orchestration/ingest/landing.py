@@ -64,11 +64,8 @@ def now_local() -> dt.datetime:
 
 
 def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
     with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()  # streams the file in chunks
 
 
 def is_json(path: Path) -> bool:

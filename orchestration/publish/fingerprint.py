@@ -38,11 +38,8 @@ LOAD_KEYS = ("rows_read", "rows_loaded", "rows_quarantined", "duplicates_dropped
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()  # streams the file in chunks
 
 
 def current_inputs(settings: Settings) -> list[dict]:

@@ -133,22 +133,19 @@ select
     case when nullif(trim(coalesce(category, '')), '') is null then 'not classified (phan_loai empty)' end as reason
 from classified
 where received_in_period
+{%- for indicator_id, category, label in [
+    ('QD766_5_1A', 'quy_dinh_tthc', 'not about regulations or procedures'),
+    ('QD766_5_1B', 'hanh_vi_cbccvc', 'not about staff conduct'),
+] %}
 union all
 select
-    'QD766_5_1A', period_type, period, petition_code, agency_code, unit_code, unit_valid_from,
-    coalesce(category = 'quy_dinh_tthc', false),
-    case when coalesce(category, '') <> 'quy_dinh_tthc' then 'not about regulations or procedures (phan_loai = '
+    '{{ indicator_id }}', period_type, period, petition_code, agency_code, unit_code, unit_valid_from,
+    coalesce(category = '{{ category }}', false),
+    case when coalesce(category, '') <> '{{ category }}' then '{{ label }} (phan_loai = '
         || coalesce(nullif(trim(category), ''), 'empty') || ')' end
 from classified
 where received_in_period
-union all
-select
-    'QD766_5_1B', period_type, period, petition_code, agency_code, unit_code, unit_valid_from,
-    coalesce(category = 'hanh_vi_cbccvc', false),
-    case when coalesce(category, '') <> 'hanh_vi_cbccvc' then 'not about staff conduct (phan_loai = '
-        || coalesce(nullif(trim(category), ''), 'empty') || ')' end
-from classified
-where received_in_period
+{%- endfor %}
 union all
 select
     'QD766_5_2', period_type, period, petition_code, agency_code, unit_code, unit_valid_from,
