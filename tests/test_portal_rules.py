@@ -25,6 +25,7 @@ from orchestration.lib.settings import REPO_ROOT, Settings
 
 SAMPLE = REPO_ROOT / "raw" / "sample"
 PHU_THONG, VI_HUONG, DEPT = "000.01.63.H06", "000.02.63.H06", "H06.03"
+GROUPS = ("QD766_CKMB", "QD766_TDGQ", "QD766_TTTT", "QD766_CLGQ", "QD766_MDSH", "QD766_MDHL")
 
 
 def _levels(row):
@@ -134,10 +135,13 @@ def test_a_missing_publications_file_publishes_1_1_and_1_2_as_missing(portal_run
     # for a commune without PAKN (empty rule "full"), never "(0 points)" for those
     ckmb = _one(obs, "indicator_id = 'QD766_CKMB' AND period = '2023-01' AND unit_code = '063' AND agency_code IS NULL")
     assert "QD766_1_1 (0.0 points)" in ckmb["comment"] and "QD766_1_2 (0.0 points)" in ckmb["comment"]
-    no_pakn = _one(obs, "indicator_id = 'QD766_5_2' AND period = '2023-01' AND unit_code = '01969' AND agency_code IS NULL")
-    if no_pakn["obs_status"] == "M":
-        mdhl = _one(obs, "indicator_id = 'QD766_MDHL' AND period = '2023-01' AND unit_code = '01969' AND agency_code IS NULL")
-        assert f"QD766_5_2 ({float(no_pakn['points'])} points)" in mdhl["comment"]
+    # a commune without PAKN in the month: 5_2 is M under the empty rule "full" — named with its 6 points
+    no_pakn = _rows(obs, "indicator_id = 'QD766_5_2' AND period = '2023-01' AND unit_level = 'xa' AND agency_code IS NULL "
+                         "AND obs_status = 'M' AND points = '6.0'")[0]
+    assert no_pakn, "the sample has communes without PAKN in 2023-01"
+    unit = dict(zip(obs.columns, no_pakn[0]))["unit_code"]
+    mdhl = _one(obs, f"indicator_id = 'QD766_MDHL' AND period = '2023-01' AND unit_code = '{unit}' AND agency_code IS NULL")
+    assert "QD766_5_2 (6.0 points)" in mdhl["comment"] and "(0 points)" not in mdhl["comment"]
 
 
 def test_row_points_are_rounded_to_two_decimals_and_groups_sum_them(portal_run):
@@ -146,13 +150,21 @@ def test_row_points_are_rounded_to_two_decimals_and_groups_sum_them(portal_run):
     assert rows
     for (p,) in rows:
         assert Decimal(p) == Decimal(p).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), p
-    # a group score is exactly the sum of its rounded row points (checked for every 2_1 + 2_2 group, TDGQ)
-    for unit, period, total in obs.query("o", """
-            SELECT unit_code, period, points FROM o WHERE indicator_id = 'QD766_TDGQ' AND agency_code IS NULL
-              AND points IS NOT NULL""").fetchall():
-        parts = obs.query("o", f"""SELECT points FROM o WHERE indicator_id IN ('QD766_2_1') AND unit_code = '{unit}'
-              AND period = '{period}' AND agency_code IS NULL AND ma_linh_vuc IS NULL AND ma_tthc IS NULL""").fetchall()
-        assert Decimal(total) == sum(Decimal(p or "0") for (p,) in parts)
+    # every group score is exactly the sum of its rounded row points (group membership from the definitions seed)
+    with open(REPO_ROOT / "dbt_project" / "seeds" / "indicator_definitions.csv", encoding="utf-8") as f:
+        group_of = {(r["indicator_id"], r["formula_version"]): r["group_id"] for r in csv.DictReader(f)}
+    sums, groups = {}, {}
+    for iid, ver, unit, period, pts in obs.query("o", """SELECT indicator_id, formula_version, unit_code, period, points
+            FROM o WHERE agency_code IS NULL AND ma_linh_vuc IS NULL AND ma_tthc IS NULL AND points IS NOT NULL
+              AND indicator_id LIKE 'QD766_%'""").fetchall():
+        if iid in GROUPS:
+            groups[(iid, unit, period)] = Decimal(pts)
+        elif group_of.get((iid, ver)) in GROUPS:
+            key = (group_of[(iid, ver)], unit, period)
+            sums[key] = sums.get(key, Decimal(0)) + Decimal(pts)
+    assert len(groups) > 50
+    for key, total in groups.items():
+        assert total == sums.get(key, Decimal(0)), key
 
 
 def test_a_province_without_data_is_out_of_coverage_and_not_ranked(portal_run):

@@ -469,6 +469,17 @@ CASES: list[Case] = [
     Case("targets_lost_leading_zeros", "ref_targets", {"reference/targets.csv": "targets_lost_zeros.csv"},
          "quarantined", (3, 2, 1, 0), [(3, "unit_code", "77", "unknown_unit")],
          landed={1: {"unit_code": "063"}, 2: {"unit_code": "01969", "gia_tri": 37.5}}),
+    Case("applicability_unknown_agency_and_reversed_validity", "applicability",
+         {"procedures/applicability.csv": raw_bytes(
+             "ma_tthc,agency_code,hieu_luc_tu,hieu_luc_den,co_phi\n"
+             f"1.001193,{AGENCY},,,\n"
+             "1.001193,000.99.99.H99,,,\n"
+             f"1.000894,{AGENCY},2024-01-01,2023-01-01,0\n".encode())},
+         "quarantined", (3, 1, 2, 0),
+         [(2, "agency_code", "000.99.99.H99", "unknown_agency"), (3, "hieu_luc_den", "2023-01-01", "validity_end_before_start")],
+         landed={1: {"agency_code": AGENCY, "ma_tthc": "1.001193"}},
+         why="per-agency applicability (DATA_CONTRACT §1.2): an agency absent from the registry, a validity ending before "
+             "it starts"),
     Case("agencies_lost_leading_zeros", "ref_agencies", {"reference/agencies.csv": "agencies_lost_zeros.csv"},
          "quarantined", (2, 1, 1, 0), [(2, "unit_code", "98765", "unknown_unit")], landed={1: {"unit_code": "01990"}}),
 ]
