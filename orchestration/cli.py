@@ -187,12 +187,16 @@ def cmd_run(args) -> int:
     full_before = os.environ.get("CCHC_FULL_BUILD")
     if getattr(args, "full_build", False):  # callers building their own namespace may leave it out
         os.environ["CCHC_FULL_BUILD"] = "1"
+    national_before = os.environ.get("CCHC_NATIONAL_CSV")
+    if getattr(args, "national_csv", False):
+        os.environ["CCHC_NATIONAL_CSV"] = "1"
     started = time.time()
     try:
         result = run_pipeline(settings, args.as_of, force=getattr(args, "force", False))
     finally:  # an in-process caller (tests) must not inherit this run's source database or full build
         _restore_env("CCHC_SOURCE_URL", before)
         _restore_env("CCHC_FULL_BUILD", full_before)
+        _restore_env("CCHC_NATIONAL_CSV", national_before)
     failures, warnings, _ = result
     print_summary(settings, failures, warnings, unchanged=result.unchanged, started=started)
     return 1 if failures else 0
@@ -250,12 +254,12 @@ def print_summary(settings, failures: list[str], warnings: list[str], unchanged=
     print(f"\nRelease {folder.name}: {folder}")
     import duckdb
 
-    obs = folder / "indicator_observations.csv"
-    summary = duckdb.sql(f"""
+    from orchestration.publish.parts import table_sql
+
+    obs = table_sql(folder, "observations", text=True)
+    summary = [] if obs is None else duckdb.sql(f"""
         WITH o AS (SELECT * REPLACE (TRY_CAST(ratio AS DOUBLE) AS ratio, TRY_CAST(points AS DOUBLE) AS points)
-                   -- explicit dialect: a national file's first 20,480 lines may hold no quoted cell, and the sniffer
-                   -- would then read a later quoted name with a comma as two columns
-                   FROM read_csv('{obs}', header=true, delim=',', quote='"', escape='"', all_varchar=true)
+                   FROM {obs}
                    WHERE period_type IN ('M', 'Q') AND agency_code IS NULL AND ma_linh_vuc IS NULL AND ma_tthc IS NULL
                      AND unit_level IN ('huyen', 'tinh'))
         SELECT t.period, t.unit_code, t.unit_name, round(r.ratio, 2), round(t.points, 2), t.grade,
@@ -269,7 +273,10 @@ def print_summary(settings, failures: list[str], warnings: list[str], unchanged=
         for p, u, n, r, pts, grade, rank, st in summary:
             print(f"  {p:<9}{u:<6}{(n or '')[:21]:<22}{'' if r is None else r:>8}{'' if pts is None else pts:>8}  "
                   f"{grade or '':<11}{rank or '':<7}{st}")
-    for name in ("target_tracking.csv", "explain", "data_dictionary.md"):
+    parts = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("parts_summary", {})
+    if parts:
+        print("  parts: " + "; ".join(f"{t} {p['written']} written, {p['linked']} linked" for t, p in sorted(parts.items())))
+    for name in ("by_province", "target_tracking.csv", "explain", "data_dictionary.md"):
         if (folder / name).exists():
             print(f"  {name}: {folder / name}")
 
@@ -431,6 +438,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--as-of", default=None, help="as-of time (ISO); default: the latest NgayCapNhat loaded")
     r.add_argument("--full-build", action="store_true",
                    help="rebuild the warehouse's incremental models from scratch (default: incremental when safe)")
+    r.add_argument("--national-csv", action="store_true",
+                   help="also write the single national indicator_observations.csv and report_bieu06.csv at the release "
+                        "root (a release is its per-province, per-period parts; the national files are optional)")
     r.add_argument("--force", action="store_true",
                    help="publish a new release even when the inputs, code and settings are those of publish/latest "
                         "(default: nothing changed ⇒ nothing published, exit 0)")

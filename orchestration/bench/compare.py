@@ -40,14 +40,18 @@ def _typed(column: str, cell: str):
 
 def published_values(release_dir: Path) -> dict:
     release_dir = Path(release_dir)
-    qd = []
-    with open(release_dir / "indicator_observations.csv", encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["indicator_id"] != "QD766_2_1" or row["agency_code"] or row["ma_linh_vuc"] or row["ma_tthc"]:
-                continue
-            qd.append(tuple(_typed(c, row[c]) for c in QD766_COLUMNS))
-    with open(release_dir / "report_bieu06.csv", encoding="utf-8", newline="") as fh:
-        b06 = [tuple(_typed(c, row[c]) for c in BIEU06_COLUMNS) for row in csv.DictReader(fh)]
+    from orchestration.publish.parts import csv_files
+
+    qd, b06 = [], []
+    for path in csv_files(release_dir, "indicator_observations.csv"):  # every province's part (layout v2)
+        with open(path, encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                if row["indicator_id"] != "QD766_2_1" or row["agency_code"] or row["ma_linh_vuc"] or row["ma_tthc"]:
+                    continue
+                qd.append(tuple(_typed(c, row[c]) for c in QD766_COLUMNS))
+    for path in csv_files(release_dir, "report_bieu06.csv"):
+        with open(path, encoding="utf-8", newline="") as fh:
+            b06 += [tuple(_typed(c, row[c]) for c in BIEU06_COLUMNS) for row in csv.DictReader(fh)]
     return {"qd766_2_1": sort_rows(qd, 4), "bieu06": sort_rows(b06, 5)}
 
 

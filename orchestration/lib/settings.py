@@ -14,6 +14,8 @@ Everything comes from the command line or from environment variables, never from
 - ``CCHC_MAX_TEXT_LENGTH`` longest accepted text cell, in characters (default 2000): a longer value quarantines
   its record (rule ``text_too_long``) instead of carrying megabytes of text into the warehouse
 - ``CCHC_AS_OF`` explicit as-of time (ISO) instead of the latest NgayCapNhat
+- ``CCHC_NATIONAL_CSV`` ``1``: also write the single national ``indicator_observations.csv`` and
+  ``report_bieu06.csv`` at the release root (off by default: a release is its parts, DATA_CONTRACT §2.2)
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Settings:
     max_quarantine_min_records: int = 5
     max_text_length: int = 2000
     as_of: str | None = None
+    national_csv: bool = False
 
     @property
     def lake_dir(self) -> Path:
@@ -82,6 +85,7 @@ def settings_from_env(raw_dir: str | os.PathLike | None = None, out_dir: str | o
         max_quarantine_min_records=int(os.environ.get("CCHC_MAX_QUARANTINE_MIN_RECORDS", "5")),
         max_text_length=int(os.environ.get("CCHC_MAX_TEXT_LENGTH", "2000")),
         as_of=os.environ.get("CCHC_AS_OF") or None,
+        national_csv=os.environ.get("CCHC_NATIONAL_CSV", "").strip().lower() in ("1", "true", "yes"),
     )
 
 

@@ -11,16 +11,20 @@ from orchestration.quality.checks import quality_gate
 
 
 @dg.asset(group_name="publish", deps=[quality_gate], kinds={"csv"},
-          description="An immutable release publish/<release_id>/ (indicator_observations.csv, report_bieu06.csv, manifest.json); "
-          "publish/latest moves to it only once it is complete.")
+          description="An immutable release publish/<release_id>/ (layout v2: observations/, bieu06/, explain/ and sdmx/ "
+          "parts, by_province/<code>/<period>/ CSV and XLSX, manifest.json); a part unchanged since the previous release is "
+          "hard-linked, not rewritten; publish/latest moves to it only once it is complete.")
 def release(context: dg.AssetExecutionContext, cchc: CchcSettings) -> dg.MaterializeResult:
     settings = cchc.settings()
     folder = write_release(settings, log=context.log.info)
     context.log.info(f"release written: {folder}")
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     counts = manifest.get("row_counts", {})
-    summary = (f"Release {folder.name} published ({counts.get('indicator_observations.csv', 0)} observations, "
-               f"{counts.get('report_bieu06.csv', 0)} Biểu 06 rows); publish/latest points to it.\n"
+    parts = manifest.get("parts_summary", {})
+    written = sum(p["written"] for p in parts.values())
+    summary = (f"Release {folder.name} published ({counts.get('observations', 0)} observations, "
+               f"{counts.get('bieu06', 0)} Biểu 06 rows; {written} of {sum(p['parts'] for p in parts.values())} parts "
+               f"written, the others hard-linked); publish/latest points to it.\n"
                + manifest["quality"]["summary"])
     return dg.MaterializeResult(metadata={"release_id": folder.name, "path": str(folder),
                                           "summary": dg.MetadataValue.md(summary.replace("\n", "\n\n"))})

@@ -21,10 +21,8 @@ def published_columns(manifest_path: Path | None = None) -> list[dict]:
             continue
         name = node["name"]
         if name in PUBLISHED_MODELS and node.get("schema") == "publish" or name.startswith("explain_"):
-            from orchestration.publish.release import PARQUET_ONLY_EXPLAIN
-
-            suffix = "parquet" if name in PARQUET_ONLY_EXPLAIN else "csv"
-            file = PUBLISHED_MODELS.get(name, f"explain/{name}.{suffix}")
+            # the file a province opens (by_province/<code>/<period>/…); explain tables are Parquet parts only
+            file = PUBLISHED_MODELS.get(name, f"explain/{name}/")
             rows.append({"kind": "table", "file": file, "name": name, "type": "", "description": " ".join(node["description"].split())})
             for col in node["columns"].values():
                 rows.append({"kind": "column", "file": file, "name": col["name"], "type": col.get("data_type") or "",

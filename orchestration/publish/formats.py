@@ -1,23 +1,18 @@
-"""Release formats beyond the CSVs: the Parquet twin of ``indicator_observations.csv``, the Biểu 06 workbook laid
-out as the official form of Circular 01/2020/TT-VPCP, and the ``by_province/<code>/`` cuts.
+"""Release file formats: the published CSV (``copy_csv``) and the Biểu 06 workbook laid out as the official form of
+Circular 01/2020/TT-VPCP, one per province and period (``by_province/<code>/<period>/report_bieu06.xlsx``; which
+parts are written is orchestration.publish.parts' business).
 
 Every text cell written to CSV or XLSX is neutralised against formula injection
 (``orchestration.lib.safe_cells``); XLSX text is written with ``write_string`` so nothing is ever a formula.
-The province of a row is ``units.csv``'s ``province_code`` of the row's (unit_code, unit_valid_from); a row whose
-unit is not in the register goes to ``by_province/_unassigned/`` so the cuts always partition the whole.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 
 from orchestration.lib.safe_cells import neutralise, neutralised_query
 
-MAX_UNITS_AT_ROOT = 200
-UNASSIGNED = "_unassigned"
 PERIOD_TYPE_ORDER = {"M": 0, "Q": 1, "H": 2, "Y": 3}
 LEVEL_ORDER = {"tinh": 0, "huyen": 1, "xa": 2}
 COUNT_COLUMNS = ["received_total", "received_online", "received_direct_postal", "carried_over", "resolved_total",
@@ -35,17 +30,6 @@ def copy_csv(con, query: str, path: Path, neutralised: bool = False) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     select = query if neutralised else neutralised_query(con, query)
     return con.execute(f"COPY ({select}) TO '{path}' ({CSV_OPTIONS})").fetchone()[0]
-
-
-def write_parquet(con, query: str, path: Path) -> int:
-    """The same rows, columns, order and (neutralised) text as the CSV, with the warehouse's types."""
-    return con.execute(f"COPY ({neutralised_query(con, query)}) TO '{path}' (FORMAT PARQUET, COMPRESSION ZSTD)").fetchone()[0]
-
-
-def copy_csv_from_parquet(con, parquet: Path, path: Path) -> int:
-    """The CSV of a Parquet file written by ``write_parquet``: same rows in the file's order, text already
-    neutralised, dates as in every release CSV — without sorting or neutralising the table a second time."""
-    return copy_csv(con, f"SELECT * FROM read_parquet('{parquet}')", path, neutralised=True)
 
 
 # ---------------------------------------------------------------------------------------------------------- XLSX
@@ -165,72 +149,7 @@ def bieu06_rows(con, query: str, where: str = "") -> list[dict]:
     return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
-# ---------------------------------------------------------------------------------------------------- by province
-
-def write_formats(con, staging: Path, queries: dict[str, str], units_query: str, previous: Path | None = None,
-                  materialised: dict[str, Path] | None = None) -> dict[str, int]:
-    """Biểu 06 XLSX (root when ≤ 200 units, always per province) and by_province cuts.
-    ``queries``: name → SELECT of the published table (the CSV's query). ``materialised``: name → a Parquet file
-    already holding that table's published rows in order, neutralised (``write_parquet``), read instead of
-    running the query again. ``previous``: the previous release folder, if any — a province whose Biểu 06 cut
-    is byte-identical to its previous one gets the previous workbook hard-linked instead of written again.
-    Returns row counts by relative path."""
-    counts: dict[str, int] = {}
-    materialised = materialised or {}
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _release_units AS {units_query}")
-    units = {(u, str(vf)): (name, level) for u, vf, name, level in
-             con.execute("SELECT unit_code, unit_valid_from, unit_name, unit_level FROM _release_units").fetchall()}
-    b06_query = queries["report_bieu06"]
-    n_units = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT unit_code, unit_valid_from FROM ({b06_query}))").fetchone()[0]
-    if n_units <= MAX_UNITS_AT_ROOT:
-        write_bieu06_xlsx(bieu06_rows(con, b06_query), units, staging / "report_bieu06.xlsx")
-        counts["report_bieu06.xlsx"] = counts_rows(con, b06_query)
-
-    # One pass per table splits it by province (Parquet, PARTITION_BY) with each row's position in the national
-    # file (_rn); every province's CSV is then a small read sorted back into that order. (Filtering the national
-    # table once per province cost 34 full scans: 12 minutes at 1 M dossiers.)
-    work = staging / ".cuts"
-    work.mkdir(parents=True, exist_ok=True)
-    provinces: set[str] = set()
-    workbooks: list[tuple[str, str]] = []  # (province's Biểu 06 Parquet part, workbook path), written after the cuts
-    for name, query in queries.items():
-        cols = [d[0] for d in con.execute(f"DESCRIBE ({query})").fetchall()]
-        if name in materialised:  # the file's own row numbers keep its order: no second sort of the table
-            numbered = (f"SELECT * EXCLUDE (file_row_number), file_row_number AS _rn "
-                        f"FROM read_parquet('{materialised[name]}', file_row_number = true)")
-        else:
-            numbered = f"SELECT *, row_number() OVER () AS _rn FROM ({query})"
-        con.execute(f"""
-            COPY (SELECT q.*, coalesce(u.province_code, '{UNASSIGNED}') AS _province
-                  FROM ({numbered}) q
-                  LEFT JOIN _release_units u ON u.unit_code = q.unit_code AND u.unit_valid_from = q.unit_valid_from)
-            TO '{work / name}' (FORMAT PARQUET, PARTITION_BY (_province), COMPRESSION ZSTD)""")
-        parts = {p.name.split("=", 1)[1]: p for p in (work / name).glob("_province=*")}
-        provinces |= set(parts)
-        for prov, part in parts.items():
-            folder = staging / "by_province" / prov
-            select = ", ".join(f'"{c}"' for c in cols)
-            cut = f"SELECT {select} FROM read_parquet('{part}/*.parquet', hive_partitioning = false) ORDER BY _rn"
-            counts[f"by_province/{prov}/{name}.csv"] = copy_csv(con, cut, folder / f"{name}.csv",
-                                                                 neutralised=name in materialised)
-            if name == "report_bieu06":
-                xlsx = folder / "report_bieu06.xlsx"
-                if not _link_if_unchanged(previous, staging, folder / f"{name}.csv", xlsx):
-                    workbooks.append((f"{part}/*.parquet", str(xlsx)))
-                counts[f"by_province/{prov}/report_bieu06.xlsx"] = counts[f"by_province/{prov}/{name}.csv"]
-    write_workbooks(workbooks, units)
-    shutil.rmtree(work, ignore_errors=True)
-    for prov in provinces:  # a province absent from a table still gets its (header-only) file
-        for name, query in queries.items():
-            path = staging / "by_province" / prov / f"{name}.csv"
-            if not path.exists():
-                cols = ", ".join('"' + d[0] + '"' for d in con.execute(f"DESCRIBE ({query})").fetchall())
-                counts[f"by_province/{prov}/{name}.csv"] = copy_csv(con, f"SELECT {cols} FROM ({query}) WHERE false", path)
-                if name == "report_bieu06":
-                    write_bieu06_xlsx([], units, path.with_suffix(".xlsx"))
-                    counts[f"by_province/{prov}/report_bieu06.xlsx"] = 0
-    return counts
-
+# ------------------------------------------------------------------------------------------------- workbooks
 
 def _workbook(task: tuple[str, str, dict]) -> str:
     """Write one province's Biểu 06 workbook from its Parquet part (the warehouse's values and types, in the
@@ -239,7 +158,7 @@ def _workbook(task: tuple[str, str, dict]) -> str:
 
     parts, path, units = task
     with duckdb.connect() as con:
-        rows = bieu06_rows(con, f"SELECT * EXCLUDE (_rn) FROM read_parquet('{parts}', hive_partitioning = false) ORDER BY _rn")
+        rows = bieu06_rows(con, f"SELECT * FROM read_parquet('{parts}', hive_partitioning = false)")
     write_bieu06_xlsx(rows, units, Path(path))
     return path
 
@@ -261,31 +180,3 @@ def write_workbooks(tasks: list[tuple[str, str]], units: dict) -> None:
     # spawn: a clean interpreter (the parent holds an open DuckDB connection to the warehouse)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         list(pool.map(_workbook, [(parts, path, units) for parts, path in tasks]))
-
-
-def _link_if_unchanged(previous: Path | None, staging: Path, source: Path, derived: Path) -> bool:
-    """If ``source`` is byte-identical to the same file of the previous release and that release has ``derived``,
-    hard-link the previous ``derived`` (a file derived only from ``source``) into place; True if linked."""
-    if previous is None:
-        return False
-    rel = source.relative_to(staging)
-    old_source, old_derived = previous / rel, previous / derived.relative_to(staging)
-    if not (old_source.is_file() and old_derived.is_file()) or not same_file_content(old_source, source):
-        return False
-    try:
-        os.link(old_derived, derived)
-    except OSError:  # another file system: copying is as good, just not free
-        shutil.copy2(old_derived, derived)
-    return True
-
-
-def same_file_content(a: Path, b: Path) -> bool:
-    from orchestration.ingest.landing import sha256_file
-
-    if a.stat().st_size != b.stat().st_size:
-        return False
-    return sha256_file(a) == sha256_file(b)
-
-
-def counts_rows(con, query: str) -> int:
-    return con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]

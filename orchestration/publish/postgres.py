@@ -42,14 +42,17 @@ from orchestration.lib.secrets import mask_url, masked_error as _masked_error, r
 
 log = logging.getLogger(__name__)
 
-# table -> file of the release (units first: it gives every other row its province)
+# table -> file of the release (units first: it gives every other row its province); the observations and Biểu 06
+# are the provinces' CSVs of every part (by_province/<code>/<period>/<file>, orchestration.publish.parts)
 TABLES = {
     "units": "units.csv",
     "indicator_observations": "indicator_observations.csv",
     "report_bieu06": "report_bieu06.csv",
     "target_tracking": "target_tracking.csv",
 }
-REQUIRED_FILES = {"units.csv", "indicator_observations.csv", "report_bieu06.csv"}
+REQUIRED = {"units", "indicator_observations", "report_bieu06"}
+# the manifest's row count of each table (layout v2 counts part sets; older releases counted files)
+MANIFEST_COUNT = {"indicator_observations": "observations", "report_bieu06": "bieu06"}
 
 PROVINCE_ROLE_PREFIX = "cchc_province_"
 NATIONAL_ROLE = "cchc_national"
@@ -147,15 +150,31 @@ def _manifest(release_dir: Path) -> tuple[dict, str | None]:
     return json.loads(raw.decode("utf-8")), hashlib.sha256(raw).hexdigest()
 
 
-def _copy_file(dbapi_conn, table: str, columns: list[str], path: Path, not_text: list[str]) -> None:
-    """COPY the CSV (as written, header skipped) into ``table`` via psycopg's copy: the bytes are streamed."""
+def _copy_files(dbapi_conn, table: str, columns: list[str], paths: list[Path], not_text: list[str]) -> None:
+    """COPY the CSVs (as written, header skipped) into ``table`` via psycopg's copy: the bytes are streamed."""
     opts = "FORMAT csv, HEADER true, ENCODING 'UTF8'"
     if not_text:
         opts += f", FORCE_NULL ({', '.join(qi(c) for c in not_text)})"
     sql = f"COPY {table} ({', '.join(qi(c) for c in columns)}) FROM STDIN ({opts})"
-    with dbapi_conn.cursor() as cur, cur.copy(sql) as copy, path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            copy.write(chunk)
+    for path in paths:
+        if _header(path) != columns:
+            raise ValueError(f"{path}: its columns differ from the table's other files")
+        with dbapi_conn.cursor() as cur, cur.copy(sql) as copy, path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                copy.write(chunk)
+
+
+def _release_files(release_dir: Path) -> dict[str, list[Path]]:
+    """table → the release's CSV files holding it (layout v2: every province's part CSVs; else the root file)."""
+    from orchestration.publish.parts import csv_files
+
+    found = {}
+    for t, name in TABLES.items():
+        paths = csv_files(release_dir, name) if t in MANIFEST_COUNT else (
+            [release_dir / name] if (release_dir / name).exists() else [])
+        if paths:
+            found[t] = paths
+    return found
 
 
 # --------------------------------------------------------------------------------------------------- publication
@@ -169,7 +188,8 @@ def publish_release_to_postgres(release_dir, url: str, schema: str = "cchc", *, 
     release_dir = Path(release_dir).resolve()
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", schema):
         raise ValueError(f"invalid schema name {schema!r}")
-    missing = [f for f in sorted(REQUIRED_FILES) if not (release_dir / f).exists()]
+    files = _release_files(release_dir)
+    missing = [TABLES[t] for t in sorted(REQUIRED) if t not in files]
     if missing:
         raise FileNotFoundError(f"{release_dir} is not a complete release: missing {', '.join(missing)}")
     manifest, manifest_sha = _manifest(release_dir)
@@ -177,11 +197,10 @@ def publish_release_to_postgres(release_dir, url: str, schema: str = "cchc", *, 
     created_at = manifest.get("created_at") or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     expected = manifest.get("row_counts", {})
     dictionary = _dictionary_types(release_dir)
-    files = {t: release_dir / f for t, f in TABLES.items() if (release_dir / f).exists()}
-    headers = {t: _header(p) for t, p in files.items()}
+    headers = {t: _header(p[0]) for t, p in files.items()}
     for t, cols in headers.items():
         if len(set(cols)) != len(cols) or not all(cols):
-            raise ValueError(f"{files[t].name}: empty or duplicate column names in the header")
+            raise ValueError(f"{files[t][0].name}: empty or duplicate column names in the header")
     if not {"unit_code", "unit_valid_from", "province_code"} <= set(headers["units"]):
         raise ValueError("units.csv needs unit_code, unit_valid_from and province_code")
 
@@ -211,14 +230,14 @@ def publish_release_to_postgres(release_dir, url: str, schema: str = "cchc", *, 
 
             dbapi = conn.connection.driver_connection  # psycopg.Connection, inside this transaction
             # --- stage every file (typed temp tables, COPY), then check it against the manifest
-            types = {t: {c: _column_type(files[t].name, c, dictionary) for c in cols} for t, cols in headers.items()}
+            types = {t: {c: _column_type(TABLES[t], c, dictionary) for c in cols} for t, cols in headers.items()}
             for t, cols in headers.items():
                 conn.execute(text(f"CREATE TEMP TABLE {qi('_stage_' + t)} ("
                                   + ", ".join(f"{qi(c)} {types[t][c]}" for c in cols) + ") ON COMMIT DROP"))
-                _copy_file(dbapi, qi("_stage_" + t), cols, files[t], [c for c in cols if types[t][c] != "text"])
+                _copy_files(dbapi, qi("_stage_" + t), cols, files[t], [c for c in cols if types[t][c] != "text"])
             staged = {t: conn.execute(text(f"SELECT count(*) FROM {qi('_stage_' + t)}")).scalar_one() for t in headers}
             for t, n in staged.items():
-                want = expected.get(TABLES[t])
+                want = expected.get(MANIFEST_COUNT.get(t, TABLES[t]), expected.get(TABLES[t]))
                 if want is not None and int(want) != n:
                     raise ValueError(f"{TABLES[t]}: {n} rows read but the manifest says {want}")
                 if "release_id" in headers[t]:

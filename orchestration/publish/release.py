@@ -19,12 +19,17 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.publish.formats import copy_csv, copy_csv_from_parquet, write_formats, write_parquet
 from orchestration.lib.settings import REPO_ROOT, Settings, limit_memory
+from orchestration.publish.formats import copy_csv
+from orchestration.publish.parts import (
+    LAYOUT_VERSION, PART_FILE, Part, PartSet, add_files, part_dir, plan, previous_parts, table_sql, write_parts,
+)
+from orchestration.publish.parts import summary as parts_summary
 
-# Column order of the published files (DATA_CONTRACT §2.2).
+# Column order of the published files (DATA_CONTRACT §2.2); the release id is in the manifest and the folder name,
+# not on every row.
 OBSERVATION_COLUMNS = [
-    "release_id", "formula_version", "indicator_id", "indicator_name_vi", "period_type", "period", "unit_code",
+    "formula_version", "indicator_id", "indicator_name_vi", "period_type", "period", "unit_code",
     "unit_valid_from", "unit_level", "unit_name", "agency_code", "ma_linh_vuc", "ma_tthc", "numerator",
     "denominator", "ratio", "points", "max_points", "grade", "rank", "rank_of", "n", "obs_status", "comment",
 ]
@@ -33,11 +38,10 @@ BIEU06_COLUMNS = [
     "received_online", "received_direct_postal", "carried_over", "resolved_total", "resolved_early",
     "resolved_on_time", "resolved_late", "pending_total", "pending_within_time", "pending_overdue",
 ]
-PERIOD_ORDER = "period_type, period"
-# Explain tables published as Parquet only: one row per failing dossier × period × ancestor unit — microdata, not a
-# report (6.5 GB as CSV at 10 M dossiers a year, the largest file of the release; no spreadsheet opens more than
-# 1,048,576 rows). The other explain tables stay CSV.
-PARQUET_ONLY_EXPLAIN = frozenset({"explain_qd766_dossier_rows"})
+# Row order of a part's CSV (and of the optional national CSV, where period_type, period come first)
+OBSERVATION_ORDER = ("indicator_id, period_type, period, unit_code, unit_valid_from, agency_code NULLS FIRST,"
+                     " ma_linh_vuc NULLS FIRST, ma_tthc NULLS FIRST")
+BIEU06_ORDER = "period_type, period, unit_code, unit_valid_from, ma_linh_vuc NULLS FIRST"
 
 
 ROOT_ID_FILE = ".root_id"
@@ -131,9 +135,29 @@ class PartTimes:
         return "release parts: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items())
 
 
+def part_sets(con, tables: dict[str, str]) -> list[PartSet]:
+    """The release's part sets (orchestration.publish.parts): observations, Biểu 06 and every explain table of the
+    warehouse (``tables``: name → schema)."""
+    sets = [
+        PartSet("observations", _relation(con, "indicator_observations"), tuple(OBSERVATION_COLUMNS), OBSERVATION_ORDER,
+                csv="indicator_observations.csv"),
+        PartSet("bieu06", _relation(con, "report_bieu06"), tuple(BIEU06_COLUMNS), BIEU06_ORDER,
+                csv="report_bieu06.csv", xlsx=True),
+    ]
+    for name in sorted(t for t in tables if t.startswith("explain_")):
+        relation = f'"{tables[name]}"."{name}"'
+        cols = [d[0] for d in con.execute(f"DESCRIBE {relation}").fetchall()]
+        # a dossier's explain row is keyed by its reception month (it never moves); period-level rows by their period
+        period = next((c for c in ("period", "received_month") if c in cols), "'all'")
+        sets.append(PartSet(f"explain/{name}", relation, tuple(cols), ", ".join(f'"{c}" NULLS FIRST' for c in cols),
+                            period=period))
+    return sets
+
+
 def write_release(settings: Settings, quality: dict | None = None, release_id: str | None = None,
                   log=None) -> Path:
-    """Write a complete release from the warehouse and move ``latest`` to it. Returns the release folder.
+    """Write a complete release from the warehouse (layout v2: parts hard-linked from the previous release when
+    their digest is unchanged) and move ``latest`` to it. Returns the release folder.
     ``quality``: extra gate information; the manifest's quality section is built from every check's record.
     ``log``: optional callable(str) told how long each part took."""
     times = PartTimes()
@@ -143,65 +167,59 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
     remove_leftovers(publish)
     staging = publish / f".staging-{release_id}"
     staging.mkdir()
+    latest = _current_latest(publish)
+    previous = publish / latest if latest and (publish / latest).is_dir() else None
+    prev_manifest = _read_manifest(previous)
+    prev = previous_parts(prev_manifest)
     counts = {}
+    all_parts: list[Part] = []
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         limit_memory(con)
         obs = _relation(con, "indicator_observations")
-        cols = ", ".join(c for c in OBSERVATION_COLUMNS if c != "release_id")
-        queries = {}
-        queries["indicator_observations"] = (
-            f"SELECT '{release_id}' AS release_id, {cols} FROM {obs} ORDER BY indicator_id, {PERIOD_ORDER}, unit_code, unit_valid_from, agency_code NULLS FIRST, ma_linh_vuc NULLS FIRST, ma_tthc NULLS FIRST")
-        # sorted and neutralised once, into the Parquet twin; the CSV, the province cuts, the revisions and the
-        # scorecards read the twin in file order (sorting the national table once per format was most of the
-        # release at national scale)
-        twin = staging / "indicator_observations.parquet"
-        counts["indicator_observations.parquet"] = write_parquet(con, queries["indicator_observations"], twin)
-        counts["indicator_observations.csv"] = copy_csv_from_parquet(con, twin, staging / "indicator_observations.csv")
-        b06 = _relation(con, "report_bieu06")
-        queries["report_bieu06"] = f"SELECT {', '.join(BIEU06_COLUMNS)} FROM {b06} ORDER BY {PERIOD_ORDER}, unit_code, unit_valid_from, ma_linh_vuc NULLS FIRST"
-        counts["report_bieu06.csv"] = copy_csv(con, queries["report_bieu06"], staging / "report_bieu06.csv")
         formula_versions = [r[0] for r in con.execute(f"SELECT DISTINCT formula_version FROM {obs} ORDER BY 1").fetchall()]
         # the unit register the release speaks of: codes are keyed by (unit_code, unit_valid_from) since 2025
         units_query = (f"SELECT unit_code, unit_valid_from, unit_valid_to, unit_level, unit_name, parent_code, parent_valid_from,"
                        f" province_code, province_valid_from FROM {_relation(con, 'dim_units')} ORDER BY unit_code, unit_valid_from")
         counts["units.csv"] = copy_csv(con, units_query, staging / "units.csv")
-        # plan-target tracking and the explain tables (why points were lost), when the warehouse has them
+        con.execute(f"CREATE TEMP TABLE _release_units AS {units_query}")
+        units = {(u, str(vf)): (name, level) for u, vf, name, level in
+                 con.execute("SELECT unit_code, unit_valid_from, unit_name, unit_level FROM _release_units").fetchall()}
         tables = {name: schema for schema, name in con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('publish', 'indicators', 'marts')"
             " ORDER BY table_schema = 'publish', table_schema"  # the publish model wins over its mart
         ).fetchall()}
+        # Biểu 06 counts of a running period are provisional (P): a part whose period turned final is rewritten
+        bieu06_running = {}
+        if "ind_bieu06" in tables:
+            bieu06_running = dict(con.execute(
+                f'SELECT period, bool_or(is_running) FROM "{tables["ind_bieu06"]}"."ind_bieu06" GROUP BY 1').fetchall())
+        for ps in part_sets(con, tables):
+            extra = {p: "running" if r else "final" for p, r in bieu06_running.items()} if ps.name == "bieu06" else None
+            parts, source = plan(con, ps, "_release_units", prev, previous, extra)
+            write_parts(con, ps, parts, source, staging, previous, units)
+            all_parts += parts
+            counts[ps.name] = sum(p.rows for p in parts)
+            times.done(ps.name.split("/")[0] + " parts")
+        shutil.rmtree(staging / ".parts-tmp", ignore_errors=True)
+        if settings.national_csv:  # the single national files, optional (DATA_CONTRACT §2.2)
+            for ps in part_sets(con, {})[:2]:
+                source = table_sql(staging, ps.name)
+                if source:
+                    query = f"SELECT {', '.join(ps.columns)} FROM {source} ORDER BY {ps.order}"
+                    counts[ps.csv] = copy_csv(con, query, staging / ps.csv, neutralised=True)
+            times.done("national CSV files")
         if "target_tracking" in tables:
-            queries["target_tracking"] = f'SELECT * FROM "{tables["target_tracking"]}"."target_tracking" ORDER BY ALL'
-            counts["target_tracking.csv"] = copy_csv(con, queries["target_tracking"], staging / "target_tracking.csv")
+            query = f'SELECT * FROM "{tables["target_tracking"]}"."target_tracking" ORDER BY ALL'
+            counts["target_tracking.csv"] = copy_csv(con, query, staging / "target_tracking.csv")
         from orchestration.publish.dictionary import write_dictionary
 
         write_dictionary(con, staging, _relation(con, "indicator_definitions"))
-        explain = sorted(t for t in tables if t.startswith("explain_"))
-        if explain:
-            (staging / "explain").mkdir()
-        for name in explain:
-            query = f'SELECT * FROM "{tables[name]}"."{name}" ORDER BY ALL'
-            if name in PARQUET_ONLY_EXPLAIN:
-                counts[f"explain/{name}.parquet"] = write_parquet(con, query, staging / "explain" / f"{name}.parquet")
-            else:
-                counts[f"explain/{name}.csv"] = copy_csv(con, query, staging / "explain" / f"{name}.csv")
-        times.done("national CSV files")
-        # Parquet twin, Biểu 06 workbooks (root when ≤ 200 units, always per province), by_province/<code>/ cuts
-        latest = _current_latest(publish)
-        previous = publish / latest if latest and (publish / latest).is_dir() else None
-        counts |= write_formats(con, staging, queries, units_query, previous=previous,
-                                materialised={"indicator_observations": twin})
-        times.done("Parquet, workbooks and province cuts")
         # what the SDMX files and the revision report need from the warehouse
         definitions = _relation(con, "indicator_definitions")
         unit_measures = dict(con.execute(
             f"SELECT indicator_id, arg_max(unit_measure, formula_version) FROM {definitions} GROUP BY 1").fetchall())
         bieu06_version = (con.execute(f"SELECT max(formula_version) FROM {definitions} WHERE indicator_id LIKE 'BIEU06%'").fetchone()[0]
                           or "TT01-2020")
-        bieu06_running = None
-        if "ind_bieu06" in tables:
-            bieu06_running = dict(con.execute(
-                f'SELECT period, bool_or(is_running) FROM "{tables["ind_bieu06"]}"."ind_bieu06" GROUP BY 1').fetchall())
     # the run's inputs (raw files present and pulled batches, a re-delivered content marked same_content_as) and the
     # fingerprint the next run compares with to publish nothing when nothing changed (orchestration.publish.fingerprint)
     from orchestration.publish.fingerprint import current_inputs, run_fingerprint
@@ -209,6 +227,7 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
     loads = current_inputs(settings)
     manifest = {
         "release_id": release_id,
+        "layout": LAYOUT_VERSION,
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "raw_root": settings.raw_dir.name,
         "inputs": loads,
@@ -218,11 +237,15 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         "formula_versions": formula_versions,
         "quality": quality_section(settings, quality),
         "row_counts": counts,
-        "previous_release": _current_latest(publish),
+        "previous_release": latest,
+        "bieu06_running": bieu06_running,
     }
-    # revisions against the previous release (publish/latest before the swap), then the SDMX files (ACTION=R/D)
-    manifest["revisions"] = _write_revisions_and_sdmx(staging, publish, manifest, counts, unit_measures,
-                                                      bieu06_version, bieu06_running)
+    # revisions over the rewritten parts against the previous release (publish/latest before the swap), then the
+    # SDMX parts (ACTION=I) and sdmx/revisions.csv (ACTION=R/D)
+    manifest["revisions"] = _write_revisions_and_sdmx(staging, previous, prev_manifest, manifest, all_parts, counts,
+                                                      unit_measures, bieu06_version, bieu06_running)
+    manifest["parts_summary"] = parts_summary(all_parts)
+    manifest["parts"] = [p.as_manifest() for p in all_parts]
     manifest["row_counts"] = counts
     times.done("revisions and SDMX")
 
@@ -248,25 +271,52 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
     return final
 
 
-def _write_revisions_and_sdmx(staging: Path, publish: Path, manifest: dict, counts: dict, unit_measures: dict,
-                              bieu06_version: str, bieu06_running: dict | None) -> dict:
-    """revisions.csv and sdmx/*.csv (see orchestration.publish.revisions and .sdmx); returns the manifest summary."""
-    from orchestration.publish.revisions import compute_revisions, load_long, write_revisions_csv
-    from orchestration.publish.sdmx import write_sdmx
+def _read_manifest(release: Path | None) -> dict:
+    if release is None or not (release / "manifest.json").exists():
+        return {}
+    return json.loads((release / "manifest.json").read_text(encoding="utf-8"))
 
-    previous = publish / manifest["previous_release"] if manifest.get("previous_release") else None
-    if previous is not None and not previous.is_dir():
-        previous = None
+
+def _write_revisions_and_sdmx(staging: Path, previous: Path | None, prev_manifest: dict, manifest: dict,
+                              parts: list[Part], counts: dict, unit_measures: dict, bieu06_version: str,
+                              bieu06_running: dict) -> dict:
+    """revisions.csv over the parts this release rewrote (a linked part is the previous file: nothing in it can have
+    changed), compared with the previous release's parts of the same keys and its parts that no longer exist; the
+    SDMX files of the rewritten parts and sdmx/revisions.csv. Returns the manifest's revision summary."""
+    from orchestration.publish.revisions import compute_revisions, load_long, load_long_parts, write_revisions_csv
+    from orchestration.publish.sdmx import write_sdmx_parts, write_sdmx_revisions
+
+    valued = ("observations", "bieu06")
+    written = [p for p in parts if p.table in valued and p.state == "written"]
+    current_keys = {(p.table, p.province, p.period) for p in parts}
+    prev = previous_parts(prev_manifest)
+
+    def files(folder: Path, keys, table: str) -> list[Path]:
+        return [folder / part_dir(t, pr, pe) / PART_FILE for t, pr, pe in sorted(keys) if t == table]
+
     with duckdb.connect() as mem:
         limit_memory(mem)
-        load_long(mem, staging, "cur", bieu06_version, bieu06_running)
-        if previous is not None:
+        keys = {(p.table, p.province, p.period) for p in written}
+        load_long_parts(mem, "cur", files(staging, keys, "observations"), files(staging, keys, "bieu06"),
+                        bieu06_version, bieu06_running)
+        if previous is not None and prev:
+            old = {k for k in prev if k[0] in valued and (k in keys or k not in current_keys)}
+            load_long_parts(mem, "prev", [f for f in files(previous, old, "observations") if f.exists()],
+                            [f for f in files(previous, old, "bieu06") if f.exists()], bieu06_version,
+                            prev_manifest.get("bieu06_running") or {})
+        elif previous is not None:  # a release written before layout v2: compare with all of it
             load_long(mem, previous, "prev", bieu06_version)
         else:
             mem.execute("CREATE TABLE prev AS SELECT * FROM cur WHERE false")
         summary = compute_revisions(mem, previous, manifest)
+        summary["compared_parts"] = len(keys)
         counts["revisions.csv"] = write_revisions_csv(mem, staging / "revisions.csv")
-        counts |= write_sdmx(mem, staging / "sdmx", unit_measures)
+        sdmx_files = write_sdmx_parts(mem, staging, unit_measures)
+        counts["sdmx/revisions.csv"] = write_sdmx_revisions(mem, staging / "sdmx" / "revisions.csv", unit_measures)
+    by_key = {(p.table, p.province, p.period): p for p in written}
+    for key, rels in sdmx_files.items():
+        if key in by_key:
+            add_files(by_key[key], staging, rels)
     return summary
 
 

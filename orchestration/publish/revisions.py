@@ -1,12 +1,15 @@
 """Revisions against the previous release (``publish/latest`` before the swap).
 
-Both releases are read from their published files into one *long* table of values, one row per published value:
+Both releases are read from their published files into one *long* table of values, one row per published value.
+With layout v2 (orchestration.publish.parts) only the parts this release **rewrote** are compared — with the
+previous release's parts of the same keys, and the previous parts that no longer exist: a linked part is the same
+file, so it holds no revision.
 
-* ``indicator_observations.csv``: value = ``ratio`` (or ``points`` where the indicator has no ratio: QD766 group
+* observations (``indicator_observations.csv``): value = ``ratio`` (or ``points`` where the indicator has no ratio: QD766 group
   scores and the total), points = ``points``, obs_status as published;
 * ``report_bieu06.csv``: its 11 counts as indicators ``BIEU06_COL03`` … ``BIEU06_COL13`` (agency and procedure
-  empty), obs_status ``P`` for a running period and ``A`` otherwise (read back from the previous release's
-  ``sdmx/BIEU06.csv``; unknown for releases written before the SDMX files existed).
+  empty), obs_status ``P`` for a running period and ``A`` otherwise (the manifest's ``bieu06_running``; for a
+  release before layout v2 read back from its ``sdmx/BIEU06.csv``; unknown before the SDMX files existed).
 
 The key of a value is (indicator_id, formula_version, period, unit_code, unit_valid_from, agency_code, ma_linh_vuc,
 ma_tthc). A value present in both releases is **revised** when its value or its points differ by more than 1e-9
@@ -33,57 +36,89 @@ BIEU06_COUNTS = {
     "pending_within_time": "BIEU06_COL12", "pending_overdue": "BIEU06_COL13",
 }
 LONG_COLUMNS = ["indicator_id", "formula_version", "period_type", "period", "unit_code", "unit_valid_from",
-                "agency_code", "ma_linh_vuc", "ma_tthc", "value", "points", "obs_status"]
+                "agency_code", "ma_linh_vuc", "ma_tthc", "value", "points", "obs_status", "province"]
 
 
 def _csv(path: Path) -> str:
     return f"read_csv('{path}', header=true, all_varchar=true, quote='\"', escape='\"')"
 
 
+def _obs_long(source: str, province: str = "CAST(NULL AS VARCHAR)") -> str:
+    return f"""
+        SELECT indicator_id, formula_version, period_type, period, unit_code, CAST(unit_valid_from AS VARCHAR) AS unit_valid_from,
+               coalesce(agency_code, '') AS agency_code, coalesce(ma_linh_vuc, '') AS ma_linh_vuc,
+               coalesce(ma_tthc, '') AS ma_tthc,
+               coalesce(TRY_CAST(ratio AS DOUBLE), TRY_CAST(points AS DOUBLE)) AS value,
+               TRY_CAST(points AS DOUBLE) AS points, obs_status, {province} AS province
+        FROM {source}"""
+
+
+def _b06_long(source: str, status_join: str, status_col: str, bieu06_formula_version: str,
+              province: str = "CAST(NULL AS VARCHAR)") -> str:
+    cases = " ".join(f"WHEN '{c}' THEN '{i}'" for c, i in BIEU06_COUNTS.items())
+    return f"""
+        SELECT CASE col {cases} END AS indicator_id, '{bieu06_formula_version}' AS formula_version, period_type,
+               period, unit_code, CAST(unit_valid_from AS VARCHAR) AS unit_valid_from, '' AS agency_code,
+               coalesce(ma_linh_vuc, '') AS ma_linh_vuc, '' AS ma_tthc, TRY_CAST(v AS DOUBLE) AS value,
+               CAST(NULL AS DOUBLE) AS points, {status_col} AS obs_status, province
+        FROM (UNPIVOT (SELECT period_type, period, unit_code, unit_valid_from, ma_linh_vuc, {province} AS province,
+                              {', '.join(f'CAST({c} AS VARCHAR) AS {c}' for c in BIEU06_COUNTS)} FROM {source})
+              ON {', '.join(BIEU06_COUNTS)} INTO NAME col VALUE v) b {status_join}"""
+
+
+def _running_join(bieu06_running: dict[str, bool]) -> tuple[str, str]:
+    rows = ", ".join(f"('{p}', '{'P' if r else 'A'}')" for p, r in bieu06_running.items()) or "(NULL, NULL)"
+    return f"LEFT JOIN (VALUES {rows}) s(period, obs_status) USING (period)", "s.obs_status"
+
+
+def _create_long(mem, table: str, parts: list[str]) -> None:
+    if not parts:
+        parts.append("SELECT " + ", ".join(f"CAST(NULL AS {'DOUBLE' if c in ('value', 'points') else 'VARCHAR'}) AS {c}"
+                                           for c in LONG_COLUMNS) + " WHERE false")
+    mem.execute(f"CREATE OR REPLACE TABLE {table} AS " + " UNION ALL ".join(
+        f"SELECT {', '.join(LONG_COLUMNS)} FROM ({p})" for p in parts))
+
+
+def load_long_parts(mem, table: str, obs_files: list[Path], b06_files: list[Path], bieu06_formula_version: str,
+                    bieu06_running: dict[str, bool]) -> None:
+    """Create ``table`` (the long table) from Parquet parts of layout v2 (orchestration.publish.parts): the
+    observation parts and the Biểu 06 parts given, each row with its part's province."""
+    parts = []
+    if obs_files:
+        files = ", ".join(f"'{f}'" for f in obs_files)
+        parts.append(_obs_long(f"read_parquet([{files}], hive_partitioning = false, union_by_name = true)", "province"))
+    if b06_files:
+        files = ", ".join(f"'{f}'" for f in b06_files)
+        join, col = _running_join(bieu06_running)
+        parts.append(_b06_long(f"read_parquet([{files}], hive_partitioning = false, union_by_name = true)", join, col,
+                               bieu06_formula_version, "province"))
+    _create_long(mem, table, parts)
+
+
 def load_long(mem, folder: Path, table: str, bieu06_formula_version: str = "TT01-2020",
               bieu06_running: dict[str, bool] | None = None) -> None:
-    """Create ``table`` (the long table described above) from a release folder's files. Key parts that are empty
-    (whole unit / all fields / all procedures) are '' so that keys join plainly."""
+    """Create ``table`` (the long table described above) from the root files of a release written before layout v2
+    (``indicator_observations.csv`` or its Parquet twin, ``report_bieu06.csv``). Key parts that are empty (whole
+    unit / all fields / all procedures) are '' so that keys join plainly; province is unknown (NULL)."""
     parts = []
     obs = folder / "indicator_observations.csv"
     twin = folder / "indicator_observations.parquet"
     if obs.exists():
         # the Parquet twin holds the same rows and (neutralised) text; reading it instead of the CSV saves parsing
         # millions of rows twice per release (keys as text either way, so the two routes join alike)
-        source = f"read_parquet('{twin}')" if twin.exists() else _csv(obs)
-        parts.append(f"""
-            SELECT indicator_id, formula_version, period_type, period, unit_code, CAST(unit_valid_from AS VARCHAR) AS unit_valid_from,
-                   coalesce(agency_code, '') AS agency_code, coalesce(ma_linh_vuc, '') AS ma_linh_vuc,
-                   coalesce(ma_tthc, '') AS ma_tthc,
-                   coalesce(TRY_CAST(ratio AS DOUBLE), TRY_CAST(points AS DOUBLE)) AS value,
-                   TRY_CAST(points AS DOUBLE) AS points, obs_status
-            FROM {source}""")
+        parts.append(_obs_long(f"read_parquet('{twin}')" if twin.exists() else _csv(obs)))
     b06 = folder / "report_bieu06.csv"
     if b06.exists():
-        cases = " ".join(f"WHEN '{c}' THEN '{i}'" for c, i in BIEU06_COUNTS.items())
         if bieu06_running is not None:
-            status_rows = ", ".join(f"('{p}', '{'P' if r else 'A'}')" for p, r in bieu06_running.items()) or "(NULL, NULL)"
-            status_join = f"LEFT JOIN (VALUES {status_rows}) s(period, obs_status) USING (period)"
-            status_col = "s.obs_status"
+            status_join, status_col = _running_join(bieu06_running)
         elif (folder / "sdmx" / "BIEU06.csv").exists():
             status_join = f"""LEFT JOIN (SELECT DISTINCT replace(TIME_PERIOD, '-S', '-H') AS period, OBS_STATUS AS obs_status
                               FROM {_csv(folder / 'sdmx' / 'BIEU06.csv')} WHERE ACTION <> 'D') s USING (period)"""
             status_col = "s.obs_status"
         else:
             status_join, status_col = "", "CAST(NULL AS VARCHAR)"
-        parts.append(f"""
-            SELECT CASE col {cases} END AS indicator_id, '{bieu06_formula_version}' AS formula_version, period_type,
-                   period, unit_code, unit_valid_from, '' AS agency_code, coalesce(ma_linh_vuc, '') AS ma_linh_vuc,
-                   '' AS ma_tthc, TRY_CAST(v AS DOUBLE) AS value, CAST(NULL AS DOUBLE) AS points,
-                   {status_col} AS obs_status
-            FROM (UNPIVOT (SELECT period_type, period, unit_code, unit_valid_from, ma_linh_vuc,
-                                  {', '.join(BIEU06_COUNTS)} FROM {_csv(b06)})
-                  ON {', '.join(BIEU06_COUNTS)} INTO NAME col VALUE v) b {status_join}""")
-    if not parts:
-        parts.append("SELECT " + ", ".join(f"CAST(NULL AS {'DOUBLE' if c in ('value', 'points') else 'VARCHAR'}) AS {c}"
-                                           for c in LONG_COLUMNS) + " WHERE false")
-    mem.execute(f"CREATE OR REPLACE TABLE {table} AS " + " UNION ALL ".join(
-        f"SELECT {', '.join(LONG_COLUMNS)} FROM ({p})" for p in parts))
+        parts.append(_b06_long(_csv(b06), status_join, status_col, bieu06_formula_version))
+    _create_long(mem, table, parts)
 
 
 def _differs(a: str, b: str) -> str:

@@ -1,7 +1,8 @@
 """Province scorecards: one self-contained ``scorecard.html`` per province of a release.
 
-``write_scorecards(release_dir)`` reads the published files of a release folder (``indicator_observations.csv``,
-``units.csv``, ``target_tracking.csv``, ``explain/*`` (CSV; the dossier-level one Parquet), ``report_bieu06.csv`` for field names) and writes
+``write_scorecards(release_dir)`` reads the published files of a release folder (the ``observations/`` parts,
+``units.csv``, ``target_tracking.csv``, the ``explain/`` parts, the ``bieu06/`` parts for field names; the root CSVs
+of a release written before layout v2) and writes
 ``<release>/by_province/<province_code>/scorecard.html`` for every province with Decision 766 observations, plus
 ``<release>/scorecard.html`` when exactly one province has data. Pages are rendered with jinja2 (autoescape on:
 names and reasons come from the provinces' files) and carry everything inline — CSS and SVG charts, no script,
@@ -195,12 +196,8 @@ class Release:
         """The year's rows (period_type Y) of the explain table ``name`` (``explain_qd766_2_1``; published as CSV,
         the dossier-level one as Parquet) for the units ``keys`` ((unit_code, unit_valid_from) pairs) or the unit ``unit_code``. A national release holds millions of explain rows:
         each table is loaded once (its Y rows) into DuckDB and every province's page takes its own slice."""
-        csv, parquet = self.root / "explain" / f"{name}.csv", self.root / "explain" / f"{name}.parquet"
-        if csv.exists():
-            source = _csv_sql(csv)
-        elif parquet.exists():  # the dossier-level table (release.PARQUET_ONLY_EXPLAIN), read as text like a CSV
-            source = f"(SELECT COLUMNS(*)::VARCHAR FROM read_parquet('{parquet}'))"
-        else:
+        source = _release_table(self.root, f"explain/{name}", f"explain/{name}.csv")
+        if source is None:
             return pd.DataFrame()
         table = "x_" + name
         if table not in self._tables:
@@ -224,6 +221,17 @@ class Release:
         return _text_frame(self.con, q + " ORDER BY x._rn", params)
 
 
+def _release_table(release_dir: Path, table: str, v1_file: str) -> str | None:
+    """A release table as text (as a CSV reader gives it): its layout v2 parts, else the root file of an older
+    release (``v1_file``), else None."""
+    from orchestration.publish.parts import table_sql
+
+    source = table_sql(release_dir, table, text=True)
+    if source is None and (release_dir / v1_file).exists():
+        source = _csv_sql(release_dir / v1_file)
+    return source
+
+
 def _load(release_dir: Path) -> Release:
     """Read what the pages need. The observation table of a national release is millions of rows: DuckDB reads
     it once and hands pandas only the whole-unit QD766 rows and the per-province "with data" flags."""
@@ -238,12 +246,8 @@ def _load(release_dir: Path) -> Release:
     manifest = {}
     if (release_dir / "manifest.json").exists():
         manifest = json.loads((release_dir / "manifest.json").read_text(encoding="utf-8"))
-    obs_path = release_dir / "indicator_observations.csv"
-    obs_source = _csv_sql(obs_path)
-    if (release_dir / "indicator_observations.parquet").exists():
-        # the CSV's Parquet twin (same rows, order and text): reading it as text skips parsing millions of CSV rows
-        obs_source = f"(SELECT COLUMNS(*)::VARCHAR FROM read_parquet('{release_dir / 'indicator_observations.parquet'}'))"
-    obs_cols = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {obs_source}").fetchall()] if obs_path.exists() else []
+    obs_source = _release_table(release_dir, "observations", "indicator_observations.csv")
+    obs_cols = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {obs_source}").fetchall()] if obs_source else []
     if {"unit_code", "unit_valid_from", "indicator_id"} <= set(obs_cols):
         con.execute(f"CREATE VIEW obs_all AS SELECT * FROM {obs_source}")
     else:
@@ -291,19 +295,19 @@ def _load(release_dir: Path) -> Release:
         targets[c] = targets[c].fillna("")
 
     fields = {}
-    b06_path = release_dir / "report_bieu06.csv"
-    if b06_path.exists():
-        b06_cols = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {_csv_sql(b06_path)}").fetchall()]
+    b06_source = _release_table(release_dir, "bieu06", "report_bieu06.csv")
+    if b06_source:
+        b06_cols = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {b06_source}").fetchall()]
         if {"ma_linh_vuc", "ten_linh_vuc"} <= set(b06_cols):
             fields = dict(con.execute(f"""
-                SELECT ma_linh_vuc, min(ten_linh_vuc) FROM {_csv_sql(b06_path)}
+                SELECT ma_linh_vuc, min(ten_linh_vuc) FROM {b06_source}
                 WHERE coalesce(ma_linh_vuc, '') <> '' AND coalesce(ten_linh_vuc, '') <> '' GROUP BY 1""").fetchall())
     rel = Release(release_dir, str(release_id), str(manifest.get("created_at", "")), names_vi, units, targets,
                   fields, {}, {k: bool(v) for k, v in has_data.items()}, con)
-    procs_path = release_dir / "explain" / "explain_qd766_procedures.csv"
-    if procs_path.exists():
+    procs_source = _release_table(release_dir, "explain/explain_qd766_procedures", "explain/explain_qd766_procedures.csv")
+    if procs_source:
         rel.procedures = dict(con.execute(f"""
-            SELECT procedure_code, min(procedure_name) FROM {_csv_sql(procs_path)}
+            SELECT procedure_code, min(procedure_name) FROM {procs_source}
             WHERE coalesce(procedure_name, '') <> '' GROUP BY 1""").fetchall())
     return rel
 

@@ -1,4 +1,6 @@
-"""SDMX-CSV 2.0 files ``sdmx/<FAMILY>.csv``, one dataflow per indicator family.
+"""SDMX-CSV 2.0 files, one dataflow per indicator family: ``sdmx/<FAMILY>/province=<p>/period=<period>/part.csv``
+(layout v2: one file per published part, every observation ``ACTION=I``, hard-linked with its part when unchanged)
+and ``sdmx/revisions.csv`` (this release's revised observations, ``ACTION=R``, and withdrawn ones, ``ACTION=D``).
 
 Families: ``QD766`` (QD766_*), ``BIEU06`` (the 11 counts of report_bieu06 as BIEU06_COL03 … BIEU06_COL13),
 ``SIPAS`` (SIPAS*), ``MONITORING`` (every other indicator: plan monitoring, ratings, reviews).
@@ -9,7 +11,7 @@ Columns (one row per observation):
 |---|---|---|
 | STRUCTURE | — | ``dataflow`` |
 | STRUCTURE_ID | — | ``VN_CCHC:DF_<FAMILY>(1.0)`` |
-| ACTION | — | ``I`` new or unchanged value, ``R`` value revised since the previous release (see revisions.csv), ``D`` value of the previous release withdrawn (no OBS_VALUE) |
+| ACTION | — | ``I`` in the part files; in ``revisions.csv`` ``R`` value revised since the previous release, ``D`` value of the previous release withdrawn (no OBS_VALUE) |
 | FREQ | dimension | period_type M/Q/H/Y → M/Q/S/A (METHODOLOGY §7) |
 | REF_AREA | dimension | unit_code (commune / district / province code) |
 | INDICATOR | dimension | indicator_id |
@@ -27,6 +29,7 @@ Columns (one row per observation):
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from orchestration.lib.safe_cells import neutralised_query
@@ -46,46 +49,88 @@ def time_period(period_type: str, period: str) -> str:
     return period.replace("-H", "-S") if period_type == "H" else period
 
 
-def write_sdmx(mem, folder: Path, unit_measures: dict[str, str], cur: str = "cur", prev: str = "prev") -> dict[str, int]:
-    """Write ``folder/sdmx/<FAMILY>.csv`` from the long table ``cur`` (see revisions.load_long), flagging the keys of
-    table ``revisions`` R, and listing its withdrawn values (from ``prev``) as D. Returns row counts."""
-    from orchestration.publish.revisions import KEY
-
-    folder.mkdir(parents=True, exist_ok=True)
+def _rows_sql(unit_measures: dict[str, str], source: str, action: str, with_values: bool = True) -> tuple[str, str]:
+    """(setup SQL, SELECT of SDMX rows from a long table ``source`` plus ``_family``, ``province``, ``period``)."""
     um_rows = ", ".join(f"('{k}', '{(v or '').upper().replace(' ', '_')}')" for k, v in unit_measures.items()) or "(NULL, NULL)"
-    mem.execute(f"CREATE OR REPLACE TEMP TABLE _units_measure AS SELECT * FROM (VALUES {um_rows}) t(indicator_id, um)")
-    on = " AND ".join(f"x.{k} = r.{k}" for k in KEY)
+    setup = f"CREATE OR REPLACE TEMP TABLE _units_measure AS SELECT * FROM (VALUES {um_rows}) t(indicator_id, um)"
+    family = FAMILY_SQL.replace("indicator_id", "x.indicator_id")
     freq = "CASE x.period_type " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in FREQ.items()) + " END"
-    body = f"""
-        SELECT 'dataflow' AS STRUCTURE, '{AGENCY_ID}:DF_' || {FAMILY_SQL.replace('indicator_id', 'x.indicator_id')} || '(1.0)' AS STRUCTURE_ID,
-               {{action}} AS ACTION, {freq} AS FREQ, x.unit_code AS REF_AREA, x.indicator_id AS INDICATOR,
+    # counts as integers (Biểu 06), everything else as DuckDB writes a DOUBLE
+    value = ("CASE WHEN x.value IS NULL THEN NULL WHEN x.indicator_id LIKE 'BIEU06%' THEN CAST(CAST(x.value AS BIGINT) AS VARCHAR)"
+             " ELSE CAST(x.value AS VARCHAR) END") if with_values else "CAST(NULL AS VARCHAR)"
+    points = "x.points" if with_values else "CAST(NULL AS DOUBLE)"
+    select = f"""
+        SELECT 'dataflow' AS STRUCTURE, '{AGENCY_ID}:DF_' || {family} || '(1.0)' AS STRUCTURE_ID,
+               {action} AS ACTION, {freq} AS FREQ, x.unit_code AS REF_AREA, x.indicator_id AS INDICATOR,
                CASE WHEN x.period_type = 'H' THEN replace(x.period, '-H', '-S') ELSE x.period END AS TIME_PERIOD,
-               {{value}} AS OBS_VALUE,
+               {value} AS OBS_VALUE,
                coalesce(m.um, CASE WHEN x.indicator_id LIKE 'BIEU06%' THEN 'DOSSIERS'
                                    WHEN x.value IS NOT NULL AND x.value = x.points THEN 'POINTS' ELSE 'PERCENT' END) AS UNIT_MEASURE,
                x.obs_status AS OBS_STATUS, x.unit_valid_from AS REF_AREA_VALID_FROM,
                nullif(x.agency_code, '') AS AGENCY, nullif(x.ma_linh_vuc, '') AS FIELD, nullif(x.ma_tthc, '') AS PROCEDURE,
-               x.formula_version AS FORMULA_VERSION, {{points}} AS OBS_POINTS,
-               {FAMILY_SQL.replace('indicator_id', 'x.indicator_id')} AS _family
-        FROM {{source}} x LEFT JOIN _units_measure m ON m.indicator_id = x.indicator_id"""
-    current = body.format(action=f"CASE WHEN EXISTS (SELECT 1 FROM revisions r WHERE r.action = 'R' AND {on}) THEN 'R' ELSE 'I' END",
-                          value="x.value", points="x.points", source=cur)
-    withdrawn = body.format(action="'D'", value="CAST(NULL AS DOUBLE)", points="CAST(NULL AS DOUBLE)",
-                            source=f"(SELECT p.* FROM {prev} p SEMI JOIN (SELECT * FROM revisions WHERE action = 'D') r ON "
-                                   + " AND ".join(f"p.{k} = r.{k}" for k in KEY) + ")")
-    mem.execute(f"CREATE OR REPLACE TEMP TABLE _sdmx AS SELECT * FROM ({current} UNION ALL {withdrawn})")
-    counts = {}
-    # one count per family up front (an empty family gets no file), not a second sorted pass per file
-    sizes = dict(mem.execute("SELECT _family, count(*) FROM _sdmx GROUP BY 1").fetchall())
-    for fam in FAMILIES:
-        if not sizes.get(fam):
-            continue
-        cols = ", ".join("CAST(OBS_VALUE AS BIGINT) AS OBS_VALUE" if c == "OBS_VALUE" and fam == "BIEU06" else c
-                         for c in SDMX_COLUMNS)
-        q = (f"SELECT {cols} FROM _sdmx WHERE _family = '{fam}' "
-             f"ORDER BY INDICATOR, FREQ, TIME_PERIOD, REF_AREA, REF_AREA_VALID_FROM, AGENCY NULLS FIRST, FIELD NULLS FIRST, "
-             f"PROCEDURE NULLS FIRST, FORMULA_VERSION, ACTION")
-        path = folder / f"{fam}.csv"
-        counts[f"sdmx/{fam}.csv"] = mem.execute(f"COPY ({neutralised_query(mem, q)}) TO '{path}' (HEADER, DELIMITER ',')").fetchone()[0]
+               x.formula_version AS FORMULA_VERSION, {points} AS OBS_POINTS,
+               {family} AS _family, x.province AS province, x.period AS period
+        FROM {source} x LEFT JOIN _units_measure m ON m.indicator_id = x.indicator_id"""
+    return setup, select
+
+
+ORDER = ("INDICATOR, FREQ, TIME_PERIOD, REF_AREA, REF_AREA_VALID_FROM, AGENCY NULLS FIRST, FIELD NULLS FIRST, "
+         "PROCEDURE NULLS FIRST, FORMULA_VERSION, ACTION")
+
+
+def write_sdmx_parts(mem, release: Path, unit_measures: dict[str, str], cur: str = "cur") -> dict[tuple[str, str, str], list[str]]:
+    """Write ``sdmx/<FAMILY>/province=<p>/period=<period>/part.csv`` (every observation ``ACTION=I``) from the long
+    table ``cur`` — the values of the parts this release wrote. Returns (source table, province, period) → the
+    release-relative paths written, so each SDMX file is listed with (and linked along with) the part it comes from:
+    BIEU06 from the ``bieu06`` part, the other families from the ``observations`` part."""
+    import shutil
+
+    setup, select = _rows_sql(unit_measures, cur, "'I'")
+    mem.execute(setup)
+    tmp = release / ".sdmx-tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    cols = ", ".join(SDMX_COLUMNS)
+    q = f"SELECT {cols}, _family, province, period FROM ({select}) ORDER BY _family, province, period, {ORDER}"
+    mem.execute(f"COPY ({neutralised_query(mem, q)}) TO '{tmp}' (FORMAT CSV, HEADER, DELIMITER ',', "
+                "PARTITION_BY (_family, province, period), FILENAME_PATTERN 'part{i}')")
+    out: dict[tuple[str, str, str], list[str]] = {}
+    for family_dir in sorted(tmp.glob("_family=*")):
+        family = family_dir.name.split("=", 1)[1]
+        for csv in sorted(family_dir.glob("province=*/period=*/*.csv")):
+            province = csv.parent.parent.name.split("=", 1)[1]
+            period = csv.parent.name.split("=", 1)[1]
+            rel = f"sdmx/{family}/province={province}/period={period}/part.csv"
+            target = release / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():  # a second file of the same partition (DuckDB split it): append without its header
+                with open(csv, encoding="utf-8") as src, open(target, "a", encoding="utf-8") as dst:
+                    next(src, None)
+                    shutil.copyfileobj(src, dst)
+                continue
+            os.replace(csv, target)
+            out.setdefault(("bieu06" if family == "BIEU06" else "observations", province, period), []).append(rel)
+    shutil.rmtree(tmp, ignore_errors=True)
+    _write_readme(release / "sdmx")
+    return out
+
+
+def write_sdmx_revisions(mem, path: Path, unit_measures: dict[str, str], cur: str = "cur", prev: str = "prev") -> int:
+    """``sdmx/revisions.csv``: this release's revised observations with ``ACTION=R`` (the new value) and the
+    withdrawn ones with ``ACTION=D`` (no value), from table ``revisions`` (orchestration.publish.revisions)."""
+    from orchestration.publish.revisions import KEY
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    semi = lambda t, action: (f"(SELECT x.* FROM {t} x SEMI JOIN (SELECT * FROM revisions WHERE action = '{action}') r ON "  # noqa: E731
+                              + " AND ".join(f"x.{k} = r.{k}" for k in KEY) + ")")
+    setup, revised = _rows_sql(unit_measures, semi(cur, "R"), "'R'")
+    _, withdrawn = _rows_sql(unit_measures, semi(prev, "D"), "'D'", with_values=False)
+    mem.execute(setup)
+    q = f"SELECT {', '.join(SDMX_COLUMNS)} FROM ({revised} UNION ALL {withdrawn}) ORDER BY {ORDER}"
+    n = mem.execute(f"COPY ({neutralised_query(mem, q)}) TO '{path}' (HEADER, DELIMITER ',')").fetchone()[0]
+    _write_readme(path.parent)
+    return n
+
+
+def _write_readme(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "README.md").write_text("# SDMX-CSV 2.0 files\n\n" + (__doc__ or "").split("\n", 1)[1], encoding="utf-8")
-    return counts
