@@ -33,7 +33,7 @@ def defect_run(tmp_path_factory):
 def test_the_run_publishes(defect_run):
     settings, _, failures = defect_run
     assert failures == []
-    assert (settings.publish_dir / "latest" / "indicator_observations.csv").exists()
+    assert list((settings.publish_dir / "latest").glob("by_province/*/*/indicator_observations.csv"))
 
 
 def test_every_defect_is_accounted_for(defect_run):

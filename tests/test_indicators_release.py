@@ -31,8 +31,7 @@ def qd766_rows_of(version: str) -> set[str]:
 
 def test_every_qd766_row_group_and_total_for_every_unit_and_period(district_year):
     con = duckdb.connect()
-    obs = (f"read_csv('{district_year}/indicator_observations.csv', types={{'unit_code': 'VARCHAR', 'period': 'VARCHAR',"
-           " 'rank': 'INTEGER', 'rank_of': 'INTEGER', 'points': 'DOUBLE', 'grade': 'VARCHAR'})")
+    obs = f"read_parquet('{district_year}/observations/*/*/part.parquet')"
     expected = qd766_rows_of("QD766-2022") | QD766_GROUPS
     cells = con.execute(f"""
         SELECT period_type, period, unit_code, list(DISTINCT indicator_id) FROM {obs}
@@ -57,7 +56,7 @@ def test_every_qd766_row_group_and_total_for_every_unit_and_period(district_year
 
 def test_sipas_and_monitoring_indicators_for_the_district(district_year):
     con = duckdb.connect()
-    obs = f"read_csv('{district_year}/indicator_observations.csv', types={{'unit_code': 'VARCHAR', 'period': 'VARCHAR'}})"
+    obs = f"read_parquet('{district_year}/observations/*/*/part.parquet')"
     ids = {r[0] for r in con.execute(f"SELECT DISTINCT indicator_id FROM {obs} WHERE unit_code = '063' AND period = '2023'").fetchall()}
     assert {"SIPAS", "SIPAS_TIEP_CAN", "SIPAS_TONG_THE", "RESULTS_DIGITISED", "ECERT_COPY_SHARE", "RATING_SATISFIED",
             "TTHC_REVIEWED_SHARE", "TTHC_REVIEWED_COUNT", "QD766_2_2"} <= ids
@@ -72,33 +71,28 @@ def test_target_tracking_for_the_seed_case(district_year):
 
 
 def test_explain_tables_are_published(district_year):
-    names = {p.name for p in (district_year / "explain").glob("*.csv")}
-    assert {"explain_qd766_2_1.csv", "explain_qd766_5_4.csv"} <= names
+    names = {p.name for p in (district_year / "explain").iterdir()}
+    assert {"explain_qd766_dossiers", "explain_qd766_causes", "explain_qd766_pakn", "explain_qd766_procedures"} <= names
     assert (district_year / "data_dictionary.md").read_text(encoding="utf-8").count("QD766_5_4") >= 1
 
 
-def test_dossier_level_explain_is_published_as_parquet_and_read_by_the_scorecard(district_year):
+def test_dossier_explain_is_published_at_the_failing_dossier_grain(district_year):
+    """explain_qd766_dossiers: one row per failing dossier (never per period or ancestor unit), as Parquet parts keyed
+    by province and reception month, row for row the warehouse's table; the dictionary names the part set."""
     import json
 
-    from orchestration.publish.scorecard import _load
     from orchestration.quality.checks import find_relation
 
-    parquet = district_year / "explain" / "explain_qd766_dossier_rows.parquet"
-    assert parquet.exists() and not parquet.with_suffix(".csv").exists()
+    parts = sorted(district_year.glob("explain/explain_qd766_dossiers/province=*/period=*/part.parquet"))
+    assert parts
+    source = f"read_parquet('{district_year}/explain/explain_qd766_dossiers/*/*/part.parquet')"
+    n, distinct, months = duckdb.sql(f"SELECT count(*), count(DISTINCT dossier_code), list(DISTINCT received_month ORDER BY 1) "
+                                     f"FROM {source}").fetchall()[0]
+    assert n == distinct > 0  # the failing-thing grain
+    assert {p.parent.name.split("=", 1)[1] for p in parts} == set(months)  # keyed by reception month
     with duckdb.connect(str(district_year.parent.parent / "warehouse.duckdb"), read_only=True) as con:
-        table = find_relation(con, "explain_qd766_dossier_rows")
-        in_warehouse = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    in_file = duckdb.sql(f"SELECT count(*) FROM read_parquet('{parquet}')").fetchall()[0][0]
-    assert in_file == in_warehouse > 0
+        table = find_relation(con, "explain_qd766_dossiers")
+        assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == n
     manifest = json.loads((district_year / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["row_counts"]["explain/explain_qd766_dossier_rows.parquet"] == in_file
-    dictionary = (district_year / "data_dictionary.csv").read_text(encoding="utf-8")
-    assert "explain/explain_qd766_dossier_rows.parquet" in dictionary and "explain_qd766_dossier_rows.csv" not in dictionary
-    # the scorecard's reader gives the year's rows of a unit as text, as it does for the CSV explain tables
-    unit, year = duckdb.sql(f"SELECT unit_code, period FROM read_parquet('{parquet}') WHERE period_type = 'Y' "
-                            "GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 1").fetchall()[0]
-    expected = duckdb.sql(f"SELECT count(*) FROM read_parquet('{parquet}') WHERE period_type = 'Y' AND period = '{year}' "
-                          f"AND unit_code = '{unit}'").fetchall()[0][0]
-    rows = _load(district_year).explain("explain_qd766_dossier_rows", year, unit_code=unit)
-    assert len(rows) == expected > 0
-    assert set(rows["fails_qd766_1_4"]) <= {"true", "false"} and rows["period"].map(type).eq(str).all()
+    assert manifest["row_counts"]["explain/explain_qd766_dossiers"] == n
+    assert "explain/explain_qd766_dossiers/" in (district_year / "data_dictionary.csv").read_text(encoding="utf-8")

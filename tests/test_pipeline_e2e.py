@@ -56,23 +56,22 @@ def test_release_has_the_contract_columns_and_latest_points_to_it(sample_run):
     latest = settings.publish_dir / "latest"
     assert latest.is_symlink()
     release = latest.resolve()
-    obs = duckdb.sql(f"SELECT * FROM read_csv('{release}/indicator_observations.csv', all_varchar=true)")
-    assert obs.columns == OBSERVATION_COLUMNS
-    assert {r[0] for r in obs.query("o", "SELECT DISTINCT release_id FROM o").fetchall()} == {release.name}
-    b06 = duckdb.sql(f"SELECT * FROM read_csv('{release}/report_bieu06.csv', all_varchar=true)")
+    obs = duckdb.sql(f"SELECT * FROM read_csv('{release}/by_province/*/*/indicator_observations.csv', all_varchar=true)")
+    assert obs.columns == OBSERVATION_COLUMNS and "release_id" not in obs.columns  # the id is the folder's name
+    b06 = duckdb.sql(f"SELECT * FROM read_csv('{release}/by_province/*/*/report_bieu06.csv', all_varchar=true)")
     assert b06.columns == BIEU06_COLUMNS
     manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["release_id"] == release.name
     files = {i["file"] for i in manifest["inputs"]}
     assert any(f.startswith("dossiers/") for f in files)
     assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
-    assert manifest["row_counts"]["indicator_observations.csv"] == len(obs.fetchall())
+    assert manifest["row_counts"]["observations"] == len(obs.fetchall())
 
 
 def test_bieu06_invariant_and_district_roll_up(sample_run):
     release = (sample_run[0].publish_dir / "latest").resolve()
     con = duckdb.connect()
-    b = f"read_csv('{release}/report_bieu06.csv', types={{'unit_code': 'VARCHAR'}})"
+    b = f"read_csv('{release}/by_province/*/*/report_bieu06.csv', types={{'unit_code': 'VARCHAR'}})"
     assert con.execute(f"SELECT count(*) FROM {b} WHERE received_total <> resolved_total + pending_total").fetchone()[0] == 0
     assert con.execute(f"SELECT count(*) FROM {b} WHERE received_total <> received_online + received_direct_postal + carried_over").fetchone()[0] == 0
     # the district's whole-unit row is the sum of its own agencies' and its 14 communes' dossiers: the commune
@@ -248,8 +247,11 @@ def _assert_complete(release: Path) -> None:
     assert manifest["release_id"] == release.name and manifest["run_fingerprint"]["digest"]
     for name, rows in manifest["row_counts"].items():
         assert (release / name).exists(), f"{release.name}: {name} missing"
-    with open(release / "indicator_observations.csv", encoding="utf-8") as fh:
-        assert sum(1 for _ in fh) - 1 == manifest["row_counts"]["indicator_observations.csv"]
+    lines = 0
+    for path in release.glob("by_province/*/*/indicator_observations.csv"):
+        with open(path, encoding="utf-8") as fh:
+            lines += sum(1 for _ in fh) - 1
+    assert lines == manifest["row_counts"]["observations"]
 
 
 def _assert_latest(out: Path, allowed: set) -> str | None:
@@ -265,14 +267,8 @@ def _assert_latest(out: Path, allowed: set) -> str | None:
 
 
 def _published_values(release: Path) -> dict[str, bytes]:
-    """Every published CSV, the observations without their release_id column: what must not depend on the run."""
-    out = {}
-    for path in sorted(release.rglob("*.csv")):
-        data = path.read_bytes()
-        if path.name == "indicator_observations.csv":
-            data = b"\n".join(line.split(b",", 1)[1] for line in data.splitlines())
-        out[str(path.relative_to(release))] = data
-    return out
+    """Every published CSV: what must not depend on the run (no row carries the release id)."""
+    return {str(path.relative_to(release)): path.read_bytes() for path in sorted(release.rglob("*.csv"))}
 
 
 def _pg_rows(url: str, release_id: str) -> int:
@@ -337,7 +333,7 @@ def test_a_run_killed_in_any_stage_leaves_latest_complete_and_the_next_run_recov
     assert f"nothing changed since release {first}" in same.stdout
     assert sorted(n for n in os.listdir(out / "publish") if not n.startswith(".")) == sorted([first, "latest"])
     rows = json.loads((out / "publish" / first / "manifest.json").read_text(encoding="utf-8"))["row_counts"]
-    assert _pg_rows(pg_server.url, first) == rows["indicator_observations.csv"] > 0
+    assert _pg_rows(pg_server.url, first) == rows["observations"] > 0
     # 5. forced runs from here (the inputs are those of release 1): killed in dbt, an incremental build
     kill("dbt", "--force")
     assert _assert_latest(out, {first}) == first

@@ -83,7 +83,7 @@ def portal_run(tmp_path_factory):
     failures, warnings, _ = run_pipeline(settings)
     assert failures == [], failures
     release = settings.publish_dir / "latest"
-    obs = duckdb.sql(f"SELECT * FROM read_csv('{release}/indicator_observations.csv', all_varchar=true)")
+    obs = duckdb.sql(f"SELECT * FROM read_csv('{release}/by_province/*/*/indicator_observations.csv', all_varchar=true)")
     manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
     return raw, release, obs, manifest, left_out, fee_xa
 

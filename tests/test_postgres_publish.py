@@ -22,7 +22,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from orchestration.publish.postgres import (NATIONAL_ROLE, TABLES, cmd_publish_pg, mask_url,
+from orchestration.publish.postgres import (MANIFEST_COUNT, NATIONAL_ROLE, TABLES, cmd_publish_pg, mask_url,
                                             publish_release_to_postgres, resolve_pg_url)
 from orchestration.publish.release import BIEU06_COLUMNS, OBSERVATION_COLUMNS
 from tests.pg_server import ADMIN, PASSWORD, pg_server  # noqa: F401 — the module's PostgreSQL server fixture
@@ -63,7 +63,7 @@ def make_release(root: Path, release_id: str, created_at: str, scale: int = 1) -
         old = u["province_code"] == "06"
         period = "2024-12" if old else "2025-09"
         for i in range((3 * scale) if old else 2):
-            obs.append({"release_id": release_id, "formula_version": "QD766-2022" if old else "QD766-2025",
+            obs.append({"formula_version": "QD766-2022" if old else "QD766-2025",
                         "indicator_id": f"QD766_2_{i + 1}", "indicator_name_vi": "Tỷ lệ hồ sơ đúng hạn",
                         "period_type": "M", "period": period, "unit_code": u["unit_code"],
                         "unit_valid_from": u["unit_valid_from"], "unit_level": u["unit_level"],
@@ -78,12 +78,19 @@ def make_release(root: Path, release_id: str, created_at: str, scale: int = 1) -
                             "pham_vi": "toan_bo", "so_sanh": "ge", "gia_tri": 35.0, "actual": 40.5, "projection": 41.0,
                             "attainment": "on_track", "obs_status": "P", "ghi_chu": "Số hóa ≥ 35%",
                             "target_met_all_rows": "true" if old else ""})
-    _write_csv(folder / "indicator_observations.csv", OBSERVATION_COLUMNS, obs)
-    _write_csv(folder / "report_bieu06.csv", BIEU06_COLUMNS, b06)
+    # layout v2: the observations and Biểu 06 as every province's part CSVs, by_province/<code>/<period>/
+    province = {(u["unit_code"], u["unit_valid_from"]): u["province_code"] for u in units}
+    for name, columns, rows in (("indicator_observations.csv", OBSERVATION_COLUMNS, obs),
+                                ("report_bieu06.csv", BIEU06_COLUMNS, b06)):
+        parts: dict[tuple, list] = {}
+        for r in rows:
+            parts.setdefault((province[(r["unit_code"], r["unit_valid_from"])], r["period"]), []).append(r)
+        for (prov, period), part in parts.items():
+            (folder / "by_province" / prov / period).mkdir(parents=True, exist_ok=True)
+            _write_csv(folder / "by_province" / prov / period / name, columns, part)
     _write_csv(folder / "target_tracking.csv", TARGET_COLUMNS, targets)
     _write_csv(folder / "units.csv", UNITS_COLUMNS, units)
-    counts = {"indicator_observations.csv": len(obs), "report_bieu06.csv": len(b06), "units.csv": len(units),
-              "target_tracking.csv": len(targets)}
+    counts = {"observations": len(obs), "bieu06": len(b06), "units.csv": len(units), "target_tracking.csv": len(targets)}
     (folder / "manifest.json").write_text(json.dumps({"release_id": release_id, "created_at": created_at,
                                                       "code_version": "test", "row_counts": counts}), encoding="utf-8")
     return folder
@@ -91,7 +98,7 @@ def make_release(root: Path, release_id: str, created_at: str, scale: int = 1) -
 
 def expected_counts(folder: Path) -> dict:
     counts = json.loads((folder / "manifest.json").read_text())["row_counts"]
-    return {t: counts[f] for t, f in TABLES.items()}
+    return {t: counts[MANIFEST_COUNT.get(t, f)] for t, f in TABLES.items()}
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,16 @@
-"""Release formats (Parquet, Biểu 06 XLSX, SDMX-CSV 2.0, by_province cuts), the revision report against the
-previous release, and the analysts' read-only warehouse copy.
+"""Release layout v2 (parts hard-linked when unchanged; Parquet, Biểu 06 XLSX, SDMX-CSV 2.0, by_province CSVs), the
+revision report against the previous release, and the analysts' read-only warehouse copy.
 
-Two pipeline runs on one output folder: run 1 on a copy of raw/sample whose catalogue names field G11-CT
-'=HYPERLINK("x")' (formula injection), run 2 on the same raw root plus one additional dossier file correcting one
-February dossier (its end moved past its due date, a later NgayCapNhat: the newer version wins)."""
+Three pipeline runs on one output folder, on a copy of raw/sample whose catalogue names field G11-CT
+'=HYPERLINK("x")' (formula injection): run 1 without March's dossier file, run 2 with it (one more month), run 3
+plus one additional dossier file correcting one February dossier (its end moved past its due date, a later
+NgayCapNhat: the newer version wins)."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import json
 import re
 import shutil
@@ -70,41 +72,122 @@ def _correction(raw: Path) -> dict:
     raise AssertionError("no February dossier to correct in raw/sample")
 
 
+def _csvs(rel: Path, name: str) -> list[Path]:
+    return sorted(rel.glob(f"by_province/*/*/{name}"))
+
+
+def _rows(rel: Path, name: str) -> list[dict]:
+    """Every province's part CSV of ``name``, concatenated: the whole table."""
+    return [r for p in _csvs(rel, name) for r in _read(p)]
+
+
+def _manifest(rel: Path) -> dict:
+    return json.loads((rel / "manifest.json").read_text(encoding="utf-8"))
+
+
 @pytest.fixture(scope="module")
 def releases(tmp_path_factory):
+    """Release 1: January and February (March's dossier file not yet delivered); release 2: March arrives (one more
+    month); release 3: one February dossier corrected."""
     raw = tmp_path_factory.mktemp("formats_raw") / "raw"
     shutil.copytree(REPO_ROOT / "raw" / "sample", raw)
     _inject_field_name(raw)
+    march = raw / "dossiers" / "dongbo_202303_001.json"
+    held = march.read_bytes()
+    march.unlink()
     out = tmp_path_factory.mktemp("formats_out")
     settings = Settings(raw_dir=raw, out_dir=out)
-    failures, _, _ = run_pipeline(settings)
-    assert failures == [], failures
-    first = (out / "publish" / "latest").resolve()
-    correction = _correction(raw)
-    (raw / "dossiers" / "dongbo_202302_999_correction.json").write_text(json.dumps(correction, ensure_ascii=False), encoding="utf-8")
-    failures, _, _ = run_pipeline(settings)
-    assert failures == [], failures
-    second = (out / "publish" / "latest").resolve()
-    assert first != second
-    return {"out": out, "first": first, "second": second, "dossier": correction["data"][0]["MaHoSo"]}
+    runs = []
+    for step in ("two months", "march", "correction"):
+        if step == "march":
+            march.write_bytes(held)
+        if step == "correction":
+            correction = _correction(raw)
+            (raw / "dossiers" / "dongbo_202302_999_correction.json").write_text(json.dumps(correction, ensure_ascii=False),
+                                                                                encoding="utf-8")
+        failures, _, _ = run_pipeline(settings)
+        assert failures == [], (step, failures)
+        runs.append((out / "publish" / "latest").resolve())
+    assert len(set(runs)) == 3
+    return {"out": out, "early": runs[0], "first": runs[1], "second": runs[2], "dossier": correction["data"][0]["MaHoSo"]}
+
+
+# ------------------------------------------------------------------------------------------------------ layout v2
+
+def _part_rows(path: Path) -> list[tuple]:
+    with duckdb.connect() as con:
+        return sorted(con.execute(f"SELECT * FROM read_parquet('{path}')").fetchall(), key=repr)
+
+
+@pytest.mark.parametrize("later", ["first", "second"])
+def test_unchanged_parts_are_hard_linked_and_only_changed_ones_written(releases, later):
+    """Release 'first' adds a month to 'early'; 'second' corrects an old dossier of 'first'. Every part whose rows
+    did not change is the previous release's file (same inode: zero bytes written), with every file derived from it;
+    every written part is new or differs from the previous one; the manifest says which is which."""
+    prev = releases["early" if later == "first" else "first"]
+    rel = releases[later]
+    m = _manifest(rel)
+    assert m["layout"] == 2 and m["previous_release"] == prev.name
+    old = {(p["table"], p["province"], p["period"]): p for p in _manifest(prev)["parts"]}
+    states = {"linked": set(), "written": set()}
+    for part in m["parts"]:
+        key = (part["table"], part["province"], part["period"])
+        states[part["state"]].add(key)
+        pq = rel / part["table"] / f"province={part['province']}" / f"period={part['period']}" / "part.parquet"
+        assert str(pq.relative_to(rel)) in part["files"]
+        for f, sha in part["files"].items():
+            assert sha == hashlib.sha256((rel / f).read_bytes()).hexdigest(), f
+        if part["state"] == "linked":
+            assert key in old and old[key]["digest"] == part["digest"]
+            for f in part["files"]:
+                assert (rel / f).stat().st_ino == (prev / f).stat().st_ino, f
+                assert (rel / f).stat().st_nlink >= 2
+        else:
+            if key in old:  # rewritten only because its rows changed
+                old_pq = prev / part["table"] / f"province={part['province']}" / f"period={part['period']}" / "part.parquet"
+                assert _part_rows(old_pq) != _part_rows(pq), key
+            for f in part["files"]:
+                assert (rel / f).stat().st_nlink == 1, f
+    obs_written = {k[2] for k in states["written"] if k[0] == "observations" and k[1] == "06"}
+    obs_linked = {k[2] for k in states["linked"] if k[0] == "observations" and k[1] == "06"}
+    if later == "first":  # March arrives: January's values are untouched; March and the periods holding it are new
+        assert "2023-01" in obs_linked and {"2023-03", "2023-Q1", "2023-H1", "2023"} <= obs_written
+    else:  # a February dossier corrected: January and March parts are the previous files
+        assert {"2023-02", "2023-Q1", "2023-H1", "2023"} <= obs_written and "2023-01" in obs_linked
+    assert m["parts_summary"]["observations"]["linked"] == len([k for k in states["linked"] if k[0] == "observations"])
+    # the release id is in the manifest and the folder name, never on a row
+    assert m["release_id"] == rel.name
+    for name in ("indicator_observations.csv", "report_bieu06.csv"):
+        for path in _csvs(rel, name):
+            assert "release_id" not in path.read_text(encoding="utf-8").splitlines()[0].split(",")
+    with duckdb.connect() as con:
+        cols = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{rel}/observations/*/*/part.parquet')").fetchall()]
+    assert "release_id" not in cols and cols[-1] == "province"
+    # the single national CSV is optional and off by default
+    assert not (rel / "indicator_observations.csv").exists()
 
 
 # ------------------------------------------------------------------------------------------------------ formats
 
-def test_parquet_equals_csv(releases):
+def test_parquet_part_equals_its_province_csv(releases):
     rel = releases["second"]
     con = duckdb.connect()
-    pq = f"read_parquet('{rel}/indicator_observations.parquet')"
-    types = {name: t for name, t, *_ in con.execute(f"DESCRIBE SELECT * FROM {pq}").fetchall()}
-    with open(rel / "indicator_observations.csv", encoding="utf-8") as fh:
-        header = fh.readline().strip().split(",")
-    assert list(types) == header
-    typed = "{" + ", ".join(f"'{k}': '{v}'" for k, v in types.items()) + "}"
-    cs = f"read_csv('{rel}/indicator_observations.csv', header=true, columns={typed})"
-    a = con.execute(f"SELECT * FROM {pq}").fetchall()
-    b = con.execute(f"SELECT * FROM {cs}").fetchall()
-    assert len(a) == len(b) == json.loads((rel / "manifest.json").read_text())["row_counts"]["indicator_observations.parquet"]
-    assert a == b
+    total = 0
+    for part in sorted(rel.glob("observations/province=*/period=*/part.parquet")):
+        province, period = part.parent.parent.name.split("=")[1], part.parent.name.split("=")[1]
+        csv_path = rel / "by_province" / province / period / "indicator_observations.csv"
+        pq = f"(SELECT * EXCLUDE (province) FROM read_parquet('{part}'))"
+        types = {name: t for name, t, *_ in con.execute(f"DESCRIBE SELECT * FROM {pq}").fetchall()}
+        with open(csv_path, encoding="utf-8") as fh:
+            header = fh.readline().strip().split(",")
+        assert list(types) == header
+        typed = "{" + ", ".join(f"'{k}': '{v}'" for k, v in types.items()) + "}"
+        cs = f"read_csv('{csv_path}', header=true, columns={typed})"
+        a = sorted(con.execute(f"SELECT * FROM {pq}").fetchall(), key=repr)
+        b = sorted(con.execute(f"SELECT * FROM {cs}").fetchall(), key=repr)
+        assert a == b and {r[5] for r in a} == {period}  # column 6 = period
+        total += len(a)
+    assert total == _manifest(rel)["row_counts"]["observations"] > 0
 
 
 def _blocks(ws) -> dict[str, dict[str, list]]:
@@ -123,10 +206,12 @@ def _blocks(ws) -> dict[str, dict[str, list]]:
 
 def test_bieu06_xlsx_official_layout_and_numbers(releases):
     rel = releases["second"]
-    rows = _read(rel / "report_bieu06.csv")
-    periods = sorted({r["period"] for r in rows})
-    wb = openpyxl.load_workbook(rel / "report_bieu06.xlsx")
-    assert sorted(wb.sheetnames) == periods
+    prov = _read(rel / "units.csv")
+    province = next(u["province_code"] for u in prov if u["unit_code"] == "063")
+    folder = rel / "by_province" / province / "2023-Q1"
+    rows = _read(folder / "report_bieu06.csv")
+    wb = openpyxl.load_workbook(folder / "report_bieu06.xlsx")
+    assert wb.sheetnames == ["2023-Q1"]  # one workbook per province and period
     ws = wb["2023-Q1"]
     merged = {str(m) for m in ws.merged_cells.ranges}
     assert {"C4:F4", "G4:J4", "K4:M4", "D5:E5", "A4:A6", "B4:B6", "C5:C6", "F5:F6"} <= merged
@@ -135,54 +220,55 @@ def test_bieu06_xlsx_official_layout_and_numbers(releases):
     assert ws["D6"].value == "Trực tuyến" and ws["E6"].value == "Trực tiếp và qua dịch vụ bưu chính"
     assert ws["F5"].value == "Từ kỳ trước chuyển qua"
     assert [ws.cell(7, c).value for c in range(1, 14)] == [f"({i})" for i in range(1, 14)]
-    blocks = _blocks(ws)
-    expected = {(r["ma_linh_vuc"] or ""): [int(r[c]) for c in BIEU06_COUNTS] for r in rows
-                if r["unit_code"] == "063" and r["period"] == "2023-Q1"}
-    assert len(expected) > 2 and blocks["063"] == expected
-    # the same block in the province workbook
-    prov = _read(rel / "units.csv")
-    province = next(u["province_code"] for u in prov if u["unit_code"] == "063")
-    pwb = openpyxl.load_workbook(rel / "by_province" / province / "report_bieu06.xlsx")
-    assert _blocks(pwb["2023-Q1"])["063"] == expected
-    assert sorted(pwb.sheetnames) == sorted({r["period"] for r in _read(rel / "by_province" / province / "report_bieu06.csv")})
+    expected = {(r["ma_linh_vuc"] or ""): [int(r[c]) for c in BIEU06_COUNTS] for r in rows if r["unit_code"] == "063"}
+    assert len(expected) > 2 and _blocks(ws)["063"] == expected
+    assert {r["period"] for r in rows} == {"2023-Q1"}
 
 
 def test_formula_injection_is_neutralised_in_csv_and_xlsx(releases):
     rel = releases["second"]
-    names = {r["ten_linh_vuc"] for r in _read(rel / "report_bieu06.csv") if r["ma_linh_vuc"] == "G11-CT"}
+    names = {r["ten_linh_vuc"] for r in _rows(rel, "report_bieu06.csv") if r["ma_linh_vuc"] == "G11-CT"}
     assert names == {"'" + INJECTION}
-    for path in [rel / "report_bieu06.xlsx", *sorted((rel / "by_province").glob("*/report_bieu06.xlsx"))]:
+    seen = 0
+    for path in _csvs(rel, "report_bieu06.xlsx"):
         wb = openpyxl.load_workbook(path)
-        seen = 0
         for ws in wb.worksheets:
             for row in ws.iter_rows():
                 for cell in row:
                     if isinstance(cell.value, str) and "HYPERLINK" in cell.value:
                         assert cell.data_type == "s" and cell.value.startswith("'"), (path, cell.coordinate, cell.value)
                         seen += 1
-        if path.parent.name != "19":
-            assert seen, path
-    for path in (rel / "by_province").glob("*/report_bieu06.csv"):
+    assert seen
+    for path in _csvs(rel, "report_bieu06.csv"):
         assert all(not r["ten_linh_vuc"].startswith("=") for r in _read(path))
+
+
+def _sdmx(rel: Path) -> dict[str, list[dict]]:
+    """family → the rows of its part files."""
+    out: dict[str, list[dict]] = {}
+    for p in sorted(rel.glob("sdmx/*/province=*/period=*/part.csv")):
+        out.setdefault(p.parent.parent.parent.name, []).extend(_read(p))
+    return out
 
 
 def test_sdmx_columns_and_period_mapping(releases):
     rel = releases["second"]
-    files = {p.stem: _read(p) for p in sorted((rel / "sdmx").glob("*.csv"))}
+    files = _sdmx(rel)
     assert {"QD766", "BIEU06", "SIPAS", "MONITORING"} <= set(files)
-    obs = _read(rel / "indicator_observations.csv")
-    b06 = _read(rel / "report_bieu06.csv")
+    obs = _rows(rel, "indicator_observations.csv")
+    b06 = _rows(rel, "report_bieu06.csv")
     assert sum(len(v) for k, v in files.items() if k != "BIEU06") == len(obs)
     assert len(files["BIEU06"]) == 11 * len(b06)
     mapping = {"2023-Q1": ("Q", "2023-Q1"), "2023-H1": ("S", "2023-S1"), "2023": ("A", "2023"), "2023-01": ("M", "2023-01")}
-    for fam, rows in files.items():
-        with open(rel / "sdmx" / f"{fam}.csv", encoding="utf-8") as fh:
+    for path in rel.glob("sdmx/*/province=*/period=*/part.csv"):
+        with open(path, encoding="utf-8") as fh:
             header = fh.readline().strip().split(",")
-        assert header[:len(SDMX_REQUIRED)] == SDMX_REQUIRED
+        assert header[:len(SDMX_REQUIRED)] == SDMX_REQUIRED, path
+    for fam, rows in files.items():
         seen = set()
         for r in rows:
             assert r["STRUCTURE"] == "dataflow" and r["STRUCTURE_ID"] == f"VN_CCHC:DF_{fam}(1.0)"
-            assert r["ACTION"] in {"I", "R", "D"}
+            assert r["ACTION"] == "I"  # full parts; revisions are in sdmx/revisions.csv
             assert (r["FREQ"], r["TIME_PERIOD"][:4]) in {("M", "2023"), ("Q", "2023"), ("S", "2023"), ("A", "2023")}
             assert re.fullmatch({"M": r"\d{4}-\d{2}", "Q": r"\d{4}-Q[1-4]", "S": r"\d{4}-S[12]", "A": r"\d{4}"}[r["FREQ"]], r["TIME_PERIOD"])
             seen.add((r["FREQ"], r["TIME_PERIOD"]))
@@ -205,51 +291,54 @@ def test_sdmx_columns_and_period_mapping(releases):
     assert sd["BIEU06_COL03"]["FREQ"] == "S"
 
 
-def test_by_province_cuts_partition_the_release(releases):
+def test_by_province_parts_partition_the_release(releases):
     rel = releases["second"]
     units = {(u["unit_code"], u["unit_valid_from"]): u["province_code"] for u in _read(rel / "units.csv")}
     provinces = sorted(p.name for p in (rel / "by_province").iterdir())
     assert provinces and "_unassigned" not in provinces
-    for name in ("indicator_observations", "report_bieu06", "target_tracking"):
-        whole = (rel / f"{name}.csv").read_text(encoding="utf-8").splitlines()
-        parts = []
-        for prov in provinces:
-            lines = (rel / "by_province" / prov / f"{name}.csv").read_text(encoding="utf-8").splitlines()
-            assert lines[0] == whole[0]
-            for r in _read(rel / "by_province" / prov / f"{name}.csv"):
-                assert units[(r["unit_code"], r["unit_valid_from"])] == prov
-            parts += lines[1:]
-            # a cut keeps the national file's order: its lines are a subsequence of the whole file
-            position = {line: i for i, line in enumerate(whole)}
-            assert [position[line] for line in lines[1:]] == sorted(position[line] for line in lines[1:]), (name, prov)
-        assert sorted(parts) == sorted(whole[1:]) and len(parts) == len(whole) - 1, name
-    for prov in provinces:
-        assert (rel / "by_province" / prov / "report_bieu06.xlsx").exists()
+    con = duckdb.connect()
+    for name, table in (("indicator_observations", "observations"), ("report_bieu06", "bieu06")):
+        headers = set()
+        n = 0
+        for path in _csvs(rel, f"{name}.csv"):
+            province, period = path.parent.parent.name, path.parent.name
+            headers.add(path.read_text(encoding="utf-8").splitlines()[0])
+            for r in _read(path):
+                assert units[(r["unit_code"], r["unit_valid_from"])] == province and r["period"] == period
+                n += 1
+            assert (rel / "by_province" / province / period / "report_bieu06.xlsx").exists()
+        assert len(headers) == 1
+        whole = con.execute(f"SELECT count(*) FROM read_parquet('{rel}/{table}/*/*/part.parquet')").fetchone()[0]
+        assert n == whole == _manifest(rel)["row_counts"][table], name
 
 
 def test_manifest_row_counts_and_keys(releases):
     rel = releases["second"]
-    m = json.loads((rel / "manifest.json").read_text(encoding="utf-8"))
-    assert {"release_id", "created_at", "raw_root", "inputs", "code_version", "formula_versions", "quality",
-            "row_counts", "previous_release", "revisions"} <= set(m)
-    for f in ("indicator_observations.parquet", "report_bieu06.xlsx", "revisions.csv", "sdmx/QD766.csv", "sdmx/BIEU06.csv"):
+    m = _manifest(rel)
+    assert {"release_id", "layout", "created_at", "raw_root", "inputs", "code_version", "formula_versions", "quality",
+            "row_counts", "previous_release", "revisions", "parts", "parts_summary"} <= set(m)
+    for f in ("revisions.csv", "sdmx/revisions.csv", "units.csv", "observations", "bieu06"):
         assert f in m["row_counts"], f
     for f, n in m["row_counts"].items():
         assert (rel / f).exists(), f
         if f.endswith(".csv"):
             assert len(_read(rel / f)) == n, f
+    for part in m["parts"]:
+        csv_name = {"observations": "indicator_observations.csv", "bieu06": "report_bieu06.csv"}.get(part["table"])
+        if csv_name:
+            assert len(_read(rel / "by_province" / part["province"] / part["period"] / csv_name)) == part["rows"]
     assert m["previous_release"] == releases["first"].name
 
 
 # ---------------------------------------------------------------------------------------------------- revisions
 
 def _values(rel: Path) -> dict[tuple, tuple]:
-    """Independent reading of a release: key → (value, points, obs_status)."""
+    """Independent reading of a whole release: key → (value, points)."""
     out = {}
-    for r in _read(rel / "indicator_observations.csv"):
+    for r in _rows(rel, "indicator_observations.csv"):
         v = r["ratio"] or r["points"]
         out[tuple(r[k] for k in KEY)] = (float(v) if v else None, float(r["points"]) if r["points"] else None)
-    for r in _read(rel / "report_bieu06.csv"):
+    for r in _rows(rel, "report_bieu06.csv"):
         for i, c in enumerate(BIEU06_COUNTS):
             out[(f"BIEU06_COL{i + 3:02d}", "TT01-2020", r["period"], r["unit_code"], r["unit_valid_from"], "",
                  r["ma_linh_vuc"], "")] = (float(r[c]), None)
@@ -257,7 +346,7 @@ def _values(rel: Path) -> dict[tuple, tuple]:
 
 
 def _status(rel: Path) -> dict[tuple, str]:
-    return {tuple(r[k] for k in KEY): r["obs_status"] for r in _read(rel / "indicator_observations.csv")}
+    return {tuple(r[k] for k in KEY): r["obs_status"] for r in _rows(rel, "indicator_observations.csv")}
 
 
 def _diff(a, b):
@@ -265,6 +354,8 @@ def _diff(a, b):
 
 
 def test_revisions_list_exactly_the_changed_values_with_action_r(releases):
+    """Computed over the rewritten parts only, the report still lists exactly the values that changed between the
+    two whole releases (read independently here), and sdmx/revisions.csv carries them with ACTION=R."""
     first, second = releases["first"], releases["second"]
     old, new = _values(first), _values(second)
     s_old, s_new = _status(first), _status(second)
@@ -284,23 +375,21 @@ def test_revisions_list_exactly_the_changed_values_with_action_r(releases):
         assert (float(r["new_value"]) if r["new_value"] else None) == pytest.approx(new[k][0])
         # a new input file, statuses unchanged ('code changed' too when the checkout changed between the runs)
         assert "input changed" in r["cause"].split("; ") and "provisional → final" not in r["cause"]
-    # the revised observations, and only they, carry ACTION=R in the SDMX files
+    # the revised observations, and only they, are in sdmx/revisions.csv with ACTION=R; the parts say I
     revised_sdmx = set()
-    for p in (second / "sdmx").glob("*.csv"):
-        for r in _read(p):
-            if r["ACTION"] == "R":
-                period = r["TIME_PERIOD"].replace("-S", "-H") if r["FREQ"] == "S" else r["TIME_PERIOD"]
-                revised_sdmx.add((r["INDICATOR"], r["FORMULA_VERSION"], period, r["REF_AREA"], r["REF_AREA_VALID_FROM"],
-                                  r["AGENCY"], r["FIELD"], r["PROCEDURE"]))
-            else:
-                assert r["ACTION"] == "I"
+    for r in _read(second / "sdmx" / "revisions.csv"):
+        assert r["ACTION"] == "R"
+        period = r["TIME_PERIOD"].replace("-S", "-H") if r["FREQ"] == "S" else r["TIME_PERIOD"]
+        revised_sdmx.add((r["INDICATOR"], r["FORMULA_VERSION"], period, r["REF_AREA"], r["REF_AREA_VALID_FROM"],
+                          r["AGENCY"], r["FIELD"], r["PROCEDURE"]))
     assert revised_sdmx == expected
-    m = json.loads((second / "manifest.json").read_text(encoding="utf-8"))["revisions"]
+    assert all(r["ACTION"] == "I" for rows_ in _sdmx(second).values() for r in rows_)
+    m = _manifest(second)["revisions"]
     assert m["previous_release"] == first.name and m["total"] == len(expected)
     assert sum(m["by_indicator"].values()) == sum(m["by_cause"].values()) == len(expected) and m["input_changed"]
-    # the first release had no predecessor: an empty report, every SDMX action I
-    assert _read(first / "revisions.csv") == []
-    assert all(r["ACTION"] == "I" for p in (first / "sdmx").glob("*.csv") for r in _read(p))
+    assert m["compared_parts"] < len(_manifest(second)["parts"])  # only the rewritten parts were compared
+    # the first release had no predecessor: an empty report
+    assert _read(releases["early"] / "revisions.csv") == [] and _read(releases["early"] / "sdmx" / "revisions.csv") == []
 
 
 # ----------------------------------------------------------------------------------------------------- analysts
@@ -319,7 +408,7 @@ def test_published_warehouse_is_readable_while_the_pipeline_writes(releases):
             tags = con.execute("SELECT tags FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
             assert tags["storage_version"] == "v1.5.0+", tags
             n = con.execute("SELECT count(*) FROM publish.indicator_observations").fetchone()[0]
-            assert n == len(_read(releases["second"] / "indicator_observations.csv"))
+            assert n == len(_rows(releases["second"], "indicator_observations.csv"))
             md = (REPO_ROOT / "docs" / "analyst_queries.md").read_text(encoding="utf-8")
             queries = re.findall(r"```sql\n(.*?)```", md, re.S)
             assert len(queries) >= 5
@@ -330,29 +419,9 @@ def test_published_warehouse_is_readable_while_the_pipeline_writes(releases):
         writer.close()
 
 
-def test_unchanged_province_workbook_is_hard_linked_from_the_previous_release(tmp_path):
-    from orchestration.publish.formats import _link_if_unchanged
-
-    prev, staging = tmp_path / "2026-01-01.1", tmp_path / ".staging"
-    for root in (prev, staging):
-        (root / "by_province" / "06").mkdir(parents=True)
-        (root / "by_province" / "19").mkdir(parents=True)
-    for prov, new_text in (("06", "a,b\n1,2\n"), ("19", "a,b\n1,3\n")):
-        (prev / "by_province" / prov / "report_bieu06.csv").write_text("a,b\n1,2\n")
-        (prev / "by_province" / prov / "report_bieu06.xlsx").write_bytes(b"workbook " + prov.encode())
-        (staging / "by_province" / prov / "report_bieu06.csv").write_text(new_text)
-    same = staging / "by_province" / "06"
-    assert _link_if_unchanged(prev, staging, same / "report_bieu06.csv", same / "report_bieu06.xlsx")
-    assert (same / "report_bieu06.xlsx").stat().st_ino == (prev / "by_province" / "06" / "report_bieu06.xlsx").stat().st_ino
-    changed = staging / "by_province" / "19"  # same size, one byte differs: written anew, not linked
-    assert not _link_if_unchanged(prev, staging, changed / "report_bieu06.csv", changed / "report_bieu06.xlsx")
-    assert not (changed / "report_bieu06.xlsx").exists()
-    assert not _link_if_unchanged(None, staging, same / "report_bieu06.csv", same / "report_bieu06.csv.x")
-
-
 def test_province_workbooks_written_by_worker_processes_equal_in_process_ones(tmp_path, monkeypatch):
     """With four or more workbooks, write_workbooks uses worker processes; each workbook holds the same cells as one
-    written in this process from the same Parquet part (rows in _rn order, not file order)."""
+    written in this process from the same Parquet part."""
     from orchestration.publish.formats import _workbook, write_workbooks
 
     part = tmp_path / "part.parquet"

@@ -41,12 +41,12 @@ READS_PAKN = {"QD766_5_4"}
 
 def _observations(out: Path, ids: list[str] | None = None) -> list[tuple]:
     where = f"WHERE indicator_id IN ({', '.join(repr(i) for i in ids)})" if ids is not None else ""
-    return sorted(duckdb.sql(f"SELECT {VALUE_COLUMNS} FROM read_csv('{out}/publish/latest/indicator_observations.csv',"
+    return sorted(duckdb.sql(f"SELECT {VALUE_COLUMNS} FROM read_csv('{out}/publish/latest/by_province/*/*/indicator_observations.csv',"
                              f" all_varchar=true) {where}").fetchall(), key=repr)
 
 
 def _bieu06(out: Path) -> list[tuple]:
-    return sorted(duckdb.sql(f"SELECT * FROM read_csv('{out}/publish/latest/report_bieu06.csv', all_varchar=true)").fetchall(),
+    return sorted(duckdb.sql(f"SELECT * FROM read_csv('{out}/publish/latest/by_province/*/*/report_bieu06.csv', all_varchar=true)").fetchall(),
                   key=repr)
 
 
@@ -116,7 +116,7 @@ def test_database_alone_gives_the_same_dossier_based_indicators(published):
     assert _bieu06(base / "out_A") == _bieu06(base / "out_C")
     # what a one-stop database does not hold is published as missing, and says why
     petitions = duckdb.sql(f"SELECT DISTINCT obs_status, comment FROM read_csv('{base}/out_C/publish/latest/"
-                           "indicator_observations.csv', all_varchar=true) WHERE indicator_id = 'QD766_5_1'").fetchall()
+                           "by_province/*/*/indicator_observations.csv', all_varchar=true) WHERE indicator_id = 'QD766_5_1'").fetchall()
     # (units without any data also say "no data for this unit": METHODOLOGY §1 coverage)
     assert {s for s, _ in petitions} == {"M"} and all("source absent from the raw root: petitions" in c for _, c in petitions)
     manifest = json.loads((base / "out_C" / "publish" / "latest" / "manifest.json").read_text(encoding="utf-8"))

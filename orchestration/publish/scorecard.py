@@ -70,25 +70,14 @@ DOSSIER_ROW_INDICATORS = ["QD766_1_4", "QD766_3_3", "QD766_3_6", "QD766_4_1", "Q
                           "QD766_4_5b"]
 
 
-def _pakn_kind(part: str) -> str:
-    p = part.strip().lower()
-    if p.startswith("late:"):
-        p = p[5:].strip()
-    if "answer published" in p:
-        return "Công khai trả lời PAKN chậm"
-    if "refus" in p:
-        return "Từ chối tiếp nhận PAKN quá hạn"
-    if "supplement" in p:
-        return "Yêu cầu bổ sung PAKN quá hạn"
-    if "handled" in p or "in progress" in p or "pending" in p:
-        return "PAKN xử lý quá hạn"
-    if "dislike" in p:
-        return "PAKN có nhiều lượt không đồng tình"
-    if "repeat" in p:
-        return "PAKN bị phản ánh lặp lại"
-    if "classif" in p:
-        return "PAKN chưa được phân loại"
-    return "PAKN không đạt yêu cầu"
+# reason codes of explain_qd766_causes' PAKN rows
+PAKN_REASONS = {
+    "answer_published_late": "Công khai trả lời PAKN chậm", "refused_late": "Từ chối tiếp nhận PAKN quá hạn",
+    "supplement_late": "Yêu cầu bổ sung PAKN quá hạn", "handled_late": "PAKN xử lý quá hạn",
+    "in_progress_late": "PAKN xử lý quá hạn", "more_dislikes": "PAKN có nhiều lượt không đồng tình",
+    "repeat_complaint": "PAKN bị phản ánh lặp lại", "not_classified": "PAKN chưa được phân loại",
+    "other": "PAKN không đạt yêu cầu",
+}
 
 
 # ---------------------------------------------------------------------------------------------------- formatting
@@ -498,7 +487,8 @@ def _top(series: pd.Series, label, k: int = 3) -> str:
 
 
 def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set, prov_points: dict) -> dict:
-    """Top reasons points were lost in the province's subtree in the year, from the explain tables."""
+    """Top reasons points were lost in the province's subtree in the year: dossiers and PAKN from the counted
+    causes (explain_qd766_causes), procedures from explain_qd766_procedures (a few rows per unit)."""
     causes: list[dict] = []
 
     def in_province(name: str, columns: list[str] | None = None) -> pd.DataFrame:
@@ -516,44 +506,37 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
     field_name = lambda c: rel.fields.get(c, c)  # noqa: E731
     proc_name = lambda c: f"{c} {rel.procedures[c]}" if c in rel.procedures else c  # noqa: E731
 
-    late = in_province("explain_qd766_2_1")
+    # dossiers and PAKN: counted in the warehouse (explain_qd766_causes: distinct failing things per own unit, period,
+    # indicator, reason, field), summed over the province's units — never the explain rows themselves
+    counted = in_province("explain_qd766_causes")
     late_by_proc = []
-    if len(late):
-        for reason, g in late.groupby("reason"):
-            add("QD766_2_1", LATE_2_1.get(reason, reason), "hồ sơ", g["dossier_code"].nunique(),
-                "Nhiều nhất: " + _top(g.drop_duplicates("dossier_code")["ma_linh_vuc"], field_name))
-        d = late.drop_duplicates("dossier_code")
-        for (code, fld), g in d.groupby(["ma_tthc", "ma_linh_vuc"]):
+    if len(counted):
+        counted = counted.assign(n=pd.to_numeric(counted["n_failing"]).astype(int),
+                                 ma_linh_vuc=counted["ma_linh_vuc"].fillna(""), ma_tthc=counted["ma_tthc"].fillna(""))
+
+        def top_fields(g: pd.DataFrame) -> str:
+            by = g[g["ma_linh_vuc"] != ""].groupby("ma_linh_vuc")["n"].sum()
+            by = by.sort_values(ascending=False, kind="stable").head(3)
+            return "Nhiều nhất: " + "; ".join(f"{field_name(f)}: {fmt_int(n)}" for f, n in by.items())
+
+        dossiers = counted[counted["failing_thing"] == "dossier"]
+        for (ind, reason), g in dossiers.groupby(["indicator_id", "reason"]):
+            label = (LATE_2_1.get(reason, reason) if ind == "QD766_2_1" else REASONS_5_4.get(reason, reason)
+                     if ind == "QD766_5_4" else CAUSES.get(ind, (reason,))[0])
+            add(ind, label, "hồ sơ", int(g["n"].sum()), top_fields(g))
+        late = dossiers[dossiers["indicator_id"] == "QD766_2_1"]
+        for (code, fld), g in late.groupby(["ma_tthc", "ma_linh_vuc"]):
+            n_late = int(g.loc[g["reason"] == "resolved_late", "n"].sum())
+            n_overdue = int(g.loc[g["reason"] == "pending_overdue", "n"].sum())
             late_by_proc.append({"code": code, "name": rel.procedures.get(code, ""), "field": field_name(fld),
-                                 "late": int((g["reason"] == "resolved_late").sum()),
-                                 "overdue": int((g["reason"] == "pending_overdue").sum()), "count": len(g)})
+                                 "late": n_late, "overdue": n_overdue, "count": n_late + n_overdue})
         late_by_proc.sort(key=lambda r: (-r["count"], r["code"]))
         for r in late_by_proc:
             r["count_text"], r["late_text"], r["overdue_text"] = fmt_int(r["count"]), fmt_int(r["late"]), fmt_int(r["overdue"])
-
-    sat = in_province("explain_qd766_5_4")
-    if len(sat):
-        sat = sat.drop_duplicates("dossier_code").assign(reason=sat["reasons"].str.split(";")).explode("reason")
-        sat["reason"] = sat["reason"].str.strip()
-        for reason, g in sat.groupby("reason"):
-            add("QD766_5_4", REASONS_5_4.get(reason, reason), "hồ sơ", g["dossier_code"].nunique(),
-                "Nhiều nhất: " + _top(g["ma_linh_vuc"], field_name))
-
-    rows = in_province("explain_qd766_dossier_rows", ["dossier_code", "ma_linh_vuc"] + [
-        "fails_" + ind.lower() for ind in DOSSIER_ROW_INDICATORS]).drop_duplicates("dossier_code")
-    for ind in DOSSIER_ROW_INDICATORS:
-        col = "fails_" + ind.lower()
-        if col in rows.columns:
-            g = rows[rows[col].str.lower() == "true"]
-            add(ind, CAUSES[ind][0], CAUSES[ind][1], len(g), "Nhiều nhất: " + _top(g["ma_linh_vuc"], field_name))
-
-    pakn = rel.explain("explain_qd766_pakn", year, unit_code=province)
-    if len(pakn):
-        pakn = pakn.assign(kind=pakn["reason"].str.split(";")).explode("kind")
-        if len(pakn):
-            pakn["kind"] = pakn["kind"].map(_pakn_kind)
-            for (ind, kind), g in pakn.groupby(["indicator_id", "kind"]):
-                add(ind, kind, "PAKN", g["petition_code"].nunique(), "")
+        pakn = counted[counted["failing_thing"] == "pakn"]
+        for (ind, kind), g in pakn.assign(kind=pakn["reason"].map(lambda r: PAKN_REASONS.get(r, PAKN_REASONS["other"]))
+                                          ).groupby(["indicator_id", "kind"]):
+            add(ind, kind, "PAKN", int(g["n"].sum()), "")
 
     procs = in_province("explain_qd766_procedures")
     if len(procs):
