@@ -1,10 +1,14 @@
 -- Why a unit lost points on a procedure-based QD766 row: one row per (indicator, period, unit version
 -- [, agency], procedure) in the denominator but not in the numerator (int_qd766_procedure_items), with the reason
--- (e.g. "decision … 3 working days before the legal basis took effect on … (needs ≥ 5)").
+-- (e.g. "decision … 3 working days before the legal basis took effect on … (needs ≥ 5)"). Already at the grain of
+-- the thing that failed (DATA_CONTRACT §2.2 explain/): a procedure fails for a unit and period (whether it had
+-- dossiers in P, a decision dated in P …), at the unit's own row — a unit handles the procedures of its subtree's
+-- agencies, so each unit has its own rows and none is copied to an ancestor.
 select
     i.indicator_id,
     i.period_type,
     i.period,
+    u.province_code,
     i.unit_code,
     i.unit_valid_from,
     i.unit_level,
@@ -17,4 +21,5 @@ left join (
     select procedure_code, any_value(procedure_name order by valid_from desc nulls last) as procedure_name
     from {{ ref('dim_procedures') }} group by procedure_code
 ) p on p.procedure_code = i.procedure_code
+left join {{ ref('dim_units') }} u on u.unit_code = i.unit_code and u.unit_valid_from = i.unit_valid_from
 where not i.is_met
