@@ -42,8 +42,10 @@ def test_schedule_and_sensor():
 
 
 def test_dbt_build_args():
-    assert dbt_build_args(None) == ["build"]
-    assert dbt_build_args("2023-03-31T18:00:00") == ["build", "--vars", '{"as_of": "2023-03-31T18:00:00"}']
+    # unit tests test the code (tests/test_dbt_build.py runs them), not each run's data
+    assert dbt_build_args(None) == ["build", "--exclude", "resource_type:unit_test"]
+    assert dbt_build_args("2023-03-31T18:00:00") == ["build", "--exclude", "resource_type:unit_test",
+                                                     "--vars", '{"as_of": "2023-03-31T18:00:00"}']
 
 
 def test_sensor_notices_new_raw_files(tmp_path, monkeypatch):

@@ -31,7 +31,7 @@ def qd766_rows_of(version: str) -> set[str]:
 
 def test_every_qd766_row_group_and_total_for_every_unit_and_period(district_year):
     con = duckdb.connect()
-    obs = f"read_parquet('{district_year}/observations/*/*/part.parquet')"
+    obs = f"read_parquet('{district_year}/observations/*/*/part.parquet', hive_partitioning = false)"
     expected = qd766_rows_of("QD766-2022") | QD766_GROUPS
     cells = con.execute(f"""
         SELECT period_type, period, unit_code, list(DISTINCT indicator_id) FROM {obs}
@@ -56,7 +56,7 @@ def test_every_qd766_row_group_and_total_for_every_unit_and_period(district_year
 
 def test_sipas_and_monitoring_indicators_for_the_district(district_year):
     con = duckdb.connect()
-    obs = f"read_parquet('{district_year}/observations/*/*/part.parquet')"
+    obs = f"read_parquet('{district_year}/observations/*/*/part.parquet', hive_partitioning = false)"
     ids = {r[0] for r in con.execute(f"SELECT DISTINCT indicator_id FROM {obs} WHERE unit_code = '063' AND period = '2023'").fetchall()}
     assert {"SIPAS", "SIPAS_TIEP_CAN", "SIPAS_TONG_THE", "RESULTS_DIGITISED", "ECERT_COPY_SHARE", "RATING_SATISFIED",
             "TTHC_REVIEWED_SHARE", "TTHC_REVIEWED_COUNT", "QD766_2_2"} <= ids
@@ -85,7 +85,7 @@ def test_dossier_explain_is_published_at_the_failing_dossier_grain(district_year
 
     parts = sorted(district_year.glob("explain/explain_qd766_dossiers/province=*/period=*/part.parquet"))
     assert parts
-    source = f"read_parquet('{district_year}/explain/explain_qd766_dossiers/*/*/part.parquet')"
+    source = f"read_parquet('{district_year}/explain/explain_qd766_dossiers/*/*/part.parquet', hive_partitioning = false)"
     n, distinct, months = duckdb.sql(f"SELECT count(*), count(DISTINCT dossier_code), list(DISTINCT received_month ORDER BY 1) "
                                      f"FROM {source}").fetchall()[0]
     assert n == distinct > 0  # the failing-thing grain

@@ -63,7 +63,7 @@ def test_sample_bieu06_and_qd766_2_1_match_an_independent_computation(sample_run
     settings = sample_run[0]
     release = (settings.publish_dir / "latest").resolve()
     expected = oracle()
-    row = duckdb.sql(f"""SELECT * FROM read_parquet('{release}/bieu06/*/*/part.parquet')
+    row = duckdb.sql(f"""SELECT * FROM read_parquet('{release}/bieu06/*/*/part.parquet', hive_partitioning = false)
                          WHERE unit_code = '063' AND period = '2023-02' AND ma_linh_vuc IS NULL""").df()
     assert len(row) == 1
     got = {k: int(row.iloc[0][k]) for k in expected}
@@ -72,7 +72,7 @@ def test_sample_bieu06_and_qd766_2_1_match_an_independent_computation(sample_run
     pending = expected["pending_within_time"] + expected["pending_overdue"]
     assert expected["received_online"] + expected["received_direct_postal"] > 50  # a real month, not an empty one
     obs = duckdb.sql(f"""SELECT numerator, denominator, ratio, points, obs_status
-        FROM read_parquet('{release}/observations/*/*/part.parquet')
+        FROM read_parquet('{release}/observations/*/*/part.parquet', hive_partitioning = false)
         WHERE indicator_id = 'QD766_2_1' AND unit_code = '063' AND period = '2023-02'
           AND agency_code IS NULL AND ma_linh_vuc IS NULL""").fetchall()
     num = expected["resolved_early"] + expected["resolved_on_time"] + expected["pending_within_time"]
@@ -95,7 +95,7 @@ def test_sample_dossier_shares_match_an_independent_computation(sample_run):  # 
             parts = d.get("TaiLieuNop") or []
             digitised += str(d.get("HoSoCoThanhPhanSoHoa")) == "1" or any(str(p.get("DuocSoHoa")) == "1" for p in parts)
     got = dict(duckdb.sql(f"""SELECT indicator_id, (numerator, denominator)
-        FROM read_parquet('{release}/observations/*/*/part.parquet')
+        FROM read_parquet('{release}/observations/*/*/part.parquet', hive_partitioning = false)
         WHERE indicator_id IN ('QD766_1_4', 'QD766_4_3') AND unit_code = '063' AND period = '2023-02'
           AND agency_code IS NULL AND ma_linh_vuc IS NULL""").fetchall())
     assert received == 108  # = Biểu 06 received online 43 + direct 65 above

@@ -42,13 +42,13 @@ def release(tmp_path_factory):
 def bieu06(release: Path, unit: str, period: str):
     cols = ("received_online, received_direct_postal, carried_over, received_total, resolved_early, resolved_on_time,"
             " resolved_late, resolved_total, pending_within_time, pending_overdue, pending_total")
-    return duckdb.sql(f"""SELECT {cols} FROM read_parquet('{release}/bieu06/*/*/part.parquet')
+    return duckdb.sql(f"""SELECT {cols} FROM read_parquet('{release}/bieu06/*/*/part.parquet', hive_partitioning = false)
                           WHERE unit_code = '{unit}' AND period = '{period}' AND ma_linh_vuc IS NULL""").fetchall()
 
 
 def qd766_2_1(release: Path, unit: str, period: str):
     return duckdb.sql(f"""SELECT numerator, denominator, ratio, points, obs_status
-        FROM read_parquet('{release}/observations/*/*/part.parquet')
+        FROM read_parquet('{release}/observations/*/*/part.parquet', hive_partitioning = false)
         WHERE indicator_id = 'QD766_2_1' AND unit_code = '{unit}' AND period = '{period}'
           AND agency_code IS NULL AND ma_linh_vuc IS NULL""").fetchall()
 

@@ -8,8 +8,9 @@ Every published table is a set of **parts** keyed by (table, province, period), 
     explain/<table>/province=06/period=2026-07/part.parquet   (period = the reception month for dossier rows)
     sdmx/<FAMILY>/province=06/period=2026-07/part.csv       (ACTION=I; derived from the observations / Biểu 06 part)
 
-The Parquet part keeps its key columns (``province``, ``period``) in the file, so a part read alone says what it is;
-the province's CSV has exactly the contract's columns. A row's province is ``units.csv``'s ``province_code`` of its
+A part file holds exactly the contract's columns, as the province's CSV does; its province is in its folder name
+(read the parts with ``hive_types = {'province': 'VARCHAR', 'period': 'VARCHAR'}``, as ``read_parts_sql`` does:
+DuckDB would otherwise read ``province=06`` as the number 6). A row's province is ``units.csv``'s ``province_code`` of its
 (unit_code, unit_valid_from); a unit missing from the register goes to ``_unassigned`` so the parts always
 partition the whole table.
 
@@ -84,12 +85,23 @@ def part_files(release: Path, table: str) -> list[Path]:
     return sorted(Path(release).glob(f"{table}/province=*/period=*/{PART_FILE}"))
 
 
+# The folder keys as text: DuckDB would otherwise guess their types from the folder names (province=06 → 6, and
+# period=2026 → a number that overrides the file's own text column when a reader globs one year's parts).
+HIVE = "hive_partitioning = true, hive_types = {'province': 'VARCHAR', 'period': 'VARCHAR'}"
+
+
+def read_parts_sql(files: list[Path] | str) -> str:
+    """read_parquet over part files (a list, or a glob) with their keys ``province`` and ``period`` as columns."""
+    paths = f"'{files}'" if isinstance(files, (str, Path)) else "[" + ", ".join(f"'{f}'" for f in files) + "]"
+    return f"read_parquet({paths}, {HIVE}, union_by_name = true)"
+
+
 def table_sql(release: Path, table: str, text: bool = False) -> str | None:
-    """A FROM-clause item reading every part of ``table`` (``text``: every column as VARCHAR, as a CSV reader
-    would give it); None when the release has no such part."""
+    """A FROM-clause item reading every part of ``table``, with the part's ``province`` (and ``period``) from its
+    folder (``text``: every column as VARCHAR, as a CSV reader would give it); None when the release has no part."""
     if not part_files(release, table):
         return None
-    source = f"read_parquet('{Path(release)}/{table}/province=*/period=*/{PART_FILE}', hive_partitioning = false, union_by_name = true)"
+    source = read_parts_sql(f"{Path(release)}/{table}/province=*/period=*/{PART_FILE}")
     return f"(SELECT COLUMNS(*)::VARCHAR FROM {source})" if text else source
 
 
@@ -177,24 +189,29 @@ def write_parts(con, ps: PartSet, parts: list[Part], source: str, staging: Path,
     tmp.mkdir(parents=True)
     keys = ", ".join(f"('{p.province}', '{p.period}')" for p in todo)
     cols = ", ".join(f'"{c}"' for c in ps.columns)
+    # one pass writes every rewritten part, no sort (a part's CSV is sorted on its own, small); the key columns
+    # name the folders and are not repeated in the files (WRITE_PARTITION_COLUMNS false)
     query = (f"SELECT {cols}, province, period_key FROM ({source}) s SEMI JOIN (VALUES {keys}) v(k, p)"
-             f" ON s.province = v.k AND s.period_key = v.p ORDER BY province, period_key, {ps.order}")
+             f" ON s.province = v.k AND s.period_key = v.p")
     con.execute(f"COPY ({neutralised_query(con, query)}) TO '{tmp}' (FORMAT PARQUET, COMPRESSION ZSTD, "
-                "PARTITION_BY (province, period_key), WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'part{i}')")
+                "PARTITION_BY (province, period_key), FILENAME_PATTERN 'part{i}')")
     workbooks = []
     for part in todo:
         written = sorted((tmp / f"province={part.province}" / f"period_key={part.period}").glob("*.parquet"))
         target_dir = staging / part_dir(ps.name, part.province, part.period)
         target_dir.mkdir(parents=True, exist_ok=True)
         target = target_dir / PART_FILE
-        file_list = ", ".join(f"'{w}'" for w in written)
-        # the key columns under their published names: province, and period_key → the part's period
-        con.execute(f"""COPY (SELECT {cols}, province FROM read_parquet([{file_list}], hive_partitioning = false))
-                        TO '{target}' (FORMAT PARQUET, COMPRESSION ZSTD)""")
+        if len(written) == 1:
+            os.replace(written[0], target)
+        else:  # DuckDB split a large partition into several files: one part file all the same
+            file_list = ", ".join(f"'{w}'" for w in written)
+            con.execute(f"COPY (SELECT * FROM read_parquet([{file_list}], hive_partitioning = false)) TO '{target}' "
+                        "(FORMAT PARQUET, COMPRESSION ZSTD)")
         part.files[str(target.relative_to(staging))] = ""
         if ps.csv:
             csv_path = staging / province_dir(part.province, part.period) / ps.csv
-            copy_csv(con, f"SELECT {cols} FROM read_parquet('{target}') ORDER BY {ps.order}", csv_path, neutralised=True)
+            copy_csv(con, f"SELECT {cols} FROM read_parquet('{target}', hive_partitioning = false) ORDER BY {ps.order}",
+                     csv_path, neutralised=True)
             part.files[str(csv_path.relative_to(staging))] = ""
             if ps.xlsx:
                 xlsx = csv_path.with_suffix(".xlsx")

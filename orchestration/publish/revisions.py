@@ -71,28 +71,29 @@ def _running_join(bieu06_running: dict[str, bool]) -> tuple[str, str]:
     return f"LEFT JOIN (VALUES {rows}) s(period, obs_status) USING (period)", "s.obs_status"
 
 
-def _create_long(mem, table: str, parts: list[str]) -> None:
+def _create_long(mem, table: str, parts: list[str], kind: str = "TABLE") -> None:
     if not parts:
         parts.append("SELECT " + ", ".join(f"CAST(NULL AS {'DOUBLE' if c in ('value', 'points') else 'VARCHAR'}) AS {c}"
                                            for c in LONG_COLUMNS) + " WHERE false")
-    mem.execute(f"CREATE OR REPLACE TABLE {table} AS " + " UNION ALL ".join(
+    mem.execute(f"CREATE OR REPLACE {kind} {table} AS " + " UNION ALL ".join(
         f"SELECT {', '.join(LONG_COLUMNS)} FROM ({p})" for p in parts))
 
 
 def load_long_parts(mem, table: str, obs_files: list[Path], b06_files: list[Path], bieu06_formula_version: str,
                     bieu06_running: dict[str, bool]) -> None:
-    """Create ``table`` (the long table) from Parquet parts of layout v2 (orchestration.publish.parts): the
-    observation parts and the Biểu 06 parts given, each row with its part's province."""
+    """Create the view ``table`` (the long table, read from the files each time it is used: a national release is
+    tens of millions of values, never held in memory) over Parquet parts of layout v2
+    (orchestration.publish.parts): the observation parts and the Biểu 06 parts given, each row with its part's
+    province."""
+    from orchestration.publish.parts import read_parts_sql
+
     parts = []
     if obs_files:
-        files = ", ".join(f"'{f}'" for f in obs_files)
-        parts.append(_obs_long(f"read_parquet([{files}], hive_partitioning = false, union_by_name = true)", "province"))
+        parts.append(_obs_long(read_parts_sql(obs_files), "province"))
     if b06_files:
-        files = ", ".join(f"'{f}'" for f in b06_files)
         join, col = _running_join(bieu06_running)
-        parts.append(_b06_long(f"read_parquet([{files}], hive_partitioning = false, union_by_name = true)", join, col,
-                               bieu06_formula_version, "province"))
-    _create_long(mem, table, parts)
+        parts.append(_b06_long(read_parts_sql(b06_files), join, col, bieu06_formula_version, "province"))
+    _create_long(mem, table, parts, kind="VIEW")
 
 
 def load_long(mem, folder: Path, table: str, bieu06_formula_version: str = "TT01-2020",
