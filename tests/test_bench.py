@@ -44,7 +44,7 @@ def test_bench_runs_and_the_three_computations_agree(tmp_path):
     full_profile = summary["stages"]["full"]["detail"]["profile"]
     assert full_profile["steps"]["lake__landed_dossier_files"] > 0 and full_profile["steps"]["release"] > 0
     assert full_profile["landed_records"] > 3000 and full_profile["dbt_models"]
-    assert set(full_profile["release_parts"]) >= {"national CSV files", "scorecards", "revisions and SDMX"}
+    assert set(full_profile["release_parts"]) >= {"observations parts", "bieu06 parts", "scorecards", "revisions and SDMX"}
     # the new month on top of the history is an incremental warehouse build (docs/incremental.md), the history a full one
     assert full_profile["dbt_plan"].startswith("full build")
     assert summary["stages"]["incremental"]["detail"]["profile"]["dbt_plan"].startswith("incremental build")

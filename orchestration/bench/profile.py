@@ -27,7 +27,7 @@ FOLDER_STEPS = {
     "surveys": ["lake__survey_answers"],
     "reference": ["lake__ref_agencies", "lake__ref_admin_units", "lake__ref_targets"],
 }
-# publication: 'release parts: national CSV files 40.2 s, …' (orchestration/publish/release.py PartTimes)
+# publication: 'release parts: observations parts 40.2 s, …' (orchestration/publish/release.py PartTimes)
 _RELEASE_RX = re.compile(r"release parts: (.*)")
 
 # The pipeline's stages as the notes and docs/benchmarks.md name them, by Dagster step.
