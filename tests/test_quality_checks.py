@@ -319,3 +319,25 @@ def test_unchanged_periods_keep_their_result_and_changed_ones_are_validated_agai
     fourth, _ = checks.publish_results(out)  # still failing: validated again, not remembered
     assert [b for b, r in ((r.batch, r) for r in fourth) if b.startswith("indicator_observations ") and not r.reused_from] \
         == ["indicator_observations M 2023-02"]
+
+
+def test_large_tables_are_checked_in_a_worker_process_with_the_same_outcome(sample_run, monkeypatch):
+    """Above LAKE_CHECK_WORKER_ROWS the lake checks and the gate's suites run in a spawned worker (its pandas memory
+    goes back to the system when it exits — the orchestrator kept it through dbt and the release): the checks,
+    their outcome and their messages are those of the in-process route."""
+    import os
+
+    settings = sample_run[0]
+    months = sorted(p.name.split("=")[1] for p in (settings.lake_dir / "dossiers").glob("thang_tiep_nhan=2*"))
+    assert checks.lake_rows(settings, "dossiers", months) > 0
+    outcome = lambda results: [(r.check_name, r.passed, r.severity, r.description) for r in results]  # noqa: E731
+    monkeypatch.setattr(checks, "LAKE_CHECK_WORKER_ROWS", 10**12)
+    in_process = outcome(checks.run_lake_checks(settings, "dossiers", months))
+    worker_pids = []
+    real = checks.in_worker
+    monkeypatch.setattr(checks, "in_worker", lambda fn, *a: worker_pids.append(os.getpid()) or real(fn, *a))
+    monkeypatch.setattr(checks, "LAKE_CHECK_WORKER_ROWS", 0)
+    assert outcome(checks.run_lake_checks(settings, "dossiers", months)) == in_process and worker_pids
+    # the gate's records, computed in a worker, are those computed here
+    key = lambda recs: [(r.name, r.passed, r.message) for r in recs]  # noqa: E731
+    assert key(real(checks._gate_records, settings, "w")) == key(checks._gate_records(settings, "p"))

@@ -27,6 +27,7 @@ Environment: ``CCHC_VOLUME_DROP_WARN`` (share, default 0.5), ``CCHC_DATA_DOCS`` 
 
 
 import datetime as dt
+import glob
 import hashlib
 import json
 import os
@@ -144,6 +145,12 @@ def finish(settings: Settings, records: list[CheckRecord], results: list[SuiteRe
            report_name: str, docs: bool = False) -> list[dg.AssetCheckResult]:
     """Write the records and the GX results (JSON; HTML Data Docs rebuilt when ``docs`` or when a check
     failed, so a blocked run has them too — the quality gate and the CLI rebuild them at the end)."""
+    return [rec.to_result() for rec in write_outcome(settings, records, results, run_name, report_name, docs)]
+
+
+def write_outcome(settings: Settings, records: list[CheckRecord], results: list[SuiteResult], run_name: str,
+                  report_name: str, docs: bool = False) -> list[CheckRecord]:
+    """``finish`` without the Dagster results: returns the records (plain data, which a worker process can hand back)."""
     reports = settings.reports_dir
     for rec in records:
         write_record(reports, rec)
@@ -152,7 +159,7 @@ def finish(settings: Settings, records: list[CheckRecord], results: list[SuiteRe
         store_gx_results(reports, results, run_name or "run")
     if data_docs_enabled() and (docs or any(not r.passed for r in records)):
         build_data_docs(reports)
-    return [rec.to_result() for rec in records]
+    return records
 
 
 # --- lake checks ----------------------------------------------------------------------------------------
@@ -318,9 +325,52 @@ def check_completeness(settings: Settings, months: list[str] | None) -> tuple[Ch
     return rec, result
 
 
+# Lake rows above which a table's checks run in a worker process: the suites validate pandas frames of the lake
+# (GX cannot read DuckDB), and a process keeps much of that memory after the frames are freed — 284 MB of 1 M
+# dossiers' checks after gc and malloc_trim, measured (docs/benchmarks.md, run 8) — which the orchestrator then held
+# through dbt and the release. A worker returns it all when it exits; small tables stay in-process (a worker costs
+# about 2 s of start-up, the committed sample would pay it ten times).
+LAKE_CHECK_WORKER_ROWS = 200_000
+
+
+def lake_rows(settings: Settings, table: str, months: list[str] | None) -> int:
+    """Rows the lake checks of ``table`` would read (Parquet metadata only)."""
+    _, _, part = lake_schema.TABLES[table]
+    if part:
+        paths = [str(settings.lake_dir / table / f"{part}={m}" / "*.parquet") for m in months or []
+                 if any((settings.lake_dir / table / f"{part}={m}").glob("*.parquet"))]
+    else:
+        path = str(lake_schema.lake_path(settings.lake_dir, table))
+        paths = [path] if glob.glob(path) else []
+    if not paths:
+        return 0
+    with duckdb.connect() as con:
+        return con.execute(f"SELECT count(*) FROM read_parquet({paths!r}, hive_partitioning = false)").fetchone()[0]
+
+
 def run_lake_checks(settings: Settings, table: str, months: list[str] | None = None, run_name: str = "") -> list[dg.AssetCheckResult]:
     """Every check of ``lake/<table>``: the suite on each partition written (``months``) or the whole table,
-    then volume and completeness for the time-based tables."""
+    then volume and completeness for the time-based tables — in a worker process when the table is large
+    (``LAKE_CHECK_WORKER_ROWS``), so that the memory of its pandas frames goes back to the system."""
+    if lake_rows(settings, table, months) > LAKE_CHECK_WORKER_ROWS:
+        records = in_worker(_run_lake_checks, settings, table, months, run_name)
+    else:
+        records = _run_lake_checks(settings, table, months, run_name)
+    return [rec.to_result() for rec in records]
+
+
+def in_worker(fn, *args):
+    """``fn(*args)`` in a fresh worker process (spawn: a clean interpreter — the orchestrator holds DuckDB
+    connections and Dagster's threads); its memory goes back to the system when it exits. ``fn`` returns plain
+    data (CheckRecords): Dagster's results do not cross processes."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def _run_lake_checks(settings: Settings, table: str, months: list[str] | None, run_name: str) -> list[CheckRecord]:
     suite = LAKE_SUITES[table]
     started = time.perf_counter()
     results = [validate_frame(suite, frame, batch, types=types) for batch, frame, types in lake_frames(settings, table, months)]
@@ -333,7 +383,7 @@ def run_lake_checks(settings: Settings, table: str, months: list[str] | None = N
         rec, res = check_completeness(settings, months)
         records.append(rec)
         results.append(res)
-    out = finish(settings, records, results, run_name, f"gx_lake_{table}")
+    out = write_outcome(settings, records, results, run_name, f"gx_lake_{table}")
     _note_overhead(settings, f"lake/{table}", time.perf_counter() - started)
     return out
 
@@ -599,6 +649,12 @@ def gate_summary(records: list[CheckRecord | dict]) -> str:
     return "\n".join(lines)
 
 
+def _gate_records(settings: Settings, run_name: str) -> list[CheckRecord]:
+    results, consistency = publish_results(settings)
+    records = publish_records(results, consistency) + [source_periods_record(settings)]
+    return write_outcome(settings, records, [*results, consistency], run_name, "gx_publish_tables", docs=True)
+
+
 @dg.asset(
     group_name="quality", deps=[dg.AssetKey(["publish", t]) for t in ["indicator_observations", "report_bieu06", "target_tracking"]],
     check_specs=QUALITY_CHECK_SPECS,
@@ -609,9 +665,12 @@ def gate_summary(records: list[CheckRecord | dict]) -> str:
 def quality_gate(context: dg.AssetExecutionContext, cchc: CchcSettings):
     settings = cchc.settings()
     started = time.perf_counter()
-    results, consistency = publish_results(settings)
-    records = publish_records(results, consistency) + [source_periods_record(settings)]
-    checks = finish(settings, records, [*results, consistency], context.run.run_id[:8], "gx_publish_tables", docs=True)
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        rows = con.execute(f"SELECT count(*) FROM {find_relation(con, 'indicator_observations')}").fetchone()[0]
+    # the suites validate pandas frames of the publish tables: a large warehouse's gate runs in a worker process,
+    # whose memory goes back to the system before the release is written (LAKE_CHECK_WORKER_ROWS)
+    run = (lambda *a: in_worker(_gate_records, *a)) if rows > LAKE_CHECK_WORKER_ROWS else _gate_records
+    checks = [rec.to_result() for rec in run(settings, context.run.run_id[:8])]
     _note_overhead(settings, "quality_gate", time.perf_counter() - started)
     all_records = read_records(settings.reports_dir)
     summary = gate_summary(all_records)
