@@ -452,3 +452,27 @@ def test_province_workbooks_written_by_worker_processes_equal_in_process_ones(tm
     assert "Đất đai" in flat and 5 in flat  # the field row and its received_total
     for _, path in tasks:
         assert cells(path) == expected
+
+
+def test_a_release_of_the_same_warehouse_links_every_part_and_can_add_the_national_csv(releases):
+    """Publishing the same warehouse again writes no part (every one hard-linked: nothing changed), lists no revision;
+    with national_csv on, the single national files are written too and hold exactly the rows of the parts."""
+    from orchestration.publish.release import write_release
+
+    settings = Settings(raw_dir=REPO_ROOT / "raw" / "sample", out_dir=releases["out"], national_csv=True)
+    rel = write_release(settings)
+    try:
+        m = _manifest(rel)
+        assert {p["state"] for p in m["parts"]} == {"linked"} and m["revisions"]["total"] == 0
+        assert _read(rel / "revisions.csv") == [] and _read(rel / "sdmx" / "revisions.csv") == []
+        for name in ("indicator_observations.csv", "report_bieu06.csv"):
+            whole = (rel / name).read_text(encoding="utf-8").splitlines()
+            parts = [line for p in _csvs(rel, name) for line in p.read_text(encoding="utf-8").splitlines()[1:]]
+            assert whole[0] == _csvs(rel, name)[0].read_text(encoding="utf-8").splitlines()[0]
+            assert sorted(whole[1:]) == sorted(parts) and m["row_counts"][name] == len(parts) > 0
+    finally:  # 'latest' back to the corrected release (its files are links: removing this release frees nothing)
+        import os
+
+        shutil.rmtree(rel)
+        (rel.parent / "latest").unlink()
+        os.symlink(releases["second"].name, rel.parent / "latest")

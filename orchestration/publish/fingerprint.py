@@ -114,6 +114,7 @@ def settings_digest(settings: Settings) -> str:
         ("max_quarantine_share", settings.max_quarantine_share),
         ("max_quarantine_min_records", settings.max_quarantine_min_records),
         ("max_text_length", settings.max_text_length),
+        ("national_csv", settings.national_csv),  # the release's files differ
         *((name, os.environ.get(name, "")) for name in VALUE_SETTINGS),
     ])
 
