@@ -412,6 +412,16 @@ def test_published_warehouse_is_readable_while_the_pipeline_writes(releases):
             assert tags["storage_version"] == "v1.5.0+", tags
             n = con.execute("SELECT count(*) FROM publish.indicator_observations").fetchone()[0]
             assert n == len(_rows(releases["second"], "indicator_observations.csv"))
+            # not a second copy of the warehouse: the released tables are views over the release's parts, the
+            # staging tables are left out and listed
+            kinds = dict(((s_, t), k) for s_, t, k in con.execute(
+                "SELECT table_schema, table_name, table_type FROM information_schema.tables").fetchall())
+            assert kinds[("publish", "indicator_observations")] == kinds[("indicators", "explain_qd766_dossiers")] == "VIEW"
+            assert kinds[("marts", "fct_dossiers")] == "BASE TABLE"
+            view_sql = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'indicator_observations'").fetchone()[0]
+            assert f"{releases['second']}/observations/" in view_sql
+            omitted = dict(con.execute("SELECT relation, why FROM _published.omitted").fetchall())
+            assert "staging.stg_dossiers__dossiers" in omitted and ("staging", "stg_dossiers__dossiers") not in kinds
             md = (REPO_ROOT / "docs" / "analyst_queries.md").read_text(encoding="utf-8")
             queries = re.findall(r"```sql\n(.*?)```", md, re.S)
             assert len(queries) >= 5
@@ -420,6 +430,22 @@ def test_published_warehouse_is_readable_while_the_pipeline_writes(releases):
         writer.execute("DROP TABLE main._lock_probe")
     finally:
         writer.close()
+
+
+def test_analysts_database_leaves_out_large_intermediate_tables_and_the_views_that_need_them(releases, tmp_path):
+    """Above the size limit an intermediate table is left out (listed with its rows); a view reading it is listed too,
+    never created broken; the documented queries that need neither still run."""
+    from orchestration.publish.analyst_copy import publish_warehouse_copy
+
+    path = publish_warehouse_copy(releases["out"] / "warehouse.duckdb", tmp_path, "t", release_dir=releases["second"],
+                                  max_copy_rows=0)
+    with duckdb.connect(str(path), read_only=True) as con:
+        omitted = {r: (n, why) for r, n, why in con.execute("SELECT * FROM _published.omitted").fetchall()}
+        assert omitted["intermediate.int_dossier_period_status"][0] > 0
+        assert "intermediate.int_qd766_5_4_dossier_periods" in omitted  # a view of a table left out
+        names = {f"{s}.{t}" for s, t in con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+        assert not names & set(omitted)
+        assert con.execute("SELECT count(*) FROM publish.report_bieu06").fetchone()[0] > 0
 
 
 def test_province_workbooks_written_by_worker_processes_equal_in_process_ones(tmp_path, monkeypatch):

@@ -261,11 +261,12 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
     final = publish / release_id
     os.rename(staging, final)  # the release appears whole or not at all
     _point_latest(publish, release_id)
-    # the analysts' read-only copy of the warehouse, swapped atomically once the release is complete
+    # the analysts' read-only database (views over this release's parts, the marts copied), swapped atomically
+    # once the release is complete
     from orchestration.publish.analyst_copy import publish_warehouse_copy
 
-    publish_warehouse_copy(settings.warehouse_path, settings.out_dir, release_id)
-    times.done("analysts' warehouse copy")
+    publish_warehouse_copy(settings.warehouse_path, settings.out_dir, release_id, release_dir=final)
+    times.done("analysts' database")
     if log:
         log(times.line())
     return final
