@@ -10,8 +10,9 @@ warehouse's relations under their own names (docs/analyst_queries.md), each in t
   ``indicators.explain_*``) is a **view over the release's parts** (the release is immutable; no byte copied);
 * a ``staging`` table (the dossiers as the warehouse keeps them) is left out: analysts query the marts (the staging
   views, which read the lake's Parquet, are kept);
-* an ``intermediate`` table larger than ``ANALYST_MAX_COPY_ROWS`` (the dossier × period tables) is left out;
-* every other table (marts, indicators, reference, small intermediate tables) is copied;
+* an ``intermediate`` or ``indicators`` table larger than ``ANALYST_MAX_COPY_ROWS`` (the dossier × period tables,
+  the scored values the release publishes as ``publish.indicator_observations``) is left out;
+* every other table (marts, reference, small intermediate and indicator tables) is copied;
 * every view is re-created from its SQL when what it reads is there.
 
 What was left out is listed in ``_published.omitted`` (relation, rows, why): those are in the pipeline's warehouse.
@@ -29,6 +30,9 @@ from orchestration.lib.settings import duckdb_storage_version
 PUBLISHED_NAME = "warehouse_published.duckdb"
 ANALYST_MAX_COPY_ROWS = 2_000_000
 OMITTED_SCHEMAS = ("staging",)
+# the steps between the marts and the published tables: their large tables (dossier × period, the scored values the
+# release publishes) stay in the pipeline's warehouse
+SIZE_LIMITED_SCHEMAS = ("intermediate", "indicators")
 
 
 def _released_parts(release_dir: Path | None) -> dict[tuple[str, str], str]:
@@ -78,8 +82,8 @@ def publish_warehouse_copy(warehouse: Path, out_dir: Path, release_id: str | Non
                         con.execute(f'CREATE VIEW "{schema}"."{name}" AS SELECT {select} FROM {parts}')
                         continue
                 rows = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
-                if schema == "intermediate" and rows > max_copy_rows:
-                    omitted.append((f"{schema}.{name}", rows, f"intermediate table of more than {max_copy_rows:,} rows"))
+                if schema in SIZE_LIMITED_SCHEMAS and rows > max_copy_rows:
+                    omitted.append((f"{schema}.{name}", rows, f"{schema} table of more than {max_copy_rows:,} rows"))
                     continue
                 con.execute(f'CREATE TABLE "{schema}"."{name}" AS SELECT * FROM {source}')
             # views in dependency order: whatever can be created now, again until nothing more can
