@@ -448,6 +448,27 @@ def test_analysts_database_leaves_out_large_intermediate_tables_and_the_views_th
         assert con.execute("SELECT count(*) FROM publish.report_bieu06").fetchone()[0] > 0
 
 
+def test_part_keys_with_no_period_or_odd_characters_get_safe_folders(tmp_path):
+    """A row whose period is NULL (a petition failing only in a quarter that holds no published month) or odd
+    characters in a key: the part's folder is a safe name (`_none`, `_` for each odd character), it is written and
+    found again, and a second plan over the same rows links it."""
+    from orchestration.publish.parts import PartSet, plan, write_parts
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE units AS SELECT '01' AS unit_code, DATE '2025-07-01' AS unit_valid_from, '06' AS province_code")
+    con.execute("""CREATE TABLE m AS SELECT * FROM (VALUES ('01', DATE '2025-07-01', NULL, 1), ('01', DATE '2025-07-01', 'a b/c', 2),
+                   ('01', DATE '2025-07-01', '2026-01', 3)) t(unit_code, unit_valid_from, received_month, n)""")
+    ps = PartSet("explain/t", "m", ("unit_code", "unit_valid_from", "received_month", "n"), "n", period="received_month")
+    parts, source = plan(con, ps, "units", {}, None)
+    assert sorted(p.period for p in parts) == ["2026-01", "_none", "a_b_c"] and {p.province for p in parts} == {"06"}
+    write_parts(con, ps, parts, source, tmp_path / "r1", None)
+    for p in parts:
+        assert (tmp_path / "r1" / "explain" / "t" / "province=06" / f"period={p.period}" / "part.parquet").is_file()
+    prev = {(p.table, p.province, p.period): p.as_manifest() for p in parts}
+    again, _ = plan(con, ps, "units", prev, tmp_path / "r1")
+    assert {p.state for p in again} == {"linked"}
+
+
 def test_province_workbooks_written_by_worker_processes_equal_in_process_ones(tmp_path, monkeypatch):
     """With four or more workbooks, write_workbooks uses worker processes; each workbook holds the same cells as one
     written in this process from the same Parquet part."""

@@ -65,6 +65,19 @@ def test_prune_keeps_the_newest_latest_and_pinned_and_never_breaks_latest(tmp_pa
     assert (publish / "latest").resolve().name == "2026-03-05.1"
 
 
+def test_prune_keeps_the_release_the_analysts_database_reads(tmp_path):
+    """A run killed between moving `latest` and swapping the analysts' database leaves that database's views on the
+    previous release: pruning keeps it."""
+    import duckdb
+
+    publish = _four_releases(tmp_path)
+    with duckdb.connect(str(publish.parent / "warehouse_published.duckdb")) as con:
+        con.execute("CREATE SCHEMA _published")
+        con.execute("CREATE TABLE _published.release AS SELECT '2026-02-05.1' AS release_id")
+    assert [r.release_id for r in retention.prune(publish, keep=1)] == ["2026-01-05.1"]
+    assert (publish / "2026-02-05.1" / "manifest.json").exists()
+
+
 def test_the_cli_lists_pins_and_prunes(tmp_path):
     publish = _four_releases(tmp_path)
     out = str(tmp_path / "out")

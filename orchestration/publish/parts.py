@@ -72,6 +72,12 @@ class Part:
                 "digest": self.digest, "state": self.state, "files": dict(sorted(self.files.items()))}
 
 
+def key_sql(expr: str) -> str:
+    """A part key as it names a folder: NULL → ``_none``, any character but letters, digits, ``_`` and ``-`` → ``_``
+    (province codes and periods have none; DuckDB would URL-escape them in the folder name)."""
+    return f"regexp_replace(coalesce(CAST({expr} AS VARCHAR), '_none'), '[^A-Za-z0-9_-]', '_', 'g')"
+
+
 def part_dir(table: str, province: str, period: str) -> str:
     return f"{table}/province={province}/period={period}"
 
@@ -144,13 +150,15 @@ def _source(ps: PartSet, units_table: str, model_columns: list[str]) -> str:
     else:
         province, join = f"'{UNASSIGNED}'", ""
     period = f"m.{ps.period}" if ps.period in model_columns else ps.period
-    return f"SELECT {cols}, {province} AS province, CAST({period} AS VARCHAR) AS period_key FROM {ps.model} m {join}"
+    return f"SELECT {cols}, {key_sql(province)} AS province, {key_sql(period)} AS period_key FROM {ps.model} m {join}"
 
 
-def plan(con, ps: PartSet, units_table: str, prev: dict, prev_release: Path | None, extra: dict[str, str] | None = None
-         ) -> tuple[list[Part], str]:
+def plan(con, ps: PartSet, units_table: str, prev: dict, prev_release: Path | None, extra: dict[str, str] | None = None,
+         salt: str = "") -> tuple[list[Part], str]:
     """Compute every part's digest in the warehouse and decide written / linked. ``extra``: period → text added to
-    the digest (Biểu 06: running or final). Returns the parts and the source query (with ``province``, ``period_key``)."""
+    the digest (Biểu 06: running or final); ``salt``: text added to every part's digest — what the files derived from
+    a part depend on besides its rows (unit names in the workbooks, SDMX units of measure, the writers' code).
+    Returns the parts and the source query (with ``province``, ``period_key``)."""
     model_columns = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {ps.model}").fetchall()]
     source = _source(ps, units_table, model_columns)
     hashed = ", ".join(f'"{c}"' for c in ps.columns)
@@ -160,11 +168,13 @@ def plan(con, ps: PartSet, units_table: str, prev: dict, prev_release: Path | No
     sig = ps.signature()
     parts = []
     for province, period, n, row_digest in rows:
-        text = f"{sig}|{(extra or {}).get(period, '')}|{n}|{row_digest}"
+        text = f"{sig}|{salt}|{(extra or {}).get(period, '')}|{n}|{row_digest}"
         part = Part(ps.name, province, period, n, hashlib.sha256(text.encode()).hexdigest()[:32])
         old = prev.get((ps.name, province, period))
+        files = old.get("files", {}) if old else {}
         if (old and prev_release is not None and old.get("digest") == part.digest
-                and all((prev_release / f).is_file() for f in old.get("files", {}))):
+                and f"{part_dir(ps.name, province, period)}/{PART_FILE}" in files
+                and all((prev_release / f).is_file() for f in files)):
             part.state = "linked"
             part.files = dict(old["files"])
         parts.append(part)
@@ -198,6 +208,8 @@ def write_parts(con, ps: PartSet, parts: list[Part], source: str, staging: Path,
     workbooks = []
     for part in todo:
         written = sorted((tmp / f"province={part.province}" / f"period_key={part.period}").glob("*.parquet"))
+        if not written:
+            raise RuntimeError(f"{ps.name}: DuckDB wrote no file for part province={part.province}, period={part.period}")
         target_dir = staging / part_dir(ps.name, part.province, part.period)
         target_dir.mkdir(parents=True, exist_ok=True)
         target = target_dir / PART_FILE

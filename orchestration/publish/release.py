@@ -8,6 +8,7 @@ release and ``latest`` untouched.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -22,7 +23,8 @@ import duckdb
 from orchestration.lib.settings import REPO_ROOT, Settings, limit_memory
 from orchestration.publish.formats import copy_csv
 from orchestration.publish.parts import (
-    LAYOUT_VERSION, PART_FILE, Part, PartSet, add_files, part_dir, plan, previous_parts, table_sql, write_parts,
+    LAYOUT_VERSION, PART_FILE, Part, PartSet, add_files, part_dir, part_files, plan, previous_parts, table_sql,
+    write_parts,
 )
 from orchestration.publish.parts import summary as parts_summary
 
@@ -193,9 +195,20 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         if "ind_bieu06" in tables:
             bieu06_running = dict(con.execute(
                 f'SELECT period, bool_or(is_running) FROM "{tables["ind_bieu06"]}"."ind_bieu06" GROUP BY 1').fetchall())
+        # what the SDMX files and the revision report need from the warehouse
+        definitions = _relation(con, "indicator_definitions")
+        unit_measures = dict(con.execute(
+            f"SELECT indicator_id, arg_max(unit_measure, formula_version) FROM {definitions} GROUP BY 1").fetchall())
+        bieu06_version = (con.execute(f"SELECT max(formula_version) FROM {definitions} WHERE indicator_id LIKE 'BIEU06%'").fetchone()[0]
+                          or "TT01-2020")
+        # a part's derived files depend on more than its rows: the SDMX files on the units of measure and Biểu 06's
+        # formula version, the workbooks on the units' names and levels, all of them on the writers' code
+        salt = _derived_files_salt(unit_measures, bieu06_version)
+        units_salt = hashlib.sha256(json.dumps(sorted(units.items()), default=str).encode()).hexdigest()[:16]
         for ps in part_sets(con, tables):
             extra = {p: "running" if r else "final" for p, r in bieu06_running.items()} if ps.name == "bieu06" else None
-            parts, source = plan(con, ps, "_release_units", prev, previous, extra)
+            parts, source = plan(con, ps, "_release_units", prev, previous, extra,
+                                 salt=salt + ("|" + units_salt if ps.xlsx else ""))
             write_parts(con, ps, parts, source, staging, previous, units)
             all_parts += parts
             counts[ps.name] = sum(p.rows for p in parts)
@@ -214,12 +227,6 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         from orchestration.publish.dictionary import write_dictionary
 
         write_dictionary(con, staging, _relation(con, "indicator_definitions"))
-        # what the SDMX files and the revision report need from the warehouse
-        definitions = _relation(con, "indicator_definitions")
-        unit_measures = dict(con.execute(
-            f"SELECT indicator_id, arg_max(unit_measure, formula_version) FROM {definitions} GROUP BY 1").fetchall())
-        bieu06_version = (con.execute(f"SELECT max(formula_version) FROM {definitions} WHERE indicator_id LIKE 'BIEU06%'").fetchone()[0]
-                          or "TT01-2020")
     # the run's inputs (raw files present and pulled batches, a re-delivered content marked same_content_as) and the
     # fingerprint the next run compares with to publish nothing when nothing changed (orchestration.publish.fingerprint)
     from orchestration.publish.fingerprint import current_inputs, run_fingerprint
@@ -272,6 +279,15 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
     return final
 
 
+def _derived_files_salt(unit_measures: dict, bieu06_version: str) -> str:
+    """A digest of what every part's derived files depend on besides its rows (see ``write_release``)."""
+    from orchestration.ingest.landing import sha256_file
+
+    here = Path(__file__).parent
+    code = [sha256_file(here / name) for name in ("parts.py", "formats.py", "sdmx.py", "../lib/safe_cells.py")]
+    return hashlib.sha256(json.dumps([sorted(unit_measures.items()), bieu06_version, code], default=str).encode()).hexdigest()[:16]
+
+
 def _read_manifest(release: Path | None) -> dict:
     if release is None or not (release / "manifest.json").exists():
         return {}
@@ -300,17 +316,26 @@ def _write_revisions_and_sdmx(staging: Path, previous: Path | None, prev_manifes
         keys = {(p.table, p.province, p.period) for p in written}
         load_long_parts(mem, "cur", files(staging, keys, "observations"), files(staging, keys, "bieu06"),
                         bieu06_version, bieu06_running)
+        missing = []
         if previous is not None and prev:
             old = {k for k in prev if k[0] in valued and (k in keys or k not in current_keys)}
+            wanted = files(previous, old, "observations") + files(previous, old, "bieu06")
+            missing = [str(f.relative_to(previous)) for f in wanted if not f.exists()]
             load_long_parts(mem, "prev", [f for f in files(previous, old, "observations") if f.exists()],
                             [f for f in files(previous, old, "bieu06") if f.exists()], bieu06_version,
                             prev_manifest.get("bieu06_running") or {})
+        elif previous is not None and part_files(previous, "observations"):
+            # parts the manifest does not describe (another layout version): nothing was linked, compare all of it
+            load_long_parts(mem, "prev", part_files(previous, "observations"), part_files(previous, "bieu06"),
+                            bieu06_version, prev_manifest.get("bieu06_running") or {})
         elif previous is not None:  # a release written before layout v2: compare with all of it
             load_long(mem, previous, "prev", bieu06_version)
         else:
             mem.execute("CREATE TABLE prev AS SELECT * FROM cur WHERE false")
         summary = compute_revisions(mem, previous, manifest)
         summary["compared_parts"] = len(keys)
+        # a previous part file gone (deleted by hand): its old values cannot be compared, so say so
+        summary["previous_parts_missing"] = missing
         counts["revisions.csv"] = write_revisions_csv(mem, staging / "revisions.csv")
         sdmx_files = write_sdmx_parts(mem, staging, unit_measures)
         counts["sdmx/revisions.csv"] = write_sdmx_revisions(mem, staging / "sdmx" / "revisions.csv", unit_measures)

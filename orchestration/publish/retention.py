@@ -85,12 +85,22 @@ def pin(publish: Path, release_id: str, on: bool = True) -> None:
     _write_pins(publish, ids | {release_id} if on else ids - {release_id})
 
 
+def analysts_release(publish: Path) -> str | None:
+    """The release the analysts' database reads (its views point into that release's parts)."""
+    from orchestration.publish.fingerprint import analyst_copy_release
+    from orchestration.lib.settings import Settings
+
+    return analyst_copy_release(Settings(raw_dir=publish.parent, out_dir=publish.parent))
+
+
 def prune(publish: Path, keep: int, dry_run: bool = False) -> list[ReleaseInfo]:
-    """Remove every release but the newest ``keep``, ``latest`` and the pinned ones. Returns the removed releases."""
+    """Remove every release but the newest ``keep``, ``latest``, the pinned ones and the one the analysts' database
+    reads (a run killed between moving ``latest`` and swapping that database leaves it on the previous release).
+    Returns the removed releases."""
     if keep < 1:
         raise ValueError("keep must be at least 1 (latest is always kept)")
     releases = list_releases(publish)
-    newest = {r.release_id for r in releases[-keep:]}
+    newest = {r.release_id for r in releases[-keep:]} | {analysts_release(publish)}
     doomed = [r for r in releases if r.release_id not in newest and not r.is_latest and not r.pinned]
     if not dry_run:
         for r in doomed:

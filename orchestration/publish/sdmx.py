@@ -33,6 +33,7 @@ import os
 from pathlib import Path
 
 from orchestration.lib.safe_cells import neutralised_query
+from orchestration.publish.parts import key_sql
 
 AGENCY_ID = "VN_CCHC"
 FAMILIES = ["QD766", "BIEU06", "SIPAS", "MONITORING"]
@@ -69,7 +70,7 @@ def _rows_sql(unit_measures: dict[str, str], source: str, action: str, with_valu
                x.obs_status AS OBS_STATUS, x.unit_valid_from AS REF_AREA_VALID_FROM,
                nullif(x.agency_code, '') AS AGENCY, nullif(x.ma_linh_vuc, '') AS FIELD, nullif(x.ma_tthc, '') AS PROCEDURE,
                x.formula_version AS FORMULA_VERSION, {points} AS OBS_POINTS,
-               {family} AS _family, x.province AS province, x.period AS period
+               {family} AS _family, x.province AS province, {key_sql('x.period')} AS period
         FROM {source} x LEFT JOIN _units_measure m ON m.indicator_id = x.indicator_id"""
     return setup, select
 
