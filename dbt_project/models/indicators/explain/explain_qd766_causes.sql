@@ -9,16 +9,7 @@
 -- holding the month (a dossier counts in the periods holding its reception date); PAKN from
 -- analyst.qd766_failing_pakn_by_period at depth 0; procedures from explain_qd766_procedures (whole-unit rows).
 -- A plain table rebuilt every run, like the explain tables it counts.
-{% set reception_rows = [
-    ('QD766_1_4', 'fails_qd766_1_4', 'not_synced'),
-    ('QD766_3_3', 'fails_qd766_3_3', 'not_online_or_no_e_result'),
-    ('QD766_3_6', 'fails_qd766_3_6', 'not_paid_online'),
-    ('QD766_4_1', 'fails_qd766_4_1', 'no_e_result'),
-    ('QD766_4_2', 'fails_qd766_4_2', 'not_digitised'),
-    ('QD766_4_3', 'fails_qd766_4_3', 'no_digitised_reuse'),
-    ('QD766_4_4', 'fails_qd766_4_4', 'no_data_store'),
-    ('QD766_4_5b', 'fails_qd766_4_5b', 'no_population_data'),
-] %}
+{% set reception_rows = qd766_reception_rows() %}
 with periods as (
     select period_type, period, period_start, period_end from {{ ref('int_periods') }}
 ),

@@ -7,16 +7,7 @@
 --   * 2_1 and 5_4: the periods whose D holds the dossier, judged at judged_at = P_end cut at the unit version's
 --     last day (int_dossier_period_status), for the dossiers failing them somewhere.
 {% set granularity = classification_granularity() %}
-{% set reception_rows = [
-    ('QD766_1_4', 'fails_qd766_1_4', 'not_synced'),
-    ('QD766_3_3', 'fails_qd766_3_3', 'not_online_or_no_e_result'),
-    ('QD766_3_6', 'fails_qd766_3_6', 'not_paid_online'),
-    ('QD766_4_1', 'fails_qd766_4_1', 'no_e_result'),
-    ('QD766_4_2', 'fails_qd766_4_2', 'not_digitised'),
-    ('QD766_4_3', 'fails_qd766_4_3', 'no_digitised_reuse'),
-    ('QD766_4_4', 'fails_qd766_4_4', 'no_data_store'),
-    ('QD766_4_5b', 'fails_qd766_4_5b', 'no_population_data'),
-] %}
+{% set reception_rows = qd766_reception_rows() %}
 with d as (
     select * from {{ ref('explain_qd766_dossiers') }}
 ),
