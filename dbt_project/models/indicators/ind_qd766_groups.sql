@@ -7,9 +7,19 @@
 -- agencies of the same province, provinces nationally. A unit out of coverage (no data at all for the period,
 -- ind_unit_coverage) has no points, grade or rank, obs_status M, and is left out of rank_of: a unit without data is
 -- never ranked against units with data. Grade bands (seeds/grade_bands.csv) for the total.
+{#- Incremental by period digest (macros/period_digests.sql): the periods whose scored rows or units changed. -#}
+{{ config(
+    materialized="incremental", incremental_strategy="append",
+    period_digest_inputs=[{'model': 'ind_scored_values', 'row':
+        "hash(t.formula_version, t.indicator_id, t.group_id, t.is_running, t.unit_code, t.unit_valid_from, "
+        ~ "t.unit_level, t.unit_name, t.agency_code, t.ma_linh_vuc, t.ma_tthc, round(t.points, 9), t.max_points, "
+        ~ "t.obs_status, t.is_out_of_coverage)"}],
+    period_digest_globals=[{'model': 'dim_units', 'row': 'hash(t.unit_code, t.unit_valid_from, t.province_code)'}],
+    pre_hook="{{ period_digest_pre_hooks() }}", post_hook="{{ period_digest_post_hooks() }}") }}
 with rows_ as (
     select * from {{ ref('ind_scored_values') }}
-    where formula_version like 'QD766-%' and ma_linh_vuc is null and ma_tthc is null
+    where {{ period_digest_changed() }}
+      and formula_version like 'QD766-%' and ma_linh_vuc is null and ma_tthc is null
       and group_id in ('QD766_CKMB', 'QD766_TDGQ', 'QD766_TTTT', 'QD766_CLGQ', 'QD766_MDSH', 'QD766_MDHL')
 ),
 groups_ as (

@@ -18,17 +18,30 @@
     'ind_values_reviews',
     'ind_values_sipas',
 ] %}
+{#- Incremental by period digest (macros/period_digests.sql): only the periods whose inputs changed are rescored.
+    A value row is digested at the published precision (doubles rounded to 9 decimals). -#}
+{%- set value_row = "hash(t.indicator_id, t.unit_code, t.unit_valid_from, t.agency_code, t.ma_linh_vuc, t.ma_tthc, "
+    ~ "round(cast(t.numerator as double), 9), round(cast(t.denominator as double), 9), "
+    ~ "round(cast(t.value as double), 9), t.n, t.comment)" %}
+{%- set inputs = [{'model': 'int_unit_periods'}, {'model': 'ind_unit_coverage'}] %}
+{%- for m in members %}{% do inputs.append({'model': m, 'row': value_row}) %}{% endfor %}
+{{ config(
+    materialized="incremental", incremental_strategy="append",
+    period_digest_inputs=inputs,
+    period_digest_globals=[{'model': 'stg_lake__source_inventory', 'row': 'hash(t.source_name, t.is_present)'}],
+    pre_hook="{{ period_digest_pre_hooks() }}", post_hook="{{ period_digest_post_hooks() }}") }}
 with vals as (
     {% for m in members %}
     select indicator_id, period_type, period, unit_code, unit_valid_from, agency_code, ma_linh_vuc, ma_tthc,
            cast(numerator as double) as numerator, cast(denominator as double) as denominator,
            cast(value as double) as value, cast(n as bigint) as n, cast(comment as varchar) as comment
     from {{ ref(m) }}
+    where {{ period_digest_changed() }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 frame as (
-    select * from {{ ref('int_unit_periods') }}
+    select * from {{ ref('int_unit_periods') }} where {{ period_digest_changed() }}
 ),
 -- QD766_4_6 under the portal's reading (var qd766_4_6_rule = portal, the default): the row's maximum for every unit,
 -- ratio and counts empty (scoring rule 'full'); communes_share keeps the seed's linear rule

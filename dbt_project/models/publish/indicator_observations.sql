@@ -3,8 +3,18 @@
 -- ind_scored_values' `members` to publish a new indicator.
 -- Values are rounded to var('published_decimals') (9) decimals: DuckDB sums doubles in parallel, so the last bit of
 -- an average can differ between two runs on the same data; rounding keeps releases byte-stable and revisions real.
+-- Incremental by period digest (macros/period_digests.sql): only the periods whose published values changed are
+-- rewritten — the observations of a closed period stay the rows of the build that made them.
 {% set members = ['ind_observations_all'] %}
 {% set d = var('published_decimals', 9) %}
+{{ config(
+    materialized="incremental", incremental_strategy="append", on_schema_change="fail",
+    period_digest_inputs=[{'model': 'ind_observations_all', 'row':
+        "hash(t.formula_version, t.indicator_id, t.indicator_name_vi, t.unit_code, t.unit_valid_from, t.unit_level, "
+        ~ "t.unit_name, t.agency_code, t.ma_linh_vuc, t.ma_tthc, round(t.numerator, " ~ d ~ "), "
+        ~ "round(t.denominator, " ~ d ~ "), round(t.ratio, " ~ d ~ "), round(t.points, " ~ d ~ "), t.max_points, "
+        ~ "t.grade, t.rank, t.rank_of, t.n, t.obs_status, t.comment)"}],
+    pre_hook="{{ period_digest_pre_hooks() }}", post_hook="{{ period_digest_post_hooks() }}") }}
 {% for member in members %}
 select
     cast(formula_version as varchar)    as formula_version,
@@ -31,5 +41,6 @@ select
     cast(obs_status as varchar)         as obs_status,
     cast(comment as varchar)            as comment
 from {{ ref(member) }}
+where {{ period_digest_changed() }}
 {% if not loop.last %}union all{% endif %}
 {% endfor %}
