@@ -128,9 +128,14 @@ def test_fingerprint_follows_the_project_and_the_reference_tables(tmp_path):
     (settings.lake_dir / "procedures" / "part-0.parquet").write_bytes(b"v2")
     second = fingerprint(settings, project)
     assert second != first
+    # a new applicability list changes which procedures an agency handles in closed periods too
+    (settings.lake_dir / "applicability").mkdir()
+    (settings.lake_dir / "applicability" / "part-0.parquet").write_bytes(b"agency lists")
+    third = fingerprint(settings, project)
+    assert third not in (first, second)
     model = project / "models" / "intermediate" / "int_dossier_lifecycle.sql"
     model.write_text(model.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
-    assert fingerprint(settings, project) not in (first, second)
+    assert fingerprint(settings, project) not in (first, second, third)
 
 
 # ------------------------------------------------------------------------------------------ interrupted builds

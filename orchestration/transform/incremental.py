@@ -31,9 +31,11 @@ from orchestration.lib.settings import DBT_PROJECT_DIR, Settings
 
 STATE_TABLE = "main.cchc_build_state"
 ATTEMPT_TABLE = "main.cchc_build_attempt"
-# Lake tables read by the incremental models besides the dossiers (a change ⇒ full build). Ratings, petitions and
-# surveys only feed models rebuilt in full every run, so their monthly growth keeps builds incremental.
-REFERENCE_TABLES = ("procedures", "publications", "ref_agencies", "ref_admin_units")
+# Lake tables read by the incremental models besides the dossiers (a change ⇒ full build): the catalogue, its
+# publication decisions and per-agency applicability list (int_unit_period_procedures …), the registries. Ratings,
+# petitions and surveys only feed models rebuilt in full, or by period digest, so their monthly growth keeps builds
+# incremental.
+REFERENCE_TABLES = ("procedures", "publications", "applicability", "ref_agencies", "ref_admin_units")
 PROJECT_PARTS = ("models", "macros", "seeds", "dbt_project.yml", "profiles.yml")
 
 

@@ -1,3 +1,7 @@
+{{ config(materialized="incremental", incremental_strategy="append", pre_hook="{{ delete_periods_in_scope() }}") }}
+{{ require_incremental_table() }}
+-- Incremental by period (macros/incremental.sql): only the periods in this build's scope are rebuilt — a closed
+-- period's rows depend on the catalogue, applicability list and registries only, which are in the build fingerprint.
 -- The procedures each agency handles in each period (METHODOLOGY §1 "Procedure-based rows"; DATA_CONTRACT §1.2):
 --   * with an applicability list (any row in procedures/applicability.csv): the procedures applied to the agency
 --     for some day of the period, as the national catalogue lists them (the portal's appliedDepartmentIds);
@@ -9,7 +13,7 @@
 -- valid at some day of the period (up to P_end), under the unit version it belongs to (dim_agencies) — every
 -- agency has its rows, dossiers or not, as the portal lists every department.
 with periods as (
-    select period_type, period, period_start, p_end from {{ ref('int_periods') }}
+    select period_type, period, period_start, p_end from {{ ref('int_periods') }} where {{ period_in_build_scope() }}
 ),
 applicability as (
     select * from {{ ref('stg_procedures__applicability') }}

@@ -1,3 +1,7 @@
+{{ config(materialized="incremental", incremental_strategy="append", pre_hook="{{ delete_periods_in_scope() }}") }}
+{{ require_incremental_table() }}
+-- Incremental by period (macros/incremental.sql): only the periods in this build's scope are rebuilt — a closed
+-- period's rows depend on the catalogue, applicability list and registries only, which are in the build fingerprint.
 -- The procedures each unit version handles in each period (METHODOLOGY §1 "Procedure-based rows"):
 --   * with an applicability list (procedures/applicability.csv): the union over the agencies of the unit's subtree
 --     of the procedures applied to them (int_agency_period_procedures); a procedure is fee-bearing for the unit
@@ -8,6 +12,7 @@
 -- (int_period_procedures). Unit versions: those valid at some day of the period (up to P_end for a running period).
 with periods as (
     select period_type, period, period_start, period_end, p_end, is_running from {{ ref('int_periods') }}
+    where {{ period_in_build_scope() }}
 ),
 unit_frame as (
     select u.unit_code, u.unit_valid_from, u.unit_valid_to, u.unit_level, p.*

@@ -1,3 +1,6 @@
+{{ config(materialized="incremental", incremental_strategy="append", pre_hook="{{ delete_periods_in_scope() }}") }}
+{{ require_incremental_table() }}
+-- Incremental by period (macros/incremental.sql), like int_qd766_procedure_items it reads.
 -- Why a unit lost points on a procedure-based QD766 row: one row per (indicator, period, unit version
 -- [, agency], procedure) in the denominator but not in the numerator (int_qd766_procedure_items), with the reason
 -- (e.g. "decision … 3 working days before the legal basis took effect on … (needs ≥ 5)"). Already at the grain of
@@ -22,4 +25,6 @@ left join (
     from {{ ref('dim_procedures') }} group by procedure_code
 ) p on p.procedure_code = i.procedure_code
 left join {{ ref('dim_units') }} u on u.unit_code = i.unit_code and u.unit_valid_from = i.unit_valid_from
+semi join (select period_type, period from {{ ref('int_periods') }} where {{ period_in_build_scope() }}) s
+  on s.period_type = i.period_type and s.period = i.period
 where not i.is_met
