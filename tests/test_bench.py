@@ -48,6 +48,8 @@ def test_bench_runs_and_the_three_computations_agree(tmp_path):
     # the new month on top of the history is an incremental warehouse build (docs/incremental.md), the history a full one
     assert full_profile["dbt_plan"].startswith("full build")
     assert summary["stages"]["incremental"]["detail"]["profile"]["dbt_plan"].startswith("incremental build")
+    # the scoring layer says how many periods its digests sent to be rebuilt (macros/period_digests.sql)
+    assert "ind_scored_values" in summary["stages"]["incremental"]["detail"]["profile"]["dbt_rescored"]
     # the incremental run published a second release in the same output folder
     out_dir = next((tmp_path / "runs").glob("*/out"))
     releases = [p for p in (out_dir / "publish").iterdir() if p.is_dir() and not p.is_symlink()]

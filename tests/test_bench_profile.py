@@ -21,6 +21,7 @@ LOG = """\
 14 of 293 \x1b[32mOK\x1b[0m created sql table model publish.indicator_observations .............. [\x1b[32mOK\x1b[0m in 18.65s]
 15 of 293 \x1b[32mOK\x1b[0m created sql incremental model intermediate.int_dossier_period_status .. [\x1b[32mOK\x1b[0m in 3.25s]
 2026-11-27 09:51:00 +0000 - dagster - INFO - job - r2 - cchc_dbt_models - incremental build: periods ending on or after 2026-06-20 (or the as-of date), dossiers of 1 rewritten month(s) 2026-07; 1 lake rewrite(s) since the last build
+2026-11-27 09:53:07 +0000 - dagster - INFO - job - r2 - cchc_dbt_models - periods rebuilt by digest: ind_qd766_groups 7 of 23, ind_scored_values 7 of 23
 2026-11-27 09:53:08 +0000 - dagster - DEBUG - job - r2 - 9329 - cchc_dbt_models - STEP_SUCCESS - Finished execution of step "cchc_dbt_models" in 2m17s.
 2026-11-27 09:57:30 +0000 - dagster - INFO - job - r2 - release - release parts: national CSV files 40.2 s, Parquet, workbooks and province cuts 120.5 s, scorecards 68.0 s
 2026-11-27 09:57:31 +0000 - dagster - DEBUG - job - r2 - 9329 - release - STEP_SUCCESS - Finished execution of step "release" in 1h2m3s.
@@ -48,6 +49,7 @@ def test_profile_of_a_run_log():
     assert p["dbt_models"] == [["intermediate.int_qd766_procedure_items", 37.52], ["publish.indicator_observations", 18.65],
                                ["staging.stg_dossiers__dossiers", 4.87], ["intermediate.int_dossier_period_status", 3.25]]
     assert p["dbt_plan"].startswith("incremental build: periods ending on or after 2026-06-20")
+    assert p["dbt_rescored"] == "periods rebuilt by digest: ind_qd766_groups 7 of 23, ind_scored_values 7 of 23"
     assert p["landed_records"] == 8933 + 1067
     # records/s per source: the files landed this run (an "unchanged" file read nothing new) over its steps' time
     assert p["landing_by_source"] == {"dossiers": {"records": 10000, "seconds": 50.0},
@@ -68,6 +70,7 @@ def test_profile_lines_share_of_the_wall_time():
             "reference 634 in 0.3 s = 2,000/s") in lines
     # 4000 - (3723 + 137 + 50 + 22.24 + 2.347) = 65.413 s outside the steps
     assert any(line.strip().startswith("65.4 s   1.6 %  outside the steps") for line in lines)
-    assert lines[-2].startswith("  dbt: incremental build: periods ending on or after 2026-06-20")
+    assert lines[-3].startswith("  dbt: incremental build: periods ending on or after 2026-06-20")
+    assert lines[-2] == "  dbt: periods rebuilt by digest: ind_qd766_groups 7 of 23, ind_scored_values 7 of 23"
     assert lines[-1] == ("  dbt's slowest models: int_qd766_procedure_items 37.5 s, indicator_observations 18.6 s, "
                          "stg_dossiers__dossiers 4.9 s, int_dossier_period_status 3.2 s")

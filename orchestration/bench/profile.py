@@ -57,7 +57,8 @@ def run_profile(log_text: str) -> dict:
     """{"steps": {step: seconds}, "stages": {stage: seconds}, "dbt_models": [[model, seconds], …] slowest first,
     "landed_records": dossier records read by landing, "landing_by_source": {folder: {"records", "seconds"}},
     "release_parts": {part: seconds},
-    "dbt_plan": the dbt step's full / incremental decision (None when the log has none)}."""
+    "dbt_plan": the dbt step's full / incremental decision (None when the log has none),
+    "dbt_rescored": how many periods the digest-scoped models rebuilt (None when the log has none)}."""
     text = _ANSI_RX.sub("", log_text)
     steps: dict[str, float] = {}
     for name, dur in _STEP_RX.findall(text):
@@ -72,6 +73,7 @@ def run_profile(log_text: str) -> dict:
         for name, secs in re.findall(r"(.+?) ([\d.]+) s(?:, |\s*$)", found):
             release_parts[name] = float(secs)
     plans = re.findall(r"cchc_dbt_models - ((?:full|incremental) build: [^\n]*)", text)
+    rescored = re.findall(r"cchc_dbt_models - (periods rebuilt by digest: [^\n]*)", text)
     by_source: dict[str, dict] = {}
     for folder, n in _LANDED_ANY_RX.findall(text):
         entry = by_source.setdefault(folder, {"records": 0, "seconds": round(sum(steps.get(s, 0.0) for s in FOLDER_STEPS[folder]), 3)})
@@ -79,7 +81,8 @@ def run_profile(log_text: str) -> dict:
     return {"steps": steps, "stages": stages, "dbt_models": [[m, s] for m, s in models],
             "landed_records": sum(int(n) for n in _LANDED_RX.findall(text)), "release_parts": release_parts,
             "landing_by_source": by_source,
-            "dbt_plan": plans[-1].strip() if plans else None}
+            "dbt_plan": plans[-1].strip() if plans else None,
+            "dbt_rescored": rescored[-1].strip() if rescored else None}
 
 
 def profile_lines(profile: dict, wall_seconds: float, top_models: int = 8) -> list[str]:
@@ -104,6 +107,8 @@ def profile_lines(profile: dict, wall_seconds: float, top_models: int = 8) -> li
                  "outside the steps (process start, Dagster, definitions)")
     if profile.get("dbt_plan"):
         lines.append(f"  dbt: {profile['dbt_plan']}")
+    if profile.get("dbt_rescored"):
+        lines.append(f"  dbt: {profile['dbt_rescored']}")
     if profile["dbt_models"]:
         slow = ", ".join(f"{m.split('.')[-1]} {s:,.1f} s" for m, s in profile["dbt_models"][:top_models])
         lines.append(f"  dbt's slowest models: {slow}")

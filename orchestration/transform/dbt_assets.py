@@ -93,6 +93,9 @@ def cchc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cchc
         incremental.clear_state(warehouse)  # a failed build (a dbt error, a failed test) is followed by a full one
         raise
     incremental.write_state(warehouse, plan, fingerprint)
+    rescored = incremental.rescored_periods(warehouse)
+    if rescored:
+        context.log.info(rescored)
 
 
 def dbt_resource() -> DbtCliResource:

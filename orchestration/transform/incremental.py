@@ -236,6 +236,22 @@ def read_state(warehouse: Path) -> BuildState | None:
     return BuildState(*rows[0]) if len(rows) == 1 else None
 
 
+PERIOD_SCOPE_TABLE = "main.cchc_period_scope"  # dbt_project/macros/period_digests.sql
+
+
+def rescored_periods(warehouse: Path) -> str | None:
+    """What the models rebuilt by period digest did in the last build, for the dbt step's log:
+    'periods rebuilt by digest: ind_qd766_groups 7 of 23, …' (None before the first such build)."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        if not _table_exists(con, PERIOD_SCOPE_TABLE):
+            return None
+        rows = con.execute(f"SELECT model, count(*) FILTER (WHERE changed), count(*) FROM {PERIOD_SCOPE_TABLE} "
+                           "GROUP BY model ORDER BY model").fetchall()
+    return "periods rebuilt by digest: " + ", ".join(f"{m} {c} of {n}" for m, c, n in rows) if rows else None
+
+
 def clear_state(warehouse: Path) -> None:
     """Forget the last build (and any started one) after a build failed: the next build is a full one."""
     import duckdb
