@@ -26,7 +26,7 @@ def _release(publish: Path, rid: str, created: str, parts: dict[str, bytes], lin
 def _four_releases(tmp_path: Path) -> Path:
     publish = tmp_path / "out" / "publish"
     r1 = _release(publish, "2026-01-05.1", "2026-01-05T01:00:00+00:00", {"2025-12.parquet": b"a" * 1000})
-    r2 = _release(publish, "2026-02-05.1", "2026-02-05T01:00:00+00:00", {"2026-01.parquet": b"b" * 500},
+    _release(publish, "2026-02-05.1", "2026-02-05T01:00:00+00:00", {"2026-01.parquet": b"b" * 500},
                   links={"2025-12.parquet": r1 / "observations" / "2025-12.parquet"})
     _release(publish, "2026-03-05.1", "2026-03-05T01:00:00+00:00", {"x.parquet": b"c" * 200})
     _release(publish, "2026-04-05.1", "2026-04-05T01:00:00+00:00", {"y.parquet": b"d" * 100})

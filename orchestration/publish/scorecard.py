@@ -66,8 +66,6 @@ CAUSES = {
 LATE_2_1 = {"resolved_late": "Hồ sơ giải quyết quá hạn", "pending_overdue": "Hồ sơ đang giải quyết quá hạn"}
 REASONS_5_4 = {"late": "Hồ sơ giải quyết quá hạn", "overdue": "Hồ sơ quá hạn chưa giải quyết",
                "not_satisfied": "Hồ sơ bị đánh giá không hài lòng", "pakn": "Hồ sơ bị phản ánh, kiến nghị"}
-DOSSIER_ROW_INDICATORS = ["QD766_1_4", "QD766_3_3", "QD766_3_6", "QD766_4_1", "QD766_4_2", "QD766_4_3", "QD766_4_4",
-                          "QD766_4_5b"]
 
 
 # reason codes of explain_qd766_causes' PAKN rows
