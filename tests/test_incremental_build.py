@@ -25,6 +25,7 @@ SAMPLE = REPO_ROOT / "raw" / "sample"
 # (int_periods) records which periods the build recomputed — all of them in a full build.
 VOLATILE_COLUMNS = {"loaded_at", "_loaded_at", "in_build_scope"}
 PUBLISHED_DECIMALS = 9  # dbt_project.yml var published_decimals
+LATE_RATING = ("000.04.63.H06-230110-0001", "2023-01-25 09:00")
 
 
 def _records(name: str) -> list[dict]:
@@ -85,6 +86,11 @@ def deliveries(tmp_path_factory):
     feb = next(r for r in _records("dongbo_202302_001.json") if r["TrangThaiHoSo"] == 10 and r["NgayHenTra"])
     feb_update = {**feb, "NgayHenTra": _plus_days(feb["NgayHenTra"], 2), "NgayCapNhat": "20230331200000"}
     _write(march, "dongbo_202303_900.json", [feb_update])
+    # A late rating of a January dossier (received and resolved on 10 Jan), dated 25 Jan, delivered with March: it
+    # changes January's values (RATING_SATISFIED 1 more rating; QD766_5_4 one dossier of January's D rated
+    # unsatisfied) although January ends before the plan's frontier — the ratings feed models rebuilt whole.
+    with open(march / "ratings" / "dossier_ratings.csv", "a", encoding="utf-8") as fh:
+        fh.write(f"{LATE_RATING[0]},{LATE_RATING[1]},khong_hai_long\n")
 
     correction = base / "raw3"
     shutil.copytree(march, correction)
@@ -140,14 +146,15 @@ def test_incremental_builds_equal_full_builds(deliveries):
     assert _differences(out, full2) == {}
     with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
         kept = con.execute("SELECT period FROM intermediate.int_periods WHERE NOT in_build_scope ORDER BY 1").fetchall()
-        # the scoring layer rescored the periods whose inputs changed (macros/period_digests.sql): March's month and
-        # the running Q1, H1 and 2023 — not January, and not February although the plan's scope holds it: the
-        # February update moves the due date of a dossier resolved early (ended 3 Feb, due 6 → 8 Feb: still early),
-        # which changes no value; ratings, PAKN and surveys were all in the first delivery already
+        # the scoring layer rescored the periods whose inputs changed (macros/period_digests.sql): March's month, the
+        # running Q1, H1 and 2023, and January — outside the plan's scope, changed by the late rating (and equal to
+        # the full build's, checked above) — but not February although the plan's scope holds it: the February
+        # update moves the due date of a dossier resolved early (ended 3 Feb, due 6 → 8 Feb: still early), and the
+        # rated dossier ended in January (not in February's D), so no February value changes
         rescored = con.execute("SELECT model, list(period_type || ' ' || period ORDER BY period_type, period) "
                                "FILTER (WHERE NOT changed) FROM main.cchc_period_scope GROUP BY model").fetchall()
     assert kept == [("2023-01",)]  # January's month was kept as it was, and still equals the full build's
-    assert dict(rescored) == {m: ["M 2023-01", "M 2023-02"] for m in ("ind_scored_values", "ind_qd766_groups",
+    assert dict(rescored) == {m: ["M 2023-02"] for m in ("ind_scored_values", "ind_qd766_groups",
                                                          "indicator_observations")}
 
     # --- a correction of a January dossier's channel

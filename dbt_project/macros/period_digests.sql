@@ -14,9 +14,10 @@
     which periods changed, per model) and cchc_period_digests (the digests of the last build that stored them). The
     hooks run in the model's transaction, so a killed build leaves the previous digests with the previous rows.
 
-    The model's config names its inputs: period_digest_inputs (period-keyed) and period_digest_globals, lists of {'model': name, 'row': SQL of a row's hash over alias t (default hash(t), the whole
-    row)}. A row hash may leave out what the model does not read (the inventory's row counts) and round doubles to
-    the published precision (DuckDB's parallel sums differ in their last bits between two runs on the same data). -#}
+    The model's config names its inputs: period_digest_inputs (period-keyed) and period_digest_globals, lists of
+    {'model': name, 'row': SQL of a row's hash over alias t (default hash(t), the whole row)}. A row hash may leave
+    out what the model does not read (the inventory's row counts) and round doubles to the published precision
+    (DuckDB's parallel sums differ in their last bits between two runs on the same data). -#}
 
 {% macro period_digest_sql(inputs, global_inputs) -%}
     with hashed as (
@@ -45,8 +46,8 @@
     group by period_type, period
 {%- endmacro %}
 
-{#- pre_hook (statements joined by ';'): create the state tables, digest this build's inputs, mark the changed periods, and (incremental
-    build) delete the periods that are rebuilt or gone. -#}
+{#- pre_hook (statements joined by ';'): create the state tables, digest this build's inputs, mark the changed
+    periods, and (incremental build) delete the periods that are rebuilt or gone. -#}
 {% macro period_digest_pre_hooks() -%}
     {%- set model = this.identifier -%}
     {%- set inputs = config.get('period_digest_inputs') -%}
