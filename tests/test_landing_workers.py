@@ -53,3 +53,21 @@ def test_workers_dying_on_every_attempt_stop_the_run_naming_the_file(raw, tmp_pa
     # the first file not landed: the crashing one or an earlier one still in another worker's hands
     assert exc.value.attempts == 2 and exc.value.file in {f"petitions/{p.name}" for p in files[:5]}
     assert "landing_worker_crashed" in str(exc.value) and "died 2 times" in str(exc.value)
+
+
+def test_a_manifest_cut_by_a_killed_worker_is_landed_again(raw, tmp_path, caplog):
+    # When one worker dies the pool kills the others, possibly in the middle of writing a manifest (CI saw an empty
+    # one, and the retry failed on it). Manifests are now written atomically; one left empty by an older version
+    # is a cache miss: the file is landed again, with the same result, instead of stopping the run.
+    root, files = raw
+    settings = Settings(raw_dir=root, out_dir=tmp_path / "out")
+    first = landing.land_file(settings, "petitions", files[0])  # in this process: its log is captured
+    manifest = landing.LakeFiles(settings.lake_dir).manifest("petitions", first.sha256)
+    assert [p.name for p in manifest.parent.iterdir() if p.name.startswith(".")] == []  # no temp file left
+    assert landing.land_file(settings, "petitions", files[0]).status == "unchanged"
+    manifest.write_text("", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="orchestration.ingest.landing"):
+        again = landing.land_file(settings, "petitions", files[0])
+    assert "is unreadable; the file is landed again" in caplog.text
+    assert again.status != "unchanged" and _summary([again]) == _summary([first])
+    assert landing.land_file(settings, "petitions", files[0]).status == "unchanged"  # the manifest is whole again

@@ -204,10 +204,21 @@ def _finish(con, lake: LakeFiles, load: FileLoad, checked: str, lake_cols: list[
               FROM (SELECT *, unnest(_violations) AS v FROM checked WHERE NOT _duplicate) ORDER BY _rec, v.rule""",
           lake.quarantine(load.table, load.sha256), prov_params)
     _note_columns(load)
+    _write_manifest(lake, load)
+    return load
+
+
+def _write_manifest(lake: LakeFiles, load: FileLoad) -> None:
+    """Write a file's landing manifest atomically: a worker killed mid-write (the pool replaces dead workers and
+    kills the others) must leave either no manifest or a whole one, never a truncated file the retry trips on."""
     path = lake.manifest(load.table, load.sha256)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(asdict(load), ensure_ascii=False, indent=1), encoding="utf-8")
-    return load
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_text(json.dumps(asdict(load), ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _note_columns(load: FileLoad) -> None:
@@ -220,7 +231,12 @@ def _note_columns(load: FileLoad) -> None:
 def _cached(lake: LakeFiles, table: str, sha: str, rel: str) -> FileLoad | None:
     m = lake.manifest(table, sha)
     if m.exists() and lake.landed(table, sha).exists():
-        data = json.loads(m.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(m.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            # A manifest written before writes were atomic and cut by a crash: land the file again.
+            log.warning("landing manifest %s is unreadable; the file is landed again", m)
+            return None
         data.update(status="unchanged", file=rel)
         return FileLoad(**data)
     return None
@@ -355,7 +371,7 @@ def land_dossier_source(settings: Settings, con: duckdb.DuckDBPyConnection, load
             load.flags["unknown_procedure"] = unknown[0]
             load.notes.append(f"{unknown[0]} record(s) loaded with a procedure code not in the catalogue (kept, flagged"
                               f" unknown procedure): {', '.join(unknown[1])}")
-    lake.manifest("dossiers", sha).write_text(json.dumps(asdict(load), ensure_ascii=False, indent=1), encoding="utf-8")
+    _write_manifest(lake, load)
     con.close()
     return load
 
@@ -467,7 +483,7 @@ def land_table_source(settings: Settings, spec: TableSpec, con: duckdb.DuckDBPyC
         found = con.execute(f"SELECT list(DISTINCT strftime({month}, '%Y-%m') ORDER BY 1) FROM checked"
                             " WHERE NOT _duplicate AND len(_violations) = 0").fetchone()[0]
         load.months = [m for m in (found or []) if m]
-        lake.manifest(spec.table, sha).write_text(json.dumps(asdict(load), ensure_ascii=False, indent=1), encoding="utf-8")
+        _write_manifest(lake, load)
     con.close()
     return load
 
