@@ -15,25 +15,29 @@ with flags as (
 periods as (
     select period_type, period, period_start, period_end, p_end from {{ ref('int_periods') }}
 ),
-results as (
+months as (
+    {{ months_of_periods('periods') }}
+),
+-- each count is reduced per month, then summed into every period holding the month (macros/month_rollup.sql)
+results_by_month as (
     select
         'RESULTS_DIGITISED' as indicator_id,
-        p.period_type, p.period, f.agency_code, f.unit_code, f.unit_valid_from, f.field_code,
+        m.month_start, f.agency_code, f.unit_code, f.unit_valid_from, f.field_code,
         count(*) filter (where f.has_e_result) as num,
         count(*) as den
     from flags f
-    join periods p on f.end_date between p.period_start and p.p_end
+    join months m on f.end_date between m.month_start and m.p_end
     where f.is_completed and f.has_result
     group by all
 ),
-copies as (
+copies_by_month as (
     select
         'ECERT_COPY_SHARE' as indicator_id,
-        p.period_type, p.period, f.agency_code, f.unit_code, f.unit_valid_from, f.field_code,
+        m.month_start, f.agency_code, f.unit_code, f.unit_valid_from, f.field_code,
         count(*) filter (where f.has_e_result) as num,
         count(*) as den
     from flags f
-    join periods p on f.received_date between p.period_start and p.p_end
+    join months m on f.received_date between m.month_start and m.p_end
     where f.is_copy_certification
     group by all
 ),
@@ -42,31 +46,35 @@ ratings as (
     from {{ ref('stg_ratings__dossier_ratings') }}
     where dossier_code is not null and rated_at is not null and rating is not null
 ),
-rated as (
+rated_by_month as (
     select
         'RATING_SATISFIED' as indicator_id,
-        p.period_type, p.period, d.agency_code, d.unit_code, d.unit_valid_from, d.field_code,
+        -- a rating counts in the periods of its own date, even after the dossiers' as-of (METHODOLOGY §5): its
+        -- calendar month, which need not be a published month (a rating in August counts in a running Q3)
+        cast(date_trunc('month', cast(r.rated_at as date)) as date) as month_start,
+        d.agency_code, d.unit_code, d.unit_valid_from, d.field_code,
         count(*) filter (where r.rating in ('rat_hai_long', 'hai_long')) as num,
         count(*) as den
     from ratings r
     join {{ ref('int_dossier_lifecycle') }} d on d.dossier_code = r.dossier_code
-    -- a rating counts in the periods of its own date, even after the dossiers' as-of (METHODOLOGY §5)
-    join periods p on cast(r.rated_at as date) between p.period_start and p.period_end
     where d.unit_code is not null
     group by all
+),
+by_month as (
+    select * from results_by_month
+    union all
+    select * from copies_by_month
+    union all
+    select * from rated_by_month
+),
+summed as (
+    {{ roll_months_up('by_month', 'periods',
+                      ['indicator_id', 'agency_code', 'unit_code', 'unit_valid_from', 'field_code'], ['num', 'den']) }}
 ),
 reduced as (
     select indicator_id, period_type, period, agency_code, unit_code, unit_valid_from, field_code,
            cast(null as varchar) as procedure_code, num, den, cast(null as double) as value_sum, den as n
-    from results
-    union all
-    select indicator_id, period_type, period, agency_code, unit_code, unit_valid_from, field_code,
-           cast(null as varchar), num, den, cast(null as double), den
-    from copies
-    union all
-    select indicator_id, period_type, period, agency_code, unit_code, unit_valid_from, field_code,
-           cast(null as varchar), num, den, cast(null as double), den
-    from rated
+    from summed
 ),
 rolled as (
     {{ dossier_values_rollup('reduced', by_field=true, by_procedure=false, by_agency=true) }}

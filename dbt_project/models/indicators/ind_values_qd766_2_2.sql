@@ -21,25 +21,36 @@ with done as (
       and processing_working_days is not null
 ),
 periods as (
-    select period_type, period, period_start, p_end from {{ ref('int_periods') }} where {{ period_in_build_scope() }}
+    select period_type, period, period_start, period_end from {{ ref('int_periods') }} where {{ period_in_build_scope() }}
 ),
-reduced as (
+months as (
+    {{ months_of_periods('periods') }}
+),
+-- completed dossiers reduced per month, then summed into every period in scope (macros/month_rollup.sql)
+by_month as (
     select
-        'QD766_2_2' as indicator_id,
-        p.period_type,
-        p.period,
+        m.month_start,
         d.agency_code,
         d.unit_code,
         d.unit_valid_from,
         d.field_code,
         d.procedure_code,
-        cast(null as bigint) as num,
-        cast(null as bigint) as den,
         cast(sum(d.processing_working_days) as double) as value_sum,
         count(*) as n
     from done d
-    join periods p on d.end_date between p.period_start and p.p_end
+    join months m on d.end_date between m.month_start and m.p_end
     group by all
+),
+summed as (
+    {{ roll_months_up('by_month', 'periods',
+                      ['agency_code', 'unit_code', 'unit_valid_from', 'field_code', 'procedure_code'],
+                      ['value_sum:double', 'n']) }}
+),
+reduced as (
+    select
+        'QD766_2_2' as indicator_id, period_type, period, agency_code, unit_code, unit_valid_from, field_code,
+        procedure_code, cast(null as bigint) as num, cast(null as bigint) as den, value_sum, n
+    from summed
 ),
 rolled as (
     {{ dossier_values_rollup('reduced', by_field=true, by_procedure=true, by_agency=true) }}

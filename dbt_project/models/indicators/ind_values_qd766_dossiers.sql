@@ -21,12 +21,15 @@ with flags as (
     select * from {{ ref('int_qd766_dossier_flags') }}
 ),
 periods as (
-    select period_type, period, period_start, p_end from {{ ref('int_periods') }} where {{ period_in_build_scope() }}
+    select period_type, period, period_start, period_end, p_end from {{ ref('int_periods') }} where {{ period_in_build_scope() }}
 ),
-received as (
+months as (
+    {{ months_of_periods('periods') }}
+),
+-- dossiers received per month, then summed into every period in scope (macros/month_rollup.sql)
+by_month as (
     select
-        p.period_type,
-        p.period,
+        m.month_start,
         f.agency_code,
         f.unit_code,
         f.unit_valid_from,
@@ -43,8 +46,13 @@ received as (
         count(*) filter (where f.num_4_4)  as num_4_4,
         count(*) filter (where f.num_4_5b) as num_4_5b
     from flags f
-    join periods p on f.received_date between p.period_start and p.p_end
+    join months m on f.received_date between m.month_start and m.p_end
     group by all
+),
+received as (
+    {{ roll_months_up('by_month', 'periods', ['agency_code', 'unit_code', 'unit_valid_from', 'field_code'],
+                      ['received', 'num_1_4', 'num_3_3', 'den_3_6', 'num_3_6', 'den_4_1', 'num_4_1', 'num_4_2',
+                       'num_4_3', 'num_4_4', 'num_4_5b']) }}
 ),
 indicators as (
     select * from (values

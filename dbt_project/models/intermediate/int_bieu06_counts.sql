@@ -1,9 +1,41 @@
 {{ config(materialized="incremental", incremental_strategy="append", pre_hook="{{ delete_periods_in_scope() }}") }}
 {{ require_incremental_table() }}
--- Incremental by period (macros/incremental.sql): only the periods in this build's scope are recounted.
--- Biểu 06 counts (METHODOLOGY §4) reduced to (period, agency, unit, field) — small — from the dossier × period
--- statuses; ind_bieu06 rolls them up the unit tree and names them. Kept apart so that a monthly build scans only the
--- periods in scope of int_dossier_period_status instead of the whole table (docs/benchmarks.md, run 6).
+-- Incremental by period (macros/incremental.sql): only the periods in this build's scope are rolled up again.
+-- Biểu 06 counts (METHODOLOGY §4) per (period, agency, unit, field) for every period type, rolled up from the
+-- monthly partial aggregates of int_bieu06_month_counts — never from the dossiers (issue 20 point 2). For a period
+-- P holding months m1 … mk, of a unit version whose P_end is cut at its last day like int_dossier_period_status
+-- (judged_on = least(P_end, unit_valid_to)):
+--   flows (received online / direct-postal; resolved early / on time / late) are additive: Σ over the months — a
+--     dossier is received in one month and resolved in one month;
+--   carried over (open at P's start) = that of P's first month: open at the quarter's start is open at its first
+--     month's start, and such a dossier has a row in that month;
+--   pending within time / overdue (at P_end) = those of the month holding judged_on, judged at the same P_end. A
+--     group with no row in that month had nothing open at its start (an open dossier has a row in every month up
+--     to its end or the unit's last day) nor received in it: nothing pending, as the sum over no row says.
+-- A month rolled into itself gives back its own counts. ind_bieu06 rolls the result up the unit tree.
+with months as (
+    select * from {{ ref('int_bieu06_month_counts') }}
+),
+periods as (
+    select period_type, period, period_start, period_end, p_end
+    from {{ ref('int_periods') }}
+    where {{ period_in_build_scope() }}
+),
+units as (
+    select unit_code, valid_from, valid_to from {{ ref('int_admin_units') }}
+),
+placed as (
+    select
+        p.period_type,
+        p.period,
+        m.month_start = p.period_start as is_first_month,
+        least(p.p_end, coalesce(u.valid_to, p.p_end)) between m.month_start and last_day(m.month_start) as holds_judged_on,
+        m.*
+        exclude (period_type, period)
+    from months m
+    join periods p on m.month_start between p.period_start and p.period_end
+    left join units u on u.unit_code = m.unit_code and u.valid_from = m.unit_valid_from
+)
 select
     period_type,
     period,
@@ -11,16 +43,13 @@ select
     unit_code,
     unit_valid_from,
     field_code,
-    count(*) filter (where received_online)                              as received_online,
-    count(*) filter (where received_direct_postal)                       as received_direct_postal,
-    count(*) filter (where carried_over)                                 as carried_over,
-    count(*) filter (where resolved_in_period and resolved_class = 'early')   as resolved_early,
-    count(*) filter (where resolved_in_period and resolved_class = 'on_time') as resolved_on_time,
-    count(*) filter (where resolved_in_period and resolved_class = 'late')    as resolved_late,
-    count(*) filter (where pending_within_time)                          as pending_within_time,
-    count(*) filter (where pending_overdue)                              as pending_overdue
-from {{ ref('int_dossier_period_status') }} s
-where (s.period_type, s.period) in (
-    select (period_type, period) from {{ ref('int_periods') }} where {{ period_in_build_scope() }})
+    cast(sum(received_online) as bigint)                                                  as received_online,
+    cast(sum(received_direct_postal) as bigint)                                           as received_direct_postal,
+    cast(coalesce(sum(carried_over) filter (where is_first_month), 0) as bigint)           as carried_over,
+    cast(sum(resolved_early) as bigint)                                                   as resolved_early,
+    cast(sum(resolved_on_time) as bigint)                                                 as resolved_on_time,
+    cast(sum(resolved_late) as bigint)                                                    as resolved_late,
+    cast(coalesce(sum(pending_within_time) filter (where holds_judged_on), 0) as bigint)  as pending_within_time,
+    cast(coalesce(sum(pending_overdue) filter (where holds_judged_on), 0) as bigint)      as pending_overdue
+from placed
 group by all
-

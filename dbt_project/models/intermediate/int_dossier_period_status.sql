@@ -1,9 +1,11 @@
 {{ config(materialized="incremental", incremental_strategy="append", pre_hook="{{ delete_periods_in_scope() }}") }}
 {{ require_incremental_table() }}
--- Incremental by period (macros/incremental.sql): only the periods in this build's scope are rebuilt.
--- One row per (dossier, period) in scope: received (is_received) on or before P_end and not ended before the
--- period's start (METHODOLOGY §1 period membership, §4 Biểu 06). Judged from dates, never from today's status,
--- so a closed period is reproducible.
+-- Incremental by period (macros/incremental.sql): only the months in this build's scope are rebuilt.
+-- One row per (dossier, MONTH) in scope: received (is_received) on or before P_end and not ended before the
+-- month's start (METHODOLOGY §1 period membership, §4 Biểu 06). Judged from dates, never from today's status,
+-- so a closed period is reproducible. Months only: quarters, halves and years are rolled up from the months'
+-- counts (int_bieu06_counts, ind_values_qd766_5_4 — issue 20 point 2), so a new month never re-reads the
+-- dossiers of the year's earlier months.
 -- Partial period (METHODOLOGY §1): when the dossier's unit version ceased inside the period, the period is cut at
 -- the unit's last day — P_end (counts, resolved/pending, the pending judgement) is that day, and a period starting
 -- after it has no row for the old unit. In the 2025 reorganisation the old province, district and communes all
@@ -19,7 +21,7 @@ with dossiers as (
     where d.is_received and d.received_at is not null
 ),
 periods as (
-    select * from {{ ref('int_periods') }} where {{ period_in_build_scope() }}
+    select * from {{ ref('int_periods') }} where period_type = 'M' and {{ period_in_build_scope() }}
 ),
 scoped as (
     select

@@ -8,8 +8,9 @@
 --                      rating exists: reading documented in _ind_values_dossiers.yml)
 --   is_named_by_pakn   a PAKN naming the dossier (ma_ho_so_lien_quan) received on or before P_end (any category,
 --                      any status)
--- A view: read by ind_values_qd766_5_4 and explain_qd766_5_4; int_dossier_period_status already holds the
--- dossier × period rows.
+-- Months only, like int_dossier_period_status: ind_values_qd766_5_4 rolls quarters, halves and years up from the
+-- months, with the dates of the first unsatisfied rating and the first PAKN (a resolved dossier's satisfaction in a
+-- longer period is judged at that period's P_end). A view: read by ind_values_qd766_5_4.
 with status as (
     select *
     from {{ ref('int_dossier_period_status') }}
@@ -32,6 +33,7 @@ flagged as (
     select
         s.period_type,
         s.period,
+        s.period_start,
         s.p_end,
         s.dossier_code,
         s.unit_code,
@@ -43,6 +45,8 @@ flagged as (
         s.resolved_in_period,
         coalesce(s.resolved_in_period and s.resolved_class = 'late', false) as is_late,
         coalesce(s.pending_overdue, false) as is_overdue,
+        u.first_unsatisfied_date,
+        k.first_pakn_date,
         coalesce(u.first_unsatisfied_date <= s.p_end, false) as is_not_satisfied,
         coalesce(k.first_pakn_date <= s.p_end, false) as is_named_by_pakn
     from status s
