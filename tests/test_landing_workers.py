@@ -71,30 +71,3 @@ def test_a_manifest_cut_by_a_killed_worker_is_landed_again(raw, tmp_path, caplog
     assert "is unreadable; the file is landed again" in caplog.text
     assert again.status != "unchanged" and _summary([again]) == _summary([first])
     assert landing.land_file(settings, "petitions", files[0]).status == "unchanged"  # the manifest is whole again
-
-
-def test_partitions_rewritten_in_a_worker_process_equal_those_written_here(raw, tmp_path, monkeypatch):
-    # Above rewrite.WORKER_RECORDS the partitions (and the dossiers' change-log entry around them) are written by a
-    # spawned worker, whose memory goes back to the system (run 11: 9.3 GB at 20 M when written in the
-    # orchestrator): same partitions, same change entry.
-    import duckdb
-
-    from orchestration.ingest import rewrite
-
-    root, _ = raw
-    real = rewrite.in_worker
-    outcome, routes = {}, []
-    for route, limit in (("here", 10**12), ("worker", 0)):
-        settings = Settings(raw_dir=root, out_dir=tmp_path / route)
-        loads = landing.land_files(settings, "dossiers", landing.table_files(settings, "dossiers"))
-        months = sorted({m for ld in loads for m in ld.months})
-        monkeypatch.setattr(rewrite, "WORKER_RECORDS", limit)
-        monkeypatch.setattr(rewrite, "in_worker", lambda fn, *a, route=route: routes.append(route) or real(fn, *a))
-        written, change = rewrite.rewrite_partitions(settings, "dossiers", loads, months, months, "run")
-        codes = duckdb.sql(f"SELECT count(*), count(DISTINCT ma_ho_so), min(ma_ho_so), max(ma_ho_so) FROM "
-                           f"read_parquet('{settings.lake_dir}/dossiers/*/*.parquet')").fetchall()[0]
-        outcome[route] = (written, codes, {k: change[k] for k in ("months", "frontier", "new_dossiers", "complete")})
-    assert routes == ["worker"]
-    assert outcome["worker"] == outcome["here"]
-    written, codes, change = outcome["worker"]
-    assert sum(written.values()) == codes[0] == codes[1] > 0 and change["complete"] and change["new_dossiers"] == codes[0]

@@ -8,7 +8,7 @@ from dataclasses import asdict
 import dagster as dg
 import duckdb
 
-from orchestration.ingest import landing, pull_state, rewrite
+from orchestration.ingest import changes, landing, pull_state
 from orchestration.ingest.tables import SPECS, TableSpec
 from orchestration.lib import lake_schema
 from orchestration.lib.partitions import monthly
@@ -224,12 +224,18 @@ def partitioned_table_assets(table: str, landed_name: str, deps: list):
         pending = set(state.get("pending_months", [])) | pull_state.pulled_pending_months(settings.lake_dir, table)
         missing = {m for m in present if not (base / f"{part}={m}").exists()}
         months = sorted(in_run & (pending | missing))
+        change = None
         # the warehouse's incremental build needs what changed: the months rewritten (every month held, when the
         # table is emptied) and the change frontier
         rewritten = months if loads else sorted(p.name.split("=", 1)[1] for p in base.glob(f"{part}=*")
                                                 if p.name != f"{part}=__none__")
-        written, change = rewrite.rewrite_partitions(settings, table, loads, months, rewritten, context.run.run_id)
+        if table == "dossiers" and rewritten:
+            change, before = changes.begin(settings, rewritten, context.run.run_id)
+        written = landing.build_partitions(settings, table, loads, months) if months and loads else {}
+        if not loads:  # no file (or no source folder): an empty table, so readers never meet a missing file
+            landing.build_partitions(settings, table, loads)
         if change is not None:
+            change = changes.finish(settings, change, before)
             context.log.info(f"dossier changes: frontier {change['frontier']} ({change['new_dossiers']} new, "
                              f"{change['changed_dossiers']} changed, {change['gone_dossiers']} gone dossiers "
                              f"in {len(rewritten)} month(s))")

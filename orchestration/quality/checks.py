@@ -39,7 +39,6 @@ import dagster as dg
 import duckdb
 
 from orchestration.lib import lake_schema
-from orchestration.lib.workers import in_worker
 from orchestration.lib.resources import CchcSettings
 from orchestration.lib.settings import Settings, limit_memory
 from orchestration.quality.gx_suites import (SuiteResult, build_data_docs, store_gx_results, suite_severities,
@@ -358,6 +357,17 @@ def run_lake_checks(settings: Settings, table: str, months: list[str] | None = N
     else:
         records = _run_lake_checks(settings, table, months, run_name)
     return [rec.to_result() for rec in records]
+
+
+def in_worker(fn, *args):
+    """``fn(*args)`` in a fresh worker process (spawn: a clean interpreter — the orchestrator holds DuckDB
+    connections and Dagster's threads); its memory goes back to the system when it exits. ``fn`` returns plain
+    data (CheckRecords): Dagster's results do not cross processes."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(fn, *args).result()
 
 
 def _run_lake_checks(settings: Settings, table: str, months: list[str] | None, run_name: str) -> list[CheckRecord]:
