@@ -173,3 +173,4 @@ select
         comment
     ), '') as comment
 from valued
+{{ cluster_by_period() }}

@@ -44,3 +44,4 @@ from {{ ref(member) }}
 where {{ period_digest_changed() }}
 {% if not loop.last %}union all{% endif %}
 {% endfor %}
+{{ cluster_by_period() }}
