@@ -80,12 +80,3 @@
 {% macro period_in_build_scope() -%}
     {%- if building_incrementally() -%}in_build_scope{%- else -%}true{%- endif -%}
 {%- endmacro %}
-
-{#- Final ORDER BY of a large period-level table: rows written clustered by period, so that deleting the periods an
-    incremental build rewrites empties whole row groups. Written in no order, those deletes leave every row group
-    partly deleted, and the first checkpoint after them (DuckDB's, automatic, stop-the-world) rewrites nearly the
-    whole table: measured alone, 2.66 s for a 16 M-row table unordered, 0.00 s clustered; in the pipeline, commits
-    stalled 25–32 s at 2 M dossiers and `ind_qd766_groups` took 137 s at 20 M (docs/benchmarks.md, runs 9 and 11). -#}
-{% macro cluster_by_period() -%}
-    order by period_type, period
-{%- endmacro %}

@@ -104,4 +104,3 @@ from ranked r
 left join {{ ref('grade_bands') }} gb
   on r.indicator_id = 'QD766_TOTAL'
  and r.points >= gb.min_points and (gb.max_points_exclusive is null or r.points < gb.max_points_exclusive)
-{{ cluster_by_period() }}

@@ -173,4 +173,3 @@ select
         comment
     ), '') as comment
 from valued
-{{ cluster_by_period() }}

@@ -103,4 +103,3 @@ select
     *,
     pending_at_end and not pending_within_time as pending_overdue
 from flags
-{{ cluster_by_period() }}

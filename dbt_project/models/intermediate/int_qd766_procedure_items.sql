@@ -321,4 +321,3 @@ select
     indicator_id, period_type, period, unit_code, unit_valid_from, unit_level, is_partial_period,
     agency_code, procedure_code, is_met, case when not is_met then reason end, cast(dossiers as bigint)
 from dossier_items
-{{ cluster_by_period() }}

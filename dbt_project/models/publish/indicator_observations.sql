@@ -44,4 +44,3 @@ from {{ ref(member) }}
 where {{ period_digest_changed() }}
 {% if not loop.last %}union all{% endif %}
 {% endfor %}
-{{ cluster_by_period() }}

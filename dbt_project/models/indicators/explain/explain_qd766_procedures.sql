@@ -28,4 +28,3 @@ left join {{ ref('dim_units') }} u on u.unit_code = i.unit_code and u.unit_valid
 semi join (select period_type, period from {{ ref('int_periods') }} where {{ period_in_build_scope() }}) s
   on s.period_type = i.period_type and s.period = i.period
 where not i.is_met
-{{ cluster_by_period() }}
