@@ -8,6 +8,7 @@ accounting holds and is recorded: rows read = rows loaded + rows quarantined + e
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fnmatch
 import hashlib
@@ -137,16 +138,25 @@ def _connect(threads: int | None = None) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _copy(con, query: str, path: Path, params: dict | None = None) -> None:
-    """COPY a query to Parquet atomically (write beside under a private name, then rename). The target path
-    and every value are bound parameters: no file or folder name is ever part of the SQL text."""
+@contextlib.contextmanager
+def _replacing(path: Path):
+    """Write ``path`` atomically: the caller writes the yielded private name beside it, which then replaces it. A
+    worker killed mid-write (the pool replaces dead workers and kills the others) leaves the old file or none,
+    never a truncated one that a retry would trip on."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        con.execute(f"COPY ({query}) TO $copy_target (FORMAT parquet)", {**_params(query, params or {}), "copy_target": str(tmp)})
+        yield tmp
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _copy(con, query: str, path: Path, params: dict | None = None) -> None:
+    """COPY a query to Parquet atomically. The target path and every value are bound parameters: no file or folder
+    name is ever part of the SQL text."""
+    with _replacing(path) as tmp:
+        con.execute(f"COPY ({query}) TO $copy_target (FORMAT parquet)", {**_params(query, params or {}), "copy_target": str(tmp)})
 
 
 def _params(query: str, values: dict) -> dict:
@@ -209,16 +219,9 @@ def _finish(con, lake: LakeFiles, load: FileLoad, checked: str, lake_cols: list[
 
 
 def _write_manifest(lake: LakeFiles, load: FileLoad) -> None:
-    """Write a file's landing manifest atomically: a worker killed mid-write (the pool replaces dead workers and
-    kills the others) must leave either no manifest or a whole one, never a truncated file the retry trips on."""
-    path = lake.manifest(load.table, load.sha256)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
+    """A file's landing manifest, written atomically (CI once saw a retry fail on one cut by a killed worker)."""
+    with _replacing(lake.manifest(load.table, load.sha256)) as tmp:
         tmp.write_text(json.dumps(asdict(load), ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _note_columns(load: FileLoad) -> None:
