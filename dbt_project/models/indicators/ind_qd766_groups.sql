@@ -32,21 +32,25 @@ groups_ as (
                         then indicator_id || ' (' || cast(round(coalesce(points, 0), 2) as varchar) || ' points)' end,
                    ', ' order by indicator_id) as missing_rows,
         count(*) as n,
-        coalesce(bool_or(is_out_of_coverage), false) as out_of_coverage
+        coalesce(bool_or(is_out_of_coverage), false) as out_of_coverage,
+        coalesce(bool_or(is_series_break), false) as is_series_break,
+        max(discontinued_on) as discontinued_on
     from rows_
     group by all
 ),
 dvtt as (
     select formula_version, 'QD766_DVTT' as indicator_id, period_type, period, is_running, unit_code, unit_valid_from,
            unit_level, unit_name, agency_code, round(sum(points), 9) as points,
-           string_agg(missing_rows, ', ') as missing_rows, sum(n) as n, bool_or(out_of_coverage) as out_of_coverage
+           string_agg(missing_rows, ', ') as missing_rows, sum(n) as n, bool_or(out_of_coverage) as out_of_coverage,
+           bool_or(is_series_break) as is_series_break, max(discontinued_on) as discontinued_on
     from groups_ where indicator_id in ('QD766_TTTT', 'QD766_CLGQ')
     group by all
 ),
 total as (
     select formula_version, 'QD766_TOTAL' as indicator_id, period_type, period, is_running, unit_code, unit_valid_from,
            unit_level, unit_name, agency_code, round(sum(points), 9) as points,
-           string_agg(missing_rows, ', ') as missing_rows, sum(n) as n, bool_or(out_of_coverage) as out_of_coverage
+           string_agg(missing_rows, ', ') as missing_rows, sum(n) as n, bool_or(out_of_coverage) as out_of_coverage,
+           bool_or(is_series_break) as is_series_break, max(discontinued_on) as discontinued_on
     from (select * from groups_ where indicator_id not in ('QD766_TTTT', 'QD766_CLGQ') union all select * from dvtt)
     group by all
 ),
@@ -95,11 +99,15 @@ select
     cast(r.rank as integer) as rank,
     cast(r.rank_of as integer) as rank_of,
     cast(null as bigint) as n,  -- a sum of points, not a count of observations
-    case when r.out_of_coverage then 'M' when r.is_running then 'P' else 'A' end as obs_status,
-    case when r.out_of_coverage then 'no data for this unit'
-         when r.missing_rows is not null
-         then 'missing rows: ' || array_to_string(list_sort(list_distinct(string_split(r.missing_rows, ', '))), ', ')
-    end as comment
+    case when r.out_of_coverage then 'M' when r.is_series_break then 'B' when r.is_running then 'P' else 'A' end
+        as obs_status,
+    nullif(concat_ws('; ',
+        case when r.out_of_coverage then 'no data for this unit'
+             when r.missing_rows is not null
+             then 'missing rows: ' || array_to_string(list_sort(list_distinct(string_split(r.missing_rows, ', '))), ', ')
+        end,
+        case when r.discontinued_on is not null then 'discontinued on ' || strftime(r.discontinued_on, '%Y-%m-%d') end
+    ), '') as comment
 from ranked r
 left join {{ ref('grade_bands') }} gb
   on r.indicator_id = 'QD766_TOTAL'

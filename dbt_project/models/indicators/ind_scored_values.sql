@@ -91,7 +91,7 @@ sources as (
 joined as (
     select
         v.*,
-        f.is_running, f.is_partial_period, f.unit_level, f.unit_name,
+        f.is_running, f.is_partial_period, f.is_series_break, f.discontinued_on, f.unit_level, f.unit_name,
         d.formula_version, d.name_vi, d.max_points, d.scoring_rule, d.threshold, d.empty_rule, d.unit_measure,
         d.group_id,
         coalesce(s.source_absent, false) as source_absent,
@@ -157,10 +157,13 @@ select
     case when scoring_rule in ('linear', 'threshold', 'full') then max_points end as max_points,
     n,
     is_out_of_coverage,
-    -- METHODOLOGY §7 precedence: Q, M (no value), then P, A (B/E come with the 2025 comparable series)
+    is_series_break,
+    discontinued_on,
+    -- METHODOLOGY §7 precedence: Q, M (no value), then B, E, P, A
     case
         when small_cell then 'Q'
         when source_absent or is_out_of_coverage or (ratio is null and scoring_rule <> 'full') then 'M'
+        when is_series_break then 'B'
         when is_running then 'P'
         else 'A'
     end as obs_status,
@@ -168,6 +171,7 @@ select
         case when is_out_of_coverage then 'no data for this unit' end,
         case when source_absent then 'source absent from the raw root: ' || absent_sources end,
         case when is_partial_period then 'partial period' end,
+        case when discontinued_on is not null then 'discontinued on ' || strftime(discontinued_on, '%Y-%m-%d') end,
         case when scoring_rule = 'full' and not source_absent and not is_out_of_coverage
              then 'full points for every unit, as the national portal publishes this row (qd766_4_6_rule = portal)' end,
         comment

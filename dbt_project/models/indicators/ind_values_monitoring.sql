@@ -67,8 +67,12 @@ by_month as (
     union all
     select * from rated_by_month
 ),
+-- a completion, a copy or a rating dated after its unit ceased counts for the unit's successor (issue 21)
+attributed as (
+    {{ attribute_to_successors('by_month') }}
+),
 summed as (
-    {{ roll_months_up('by_month', 'periods',
+    {{ roll_months_up('attributed', 'periods',
                       ['indicator_id', 'agency_code', 'unit_code', 'unit_valid_from', 'field_code'], ['num', 'den']) }}
 ),
 reduced as (

@@ -41,8 +41,12 @@ by_month as (
     join months m on d.end_date between m.month_start and m.p_end
     group by all
 ),
+-- a dossier completed after its unit ceased counts for the unit's successor (issue 21)
+attributed as (
+    {{ attribute_to_successors('by_month') }}
+),
 summed as (
-    {{ roll_months_up('by_month', 'periods',
+    {{ roll_months_up('attributed', 'periods',
                       ['agency_code', 'unit_code', 'unit_valid_from', 'field_code', 'procedure_code'],
                       ['value_sum:double', 'n']) }}
 ),

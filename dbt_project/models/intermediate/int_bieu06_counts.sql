@@ -8,7 +8,9 @@
 --   flows (received online / direct-postal; resolved early / on time / late) are additive: Σ over the months — a
 --     dossier is received in one month and resolved in one month;
 --   carried over (open at P's start) = that of P's first month: open at the quarter's start is open at its first
---     month's start, and such a dossier has a row in that month;
+--     month's start, and such a dossier has a row in that month. For a unit version that starts inside P (a unit
+--     created on 2025-07-01: its 2025 year is the partial period July–December) the first month is the unit's
+--     own first month, whose carried over holds the dossiers it took over from its predecessors (issue 21);
 --   pending within time / overdue (at P_end) = those of the month holding judged_on, judged at the same P_end. A
 --     group with no row in that month had nothing open at its start (an open dossier has a row in every month up
 --     to its end or the unit's last day) nor received in it: nothing pending, as the sum over no row says.
@@ -28,7 +30,7 @@ placed as (
     select
         p.period_type,
         p.period,
-        m.month_start = p.period_start as is_first_month,
+        m.month_start = greatest(p.period_start, cast(date_trunc('month', m.unit_valid_from) as date)) as is_first_month,
         least(p.p_end, coalesce(u.valid_to, p.p_end)) between m.month_start and last_day(m.month_start) as holds_judged_on,
         m.*
         exclude (period_type, period)

@@ -9,16 +9,41 @@
 -- Partial period (METHODOLOGY §1): when the dossier's unit version ceased inside the period, the period is cut at
 -- the unit's last day — P_end (counts, resolved/pending, the pending judgement) is that day, and a period starting
 -- after it has no row for the old unit. In the 2025 reorganisation the old province, district and communes all
--- ceased on 2025-06-30, so the cut is the same for a dossier's whole old subtree; where successor units take the
--- dossiers over is the lineage's business (ADMIN_UNITS.md), not this model's.
+-- ceased on 2025-06-30, so the cut is the same for a dossier's whole old subtree.
+-- Successors (ADMIN_UNITS.md point 4, issue 21): a dossier not ended before its unit's successor took over
+-- (int_unit_successors: the lineage table; a dissolved district's dossiers go to the province's successor) has
+-- rows in the successor's months from the first month starting on or after that day, under the successor unit
+-- with no agency (the old agency no longer exists): carried over into the successor's July (Biểu 06 column 6) and
+-- judged there like any other dossier (`attribution` = 'successor').
 {% set granularity = classification_granularity() %}
-with dossiers as (
+with own as (
     -- unit_valid_to: the last day of the dossier's unit version (NULL = still exists), with its calendar row
-    select d.*, u.valid_to as unit_valid_to, cu.working_day_index as unit_last_working_day_index
+    select
+        d.*, u.valid_to as unit_valid_to, cu.working_day_index as unit_last_working_day_index,
+        cast(null as date) as attributed_from, 'reception' as attribution
     from {{ ref('int_dossier_lifecycle') }} d
     left join {{ ref('int_admin_units') }} u on u.unit_code = d.unit_code and u.valid_from = d.unit_valid_from
     left join {{ ref('int_calendar') }} cu on cu.date = u.valid_to
     where d.is_received and d.received_at is not null
+),
+successors as (
+    -- a second scan, joined to the small successor table: only dossiers of ceased units open when it ceased
+    select
+        d.* replace (
+            s.successor_code as unit_code, s.successor_valid_from as unit_valid_from,
+            cast(null as varchar) as agency_code),
+        s.successor_valid_to as unit_valid_to, cs.working_day_index as unit_last_working_day_index,
+        s.attributed_from, 'successor' as attribution
+    from {{ ref('int_dossier_lifecycle') }} d
+    join {{ ref('int_unit_successors') }} s on s.unit_code = d.unit_code and s.unit_valid_from = d.unit_valid_from
+    left join {{ ref('int_calendar') }} cs on cs.date = s.successor_valid_to
+    where d.is_received and d.received_at is not null
+      and (d.end_date is null or d.end_date >= s.attributed_from)
+),
+dossiers as (
+    select * from own
+    union all
+    select * from successors
 ),
 periods as (
     select * from {{ ref('int_periods') }} where period_type = 'M' and {{ period_in_build_scope() }}
@@ -43,6 +68,7 @@ scoped as (
         d.legal_limit_amount,
         d.received_working_day_index,
         d.received_cum_working_seconds,
+        d.attribution,
         p.period_type,
         p.period,
         p.period_start,
@@ -60,6 +86,7 @@ scoped as (
       on d.received_date <= least(p.p_end, coalesce(d.unit_valid_to, p.p_end))
      and p.period_start <= coalesce(d.unit_valid_to, p.period_start)
      and (d.end_date is null or d.end_date >= p.period_start)
+     and (d.attributed_from is null or p.period_start >= d.attributed_from)
 ),
 flags as (
 select
@@ -74,6 +101,7 @@ select
     unit_valid_from,
     field_code,
     procedure_code,
+    attribution,
     received_in_period,
     received_in_period and coalesce(channel, 1) = 2 as received_online,
     received_in_period and coalesce(channel, 1) <> 2 as received_direct_postal,

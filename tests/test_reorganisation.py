@@ -1,0 +1,235 @@
+"""The 2025 reorganisation (issue 21; ADMIN_UNITS.md, METHODOLOGY §1 and §7) on a hand-computed fixture of 13
+dossiers across 1 July 2025, through the whole pipeline.
+
+Units (committed seeds): Bắc Kạn 06 with district Bạch Thông 063 (communes TT Phủ Thông 01969, Vi Hương 01975) and
+district Chợ Đồn 064 (commune Đồng Thắng 02059) until 2025-06-30; from 2025-07-01 Thái Nguyên 19@2025 with the new
+communes Phủ Thông 01969@2025 (← 01969, 01975, 01993, 01990) and Bạch Thông 02014@2025 (← 02014, 02017 and 02059
+of ANOTHER district). Agencies: the seed's old commune/district agencies (to 2025-06-30), the new commune agency
+000.31.19.H56 (from 2025-07-01), and in the raw registry Đồng Thắng's committee and a one-stop desk of Phủ Thông
+whose registry row SPANS the reform (valid_from 2024-01-01, valid_to empty).
+
+Dossiers (received, due, end; all direct unless said; as-of = the latest NgayCapNhat, 2025-10-05):
+  d1  TT Phủ Thông  06-10 due 06-20 end 06-18  resolved early in June
+  d2  TT Phủ Thông  06-20 due 07-10 end 07-08  open at 30/6 (within) → carried into new Phủ Thông, early in July
+  d3  TT Phủ Thông  06-25 due 06-27 end 07-03  open at 30/6 (overdue) → carried, late in July
+  d4  Vi Hương      06-15 due 07-15 open       open at 30/6 (within) → carried into new Phủ Thông, overdue from July
+  d5  Vi Hương      05-05 due 05-15 end 05-15  on time in May
+  d6  Đồng Thắng    06-28 due 07-05 end 07-05  open at 30/6 (within) → carried into new Bạch Thông (other district)
+  d7  district 063  06-12 due 07-20 end 08-04  open at 30/6 (within) → carried into PROVINCE 19 only, late in Aug
+  d8  district 063  06-02 due 06-10 end 06-30  late in June; ended before 1 July: not carried
+  d9  spanning desk 06-16 due 06-26 end 06-26  on time in June, under TT Phủ Thông (01969@2020)
+  d10 spanning desk 07-09 due 07-20 end 07-18  early in July, under new Phủ Thông (01969@2025) — lost before
+  d11 spanning desk 08-11 due 08-21 open       overdue at the end of Aug and Sep
+  d12 new agency    07-01 due 07-11 end 07-11  ONLINE, on time in July
+  d13 new agency    09-10 due 09-30 end 10-02  pending within at 30/9 (due = P_end), late in October
+"""
+
+import json
+import shutil
+
+import duckdb
+import pytest
+
+from orchestration.cli import run_pipeline
+from orchestration.lib.settings import REPO_ROOT, Settings
+
+SAMPLE = REPO_ROOT / "raw" / "sample"
+A, B, C, D, E, F = "000.01.63.H06", "000.02.63.H06", "000.15.64.H06", "000.21.63.H06", "000.40.19.H56", "000.31.19.H56"
+# (code, agency, received, due, end or None, channel)
+DOSSIERS = [
+    ("d1", A, "20250610", "20250620", "20250618", 1),
+    ("d2", A, "20250620", "20250710", "20250708", 1),
+    ("d3", A, "20250625", "20250627", "20250703", 1),
+    ("d4", B, "20250615", "20250715", None, 1),
+    ("d5", B, "20250505", "20250515", "20250515", 1),
+    ("d6", C, "20250628", "20250705", "20250705", 1),
+    ("d7", D, "20250612", "20250720", "20250804", 1),
+    ("d8", D, "20250602", "20250610", "20250630", 1),
+    ("d9", E, "20250616", "20250626", "20250626", 1),
+    ("d10", E, "20250709", "20250720", "20250718", 1),
+    ("d11", E, "20250811", "20250821", None, 1),
+    ("d12", F, "20250701", "20250711", "20250711", 2),
+    ("d13", F, "20250910", "20250930", "20251002", 1),
+]
+OLD, NEW = "2020-01-01", "2025-07-01"
+
+
+def _record(code, agency, received, due, end, channel):
+    return {
+        "MaHoSo": f"{agency}-{received[2:]}-{code[1:].zfill(4)}", "MaTTHC": "1.001193", "TenTTHC": "Đăng ký khai sinh",
+        "MaLinhVuc": "G09-HT", "TenLinhVuc": "Hộ tịch", "DonViXuLy": "fixture", "MaDonViXuLy": agency,
+        "KenhThucHien": channel, "ChuHoSo": "Nguyễn Văn A", "SoGiayToChuHoSo": "001099000001",
+        "SoDienThoai": "0900000001", "DiaChi": "fixture", "LoaiDoiTuong": 1,
+        "NgayNopHoSo": received + "080000", "NgayTiepNhan": received + "090000", "NgayHenTra": due + "170000",
+        "TrangThaiHoSo": 10 if end else 4, "NgayKetThucXuLy": end + "100000" if end else None,
+        "NgayTra": end + "110000" if end else None, "HoSoCoThanhPhanSoHoa": 1, "TaiKhoanDuocXacThucVoiVNeID": 0,
+        "DuocThanhToanTrucTuyen": 0, "TrangThaiDongBoDVC": 1, "LaHoSoChungThuc": 0, "TaiLieuNop": [],
+        "DanhSachLePhi": [], "DanhSachHoSoBoSung": [], "DanhSachGiayToKetQua": [], "DSKetNoiCSDL": [],
+        # the as-of of the run (METHODOLOGY §1) is the latest update: 2025-10-05, on d13
+        "NgayCapNhat": "20251005120000" if code == "d13" else (end or "20250930") + "120000",
+    }
+
+
+@pytest.fixture(scope="module")
+def reorg_run(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("raw_reorg")
+    shutil.copytree(SAMPLE / "procedures", raw / "procedures")
+    (raw / "reference").mkdir()
+    agencies = (SAMPLE / "reference" / "agencies.csv").read_text(encoding="utf-8").rstrip("\n")
+    agencies += f"\n{C},UBND xã Đồng Thắng,02059,2020-01-01,2025-06-30\n{E},Bộ phận một cửa Phủ Thông,01969,2024-01-01,\n"
+    (raw / "reference" / "agencies.csv").write_text(agencies, encoding="utf-8")
+    (raw / "dossiers").mkdir()
+    (raw / "dossiers" / "dongbo_2025.json").write_text(json.dumps(
+        {"service": "DongBoHoSoMC", "isUpdating": False, "data": [_record(*d) for d in DOSSIERS]},
+        ensure_ascii=False), encoding="utf-8")
+    settings = Settings(raw_dir=raw, out_dir=tmp_path_factory.mktemp("out_reorg"))
+    failures, _, _ = run_pipeline(settings)
+    assert failures == [], failures
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    yield settings, con
+    con.close()
+
+
+COLS = ("received_online", "received_direct_postal", "carried_over", "resolved_early", "resolved_on_time",
+        "resolved_late", "pending_within_time", "pending_overdue")
+
+
+def _bieu06(con, unit, valid_from, period):
+    row = con.execute(
+        f"SELECT {', '.join(COLS)} FROM publish.report_bieu06 WHERE unit_code = ? AND unit_valid_from = ? "
+        "AND period = ? AND ma_linh_vuc IS NULL", [unit, valid_from, period]).fetchall()
+    assert len(row) == 1, (unit, valid_from, period, row)
+    return row[0]
+
+
+def _obs(con, indicator, unit, valid_from, period):
+    rows = con.execute(
+        "SELECT numerator, denominator, obs_status, comment FROM publish.indicator_observations "
+        "WHERE indicator_id = ? AND unit_code = ? AND unit_valid_from = ? AND period = ? AND agency_code IS NULL "
+        "AND ma_linh_vuc IS NULL AND ma_tthc IS NULL", [indicator, unit, valid_from, period]).fetchall()
+    assert len(rows) == 1, (indicator, unit, valid_from, period, rows)
+    return rows[0]
+
+
+#            online direct carried early on_time late within overdue
+EXPECTED_BIEU06 = {
+    # June, old units (P_end 30/6)
+    # TT Phủ Thông: received d1 d2 d3 d9; resolved d1 early, d9 on time; pending d2 within, d3 overdue (4 = 2 + 2)
+    ("01969", OLD, "2025-06"): (0, 4, 0, 1, 1, 0, 1, 1),
+    # Vi Hương: d4 received, pending within (d5 belongs to May)
+    ("01975", OLD, "2025-06"): (0, 1, 0, 0, 0, 0, 1, 0),
+    # district 063 = its communes + its own agency: d1 d2 d3 d9 d4 + d7 (within) d8 (late): 7 = 3 + 4
+    ("063", OLD, "2025-06"): (0, 7, 0, 1, 1, 1, 3, 1),
+    # province 06 = 063 + d6 (Đồng Thắng, Chợ Đồn, within): 8 = 3 + 5
+    ("06", OLD, "2025-06"): (0, 8, 0, 1, 1, 1, 4, 1),
+    # July, new units (P_end 31/7)
+    # new Phủ Thông: received d10 (direct, early) d12 (online, on time); carried d2 (early) d3 (late) d4 (overdue:
+    # due 15/7 < 31/7): 5 = 4 + 1
+    ("01969", NEW, "2025-07"): (1, 1, 3, 2, 1, 1, 0, 1),
+    # new Bạch Thông: d6 carried from Đồng Thắng (another district), on time
+    ("02014", NEW, "2025-07"): (0, 0, 1, 0, 1, 0, 0, 0),
+    # province 19 = communes (5 + 1) + d7 of the dissolved district, carried to the province only (overdue: due
+    # 20/7 < 31/7): 7 = 5 + 2 — more than the sum of its communes, as ADMIN_UNITS.md says
+    ("19", NEW, "2025-07"): (1, 1, 5, 2, 2, 1, 0, 2),
+    # Q3 (closed, P_end 30/9): new Phủ Thông — carried = July's 3; received d10 d12 d11 d13; resolved d2 d10 early,
+    # d12 on time, d3 late; pending at 30/9: d13 within (due 30/9), d4 d11 overdue: 7 = 4 + 3
+    ("01969", NEW, "2025-Q3"): (1, 3, 3, 2, 1, 1, 1, 2),
+    # province 19 Q3: + d6 (carried, on time) + d7 (carried, late 4/8): 9 = 6 + 3
+    ("19", NEW, "2025-Q3"): (1, 3, 5, 2, 2, 2, 1, 2),
+    # the year 2025: old units over 1/1–30/6 (partial), new units over 1/7–5/10 (partial, running as of 5/10)
+    # TT Phủ Thông: as June (nothing before June)
+    ("01969", OLD, "2025"): (0, 4, 0, 1, 1, 0, 1, 1),
+    # Vi Hương: d5 (May, on time) + d4 (pending within at 30/6): 2 = 1 + 1
+    ("01975", OLD, "2025"): (0, 2, 0, 0, 1, 0, 1, 0),
+    # province 06: June's 8 + d5: 9 = 4 + 5
+    ("06", OLD, "2025"): (0, 9, 0, 1, 2, 1, 4, 1),
+    # new Phủ Thông: carried = its first month's (July) 3; received 4; resolved d2 d10 early, d12 on time, d3 d13
+    # late (2/10 > 30/9); pending at 5/10 d4 d11 overdue: 7 = 5 + 2
+    ("01969", NEW, "2025"): (1, 3, 3, 2, 1, 2, 0, 2),
+    # province 19: + d6 (on time) + d7 (late): 9 = 7 + 2
+    ("19", NEW, "2025"): (1, 3, 5, 2, 2, 3, 0, 2),
+}
+
+
+@pytest.mark.parametrize("key", list(EXPECTED_BIEU06), ids=lambda k: "-".join(k))
+def test_bieu06_across_the_reform(reorg_run, key):
+    _, con = reorg_run
+    assert _bieu06(con, *key) == EXPECTED_BIEU06[key]
+
+
+# QD766_2_1 = (early + on time + pending within) / (resolved + pending), from the Biểu 06 counts above
+EXPECTED_2_1 = {
+    ("01969", OLD, "2025-06"): (3, 4),   # (1 + 1 + 1) / (2 + 2)
+    ("063", OLD, "2025-06"): (5, 7),     # (1 + 1 + 3) / (3 + 4)
+    ("06", OLD, "2025-06"): (6, 8),      # (1 + 1 + 4) / (3 + 5)
+    ("01969", NEW, "2025-07"): (3, 5),   # (2 + 1 + 0) / (4 + 1)
+    ("19", NEW, "2025-07"): (4, 7),      # (2 + 2 + 0) / (5 + 2)
+    ("01969", NEW, "2025-Q3"): (4, 7),   # (2 + 1 + 1) / (4 + 3)
+    ("19", NEW, "2025-Q3"): (5, 9),      # (2 + 2 + 1) / (6 + 3)
+    ("06", OLD, "2025"): (7, 9),         # (1 + 2 + 4) / (4 + 5)
+    ("01969", NEW, "2025"): (3, 7),      # (2 + 1 + 0) / (5 + 2)
+    ("19", NEW, "2025"): (4, 9),         # (2 + 2 + 0) / (7 + 2)
+}
+
+
+@pytest.mark.parametrize("key", list(EXPECTED_2_1), ids=lambda k: "-".join(k))
+def test_qd766_2_1_across_the_reform(reorg_run, key):
+    _, con = reorg_run
+    num, den, _, _ = _obs(con, "QD766_2_1", *key)
+    assert (num, den) == EXPECTED_2_1[key]
+
+
+def test_a_dossier_received_after_the_reform_by_an_agency_spanning_it_is_counted(reorg_run):
+    """d10, d11: the desk's registry row spans the reform; its later dossiers resolve to 01969@2025-07-01."""
+    _, con = reorg_run
+    rows = con.execute(
+        "SELECT dossier_code, unit_code, unit_valid_from FROM marts.fct_dossiers WHERE agency_code = ? ORDER BY received_at",
+        [E]).fetchall()
+    assert [(u, str(v)) for _, u, v in rows] == [("01969", OLD), ("01969", NEW), ("01969", NEW)]
+
+
+def test_every_dossier_received_in_a_period_counts_in_exactly_one_unit_per_level(reorg_run):
+    """Row accounting across the break: received counts of each level's units add up to the dossiers received in
+    the period (13 dossiers: 1 in May, 8 in June, 2 in July, 1 in August, 1 in September)."""
+    _, con = reorg_run
+    received = {"2025-05": 1, "2025-06": 8, "2025-07": 2, "2025-08": 1, "2025-09": 1, "2025-Q2": 9, "2025-Q3": 4,
+                "2025": 13}
+    for period, n in received.items():
+        rows = con.execute(
+            "SELECT unit_level, sum(received_online + received_direct_postal) FROM publish.report_bieu06 b "
+            "JOIN marts.dim_units u USING (unit_code, unit_valid_from) WHERE period = ? AND ma_linh_vuc IS NULL "
+            "GROUP BY unit_level", [period]).fetchall()
+        by_level = dict(rows)
+        assert by_level["tinh"] == n, (period, by_level)
+        # communes: every dossier but those of district agencies (d7, d8: received in June by 063)
+        assert by_level["xa"] == n - {"2025-06": 2, "2025-Q2": 2, "2025": 2}.get(period, 0), (period, by_level)
+
+
+STATUS_CASES = {
+    # B: the first period of each type after the break, for units whose territory changed (B before P)
+    ("QD766_2_1", "01969", NEW, "2025-07"): ("B", None),
+    ("QD766_2_1", "01969", NEW, "2025-Q3"): ("B", None),
+    ("QD766_2_1", "19", NEW, "2025"): ("B", "partial period"),
+    ("QD766_2_1", "02014", NEW, "2025-07"): ("B", None),
+    # later periods of the new units: normal (A) or running (P)
+    ("QD766_2_1", "01969", NEW, "2025-08"): ("A", None),
+    ("QD766_2_1", "01969", NEW, "2025-10"): ("P", None),
+    # discontinued series: the district, the old province, a commune merged into another code
+    ("QD766_2_1", "063", OLD, "2025-06"): ("A", "discontinued on 2025-06-30"),
+    ("QD766_2_1", "06", OLD, "2025-06"): ("A", "discontinued on 2025-06-30"),
+    ("QD766_2_1", "01975", OLD, "2025-06"): ("A", "discontinued on 2025-06-30"),
+    # TT Phủ Thông's code continues (with a break on 01969@2025): not discontinued
+    ("QD766_2_1", "01969", OLD, "2025-06"): ("A", None),
+}
+
+
+@pytest.mark.parametrize("key", list(STATUS_CASES), ids=lambda k: "-".join(k))
+def test_break_and_discontinued_series(reorg_run, key):
+    _, con = reorg_run
+    _, _, status, comment = _obs(con, *key)
+    want_status, want_comment = STATUS_CASES[key]
+    assert status == want_status
+    if want_comment is None:
+        assert comment is None or "discontinued" not in comment
+    else:
+        assert want_comment in (comment or "")
