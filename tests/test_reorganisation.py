@@ -233,3 +233,105 @@ def test_break_and_discontinued_series(reorg_run, key):
         assert comment is None or "discontinued" not in comment
     else:
         assert want_comment in (comment or "")
+
+
+# The comparable series (E) on the units in force from 2025-07-01, for periods that ended before them
+EXPECTED_BACKCAST_2_1 = {
+    # new Phủ Thông ← TT Phủ Thông (d1 early, d9 on time, d2 within, d3 overdue) + Vi Hương (d4 within); 01993 and
+    # 01990 had no dossier: (1 + 1 + 2) / (2 + 3)
+    ("01969", "2025-06"): (4, 5),
+    # Q2 adds d5 (Vi Hương, May, on time): (1 + 2 + 2) / (3 + 3)
+    ("01969", "2025-Q2"): (5, 6),
+    # new Bạch Thông ← Đồng Thắng of ANOTHER district (d6 within): 1 / 1
+    ("02014", "2025-06"): (1, 1),
+    # province 19 ← everything of province 06 (and of the old Thái Nguyên, which had none), the district's own
+    # agency included: the old province's June, 6 / 8
+    ("19", "2025-06"): (6, 8),
+}
+
+
+@pytest.mark.parametrize("key", list(EXPECTED_BACKCAST_2_1), ids=lambda k: "-".join(k))
+def test_comparable_series_back_cast_onto_the_new_units(reorg_run, key):
+    _, con = reorg_run
+    num, den, status, comment = _obs(con, "QD766_2_1", key[0], NEW, key[1])
+    assert (num, den) == EXPECTED_BACKCAST_2_1[key]
+    assert status == "E" and "comparable series" in comment
+
+
+def test_comparable_bieu06_and_what_is_not_back_cast(reorg_run):
+    _, con = reorg_run
+    # Biểu 06 of new Phủ Thông in June as observations: received 5 (col 3), pending within 2 (col 12)
+    got = dict(con.execute(
+        "SELECT indicator_id, ratio FROM publish.indicator_observations WHERE unit_code = '01969' AND unit_valid_from = ? "
+        "AND period = '2025-06' AND indicator_id IN ('BIEU06_COL03', 'BIEU06_COL12') AND ma_linh_vuc IS NULL "
+        "AND obs_status = 'E'", [NEW]).fetchall())
+    assert got == {"BIEU06_COL03": 5, "BIEU06_COL12": 2}
+    # the official form shows the units as they were: no new unit before July
+    assert con.execute("SELECT count(*) FROM publish.report_bieu06 WHERE unit_valid_from = ? AND period = '2025-06'",
+                       [NEW]).fetchall()[0][0] == 0
+    # only dossier-based rows are back-cast: no procedure-based row (3_1), no group score, no PAKN row
+    back = {r[0] for r in con.execute(
+        "SELECT DISTINCT indicator_id FROM publish.indicator_observations WHERE obs_status = 'E'").fetchall()}
+    assert "QD766_2_1" in back and "QD766_5_4" in back
+    assert not back & {"QD766_3_1", "QD766_1_1", "QD766_5_2", "QD766_TOTAL", "QD766_TDGQ", "SIPAS"}
+    # a period straddling the change is not back-cast: the new unit's year 2025 is its partial year (B)
+    assert con.execute("SELECT count(*) FROM publish.indicator_observations WHERE obs_status = 'E' "
+                       "AND period IN ('2025', '2025-H2', '2025-Q3', '2025-07')").fetchall()[0][0] == 0
+    # back-cast values carry the formula version of their period
+    assert {r[0] for r in con.execute("SELECT DISTINCT formula_version FROM publish.indicator_observations "
+                                      "WHERE obs_status = 'E' AND indicator_id LIKE 'QD766%'").fetchall()} == {"QD766-2022"}
+
+
+def test_sdmx_carries_breaks_and_the_comparable_series(reorg_run):
+    """SDMX: B and E reach OBS_STATUS, the new unit version is its own REF_AREA_VALID_FROM, and the comparable Biểu 06
+    columns sit beside (never inside) the Biểu 06 part of the old units."""
+    settings, _ = reorg_run
+    sdmx = settings.publish_dir / "latest" / "sdmx"
+    rows = duckdb.sql(f"SELECT * FROM read_csv('{sdmx}/*/province=*/period=*/*.csv', all_varchar=true, "
+                      "filename=true, union_by_name=true)")
+    got = rows.query("r", "SELECT OBS_STATUS, OBS_VALUE FROM r WHERE INDICATOR = 'QD766_2_1' AND REF_AREA = '01969' "
+                          f"AND REF_AREA_VALID_FROM = '{NEW}' AND TIME_PERIOD = '2025-06' AND AGENCY IS NULL "
+                          "AND FIELD IS NULL").fetchall()
+    assert got == [("E", "80.0")]
+    got = rows.query("r", "SELECT OBS_STATUS FROM r WHERE INDICATOR = 'QD766_2_1' AND REF_AREA = '01969' "
+                          f"AND REF_AREA_VALID_FROM = '{NEW}' AND TIME_PERIOD = '2025-07' AND AGENCY IS NULL "
+                          "AND FIELD IS NULL").fetchall()
+    assert got == [("B",)]
+    files = {r[0].rsplit("/sdmx/", 1)[1] for r in rows.query(
+        "r", "SELECT DISTINCT filename FROM r WHERE INDICATOR LIKE 'BIEU06%' AND TIME_PERIOD = '2025-06'").fetchall()}
+    assert files == {"BIEU06/province=06/period=2025-06/part.csv",
+                     "BIEU06/province=19/period=2025-06/part-observations.csv"}
+
+
+def test_a_back_cast_value_is_never_a_revision_of_the_as_published_one(reorg_run, tmp_path):
+    """A second release where d1 (TT Phủ Thông, June) ends late instead of early: the old units' June values and the
+    comparable June values of their successor change. The revision report lists each within its own series (the
+    key holds unit_valid_from): the old units' A → A, the successor's E → E — never an as-published value revised
+    into a back-cast one."""
+    settings, _ = reorg_run
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(settings.raw_dir, raw)
+    shutil.copytree(settings.out_dir, out, symlinks=True)
+    batch = raw / "dossiers" / "dongbo_2025.json"
+    data = json.loads(batch.read_text(encoding="utf-8"))
+    data["data"][0].update(NgayKetThucXuLy="20250623100000", NgayTra="20250623110000")  # due 20/6: now late
+    batch.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    again = Settings(raw_dir=raw, out_dir=out)
+    failures, _, _ = run_pipeline(again)
+    assert failures == [], failures
+    rev = duckdb.sql(f"SELECT * FROM read_csv('{again.publish_dir / 'latest' / 'revisions.csv'}', all_varchar=true)")
+    got = rev.query("r", "SELECT unit_code, unit_valid_from, old_obs_status, new_obs_status, old_value, new_value "
+                         "FROM r WHERE indicator_id = 'QD766_2_1' AND period = '2025-06' AND coalesce(agency_code, '') = '' "
+                         "AND coalesce(ma_linh_vuc, '') = '' ORDER BY unit_code, unit_valid_from").fetchall()
+    # TT Phủ Thông 3/4 → 2/4; district 5/7 → 4/7; province 6/8 → 5/8; new Phủ Thông (E) 4/5 → 3/5
+    assert [(u, v, o, n, round(float(a), 4), round(float(b), 4)) for u, v, o, n, a, b in got] == [
+        ("01969", OLD, "A", "A", 75.0, 50.0), ("01969", NEW, "E", "E", 80.0, 60.0),
+        ("06", OLD, "A", "A", 75.0, 62.5), ("063", OLD, "A", "A", round(500 / 7, 4), round(400 / 7, 4)),
+        ("19", NEW, "E", "E", 75.0, 62.5)]
+    assert rev.query("r", "SELECT count(*) FROM r WHERE (old_obs_status = 'E') <> (new_obs_status = 'E')").fetchall()[0][0] == 0
+
+
+def test_the_scorecard_marks_the_reorganisation_break(reorg_run):
+    settings, _ = reorg_run
+    page = (settings.publish_dir / "latest" / "by_province" / "19" / "scorecard.html").read_text(encoding="utf-8")
+    assert "sắp xếp ĐVHC" in page  # the dashed line at July 2025, where the new units' series begin (B)

@@ -36,7 +36,7 @@ BIEU06_COUNTS = {
     "pending_within_time": "BIEU06_COL12", "pending_overdue": "BIEU06_COL13",
 }
 LONG_COLUMNS = ["indicator_id", "formula_version", "period_type", "period", "unit_code", "unit_valid_from",
-                "agency_code", "ma_linh_vuc", "ma_tthc", "value", "points", "obs_status", "province"]
+                "agency_code", "ma_linh_vuc", "ma_tthc", "value", "points", "obs_status", "province", "source_table"]
 
 
 def _csv(path: Path) -> str:
@@ -49,7 +49,8 @@ def _obs_long(source: str, province: str = "CAST(NULL AS VARCHAR)") -> str:
                coalesce(agency_code, '') AS agency_code, coalesce(ma_linh_vuc, '') AS ma_linh_vuc,
                coalesce(ma_tthc, '') AS ma_tthc,
                coalesce(TRY_CAST(ratio AS DOUBLE), TRY_CAST(points AS DOUBLE)) AS value,
-               TRY_CAST(points AS DOUBLE) AS points, obs_status, {province} AS province
+               TRY_CAST(points AS DOUBLE) AS points, obs_status, {province} AS province,
+               'observations' AS source_table
         FROM {source}"""
 
 
@@ -60,7 +61,7 @@ def _b06_long(source: str, status_join: str, status_col: str, bieu06_formula_ver
         SELECT CASE col {cases} END AS indicator_id, '{bieu06_formula_version}' AS formula_version, period_type,
                period, unit_code, CAST(unit_valid_from AS VARCHAR) AS unit_valid_from, '' AS agency_code,
                coalesce(ma_linh_vuc, '') AS ma_linh_vuc, '' AS ma_tthc, TRY_CAST(v AS DOUBLE) AS value,
-               CAST(NULL AS DOUBLE) AS points, {status_col} AS obs_status, province
+               CAST(NULL AS DOUBLE) AS points, {status_col} AS obs_status, province, 'bieu06' AS source_table
         FROM (UNPIVOT (SELECT period_type, period, unit_code, unit_valid_from, ma_linh_vuc, {province} AS province,
                               {', '.join(f'CAST({c} AS VARCHAR) AS {c}' for c in BIEU06_COUNTS)} FROM {source})
               ON {', '.join(BIEU06_COUNTS)} INTO NAME col VALUE v) b {status_join}"""

@@ -426,12 +426,19 @@ def _trend(obs: pd.DataFrame, order: list[dict], province: str) -> dict:
                        "color": PALETTE[0] if is_prov else PALETTE[1 + k % (len(PALETTE) - 1)],
                        "width": 3.2 if is_prov else 1.6, "dash": "" if is_prov or k < len(PALETTE) - 1 else "6,3",
                        "points": pts, "polyline": " ".join(f"{p['x']},{p['y']}" for p in pts), "main": is_prov})
-    # formula version break (QD766-2022 → QD766-2025), drawn as a dashed vertical line
+    # breaks, drawn as a dashed vertical line: the formula version (QD766-2022 → QD766-2025) and the 2025
+    # reorganisation (a unit's first month after a break in series, obs_status B). A unit version is its own
+    # series (keyed by code and valid_from), so no line is drawn through a break: the old province ends in June,
+    # the new one starts in July.
     breaks = []
     fv = mon.drop_duplicates("period").set_index("period")["formula_version"].to_dict()
+    reorganised = set(mon.loc[mon["obs_status"] == "B", "period"])
     for j in range(1, len(months)):
-        if fv.get(months[j]) != fv.get(months[j - 1]):
-            breaks.append({"x": round((x(j) + x(j - 1)) / 2, 1), "label": fv.get(months[j], "")})
+        new_version = fv.get(months[j]) != fv.get(months[j - 1])
+        if new_version or months[j] in reorganised:
+            label = " · ".join(t for t in (fv.get(months[j], "") if new_version else "",
+                                           "sắp xếp ĐVHC" if months[j] in reorganised else "") if t)
+            breaks.append({"x": round((x(j) + x(j - 1)) / 2, 1), "label": label})
     step = max(1, math.ceil(len(months) / 12))
     xticks = [{"x": round(x(j), 1), "label": month_short(p)} for j, p in enumerate(months) if j % step == 0 or j == len(months) - 1]
     yticks = [{"y": round(y(v), 1), "label": fmt_vi(v, 0)} for v in range(0, 101, 10)]

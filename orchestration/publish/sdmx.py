@@ -1,5 +1,6 @@
 """SDMX-CSV 2.0 files, one dataflow per indicator family: ``sdmx/<FAMILY>/province=<p>/period=<period>/part.csv``
-(layout v2: one file per published part, every observation ``ACTION=I``, hard-linked with its part when unchanged)
+(layout v2: one file per published part, every observation ``ACTION=I``, hard-linked with its part when unchanged;
+the comparable Biểu 06 series — BIEU06_COL* observations with ``OBS_STATUS=E`` — in ``part-observations.csv`` beside)
 and ``sdmx/revisions.csv`` (this release's revised observations, ``ACTION=R``, and withdrawn ones, ``ACTION=D``).
 
 Families: ``QD766`` (QD766_*), ``BIEU06`` (the 11 counts of report_bieu06 as BIEU06_COL03 … BIEU06_COL13),
@@ -70,7 +71,7 @@ def _rows_sql(unit_measures: dict[str, str], source: str, action: str, with_valu
                x.obs_status AS OBS_STATUS, x.unit_valid_from AS REF_AREA_VALID_FROM,
                nullif(x.agency_code, '') AS AGENCY, nullif(x.ma_linh_vuc, '') AS FIELD, nullif(x.ma_tthc, '') AS PROCEDURE,
                x.formula_version AS FORMULA_VERSION, {points} AS OBS_POINTS,
-               {family} AS _family, x.province AS province, {key_sql('x.period')} AS period
+               {family} AS _family, x.source_table AS _source, x.province AS province, {key_sql('x.period')} AS period
         FROM {source} x LEFT JOIN _units_measure m ON m.indicator_id = x.indicator_id"""
     return setup, select
 
@@ -91,16 +92,22 @@ def write_sdmx_parts(mem, release: Path, unit_measures: dict[str, str], cur: str
     tmp = release / ".sdmx-tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     cols = ", ".join(SDMX_COLUMNS)
-    q = f"SELECT {cols}, _family, province, period FROM ({select}) ORDER BY _family, province, period, {ORDER}"
+    q = (f"SELECT {cols}, _family, _source, province, period FROM ({select}) "
+         f"ORDER BY _family, _source, province, period, {ORDER}")
     mem.execute(f"COPY ({neutralised_query(mem, q)}) TO '{tmp}' (FORMAT CSV, HEADER, DELIMITER ',', "
-                "PARTITION_BY (_family, province, period), FILENAME_PATTERN 'part{i}')")
+                "PARTITION_BY (_family, _source, province, period), FILENAME_PATTERN 'part{i}')")
     out: dict[tuple[str, str, str], list[str]] = {}
     for family_dir in sorted(tmp.glob("_family=*")):
         family = family_dir.name.split("=", 1)[1]
-        for csv in sorted(family_dir.glob("province=*/period=*/*.csv")):
+        for csv in sorted(family_dir.glob("_source=*/province=*/period=*/*.csv")):
+            source = csv.parent.parent.parent.name.split("=", 1)[1]
             province = csv.parent.parent.name.split("=", 1)[1]
             period = csv.parent.name.split("=", 1)[1]
-            rel = f"sdmx/{family}/province={province}/period={period}/part.csv"
+            # a family's own part table writes part.csv; rows of the family published in another table (the
+            # comparable Biểu 06 series, BIEU06_COL* observations with obs_status E) write part-<table>.csv beside it,
+            # so that each file belongs to (and is linked with) exactly one part
+            own = (source == "bieu06") == (family == "BIEU06")
+            rel = f"sdmx/{family}/province={province}/period={period}/{'part.csv' if own else f'part-{source}.csv'}"
             target = release / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             if target.exists():  # a second file of the same partition (DuckDB split it): append without its header
@@ -109,7 +116,7 @@ def write_sdmx_parts(mem, release: Path, unit_measures: dict[str, str], cur: str
                     shutil.copyfileobj(src, dst)
                 continue
             os.replace(csv, target)
-            out.setdefault(("bieu06" if family == "BIEU06" else "observations", province, period), []).append(rel)
+            out.setdefault((source, province, period), []).append(rel)
     shutil.rmtree(tmp, ignore_errors=True)
     _write_readme(release / "sdmx")
     return out

@@ -91,7 +91,9 @@ obs as (
     select unit_code, unit_valid_from, period, indicator_id, agency_code, ma_linh_vuc,
         numerator, denominator, ratio, obs_status
     from {{ ref('ind_observations_all') }}
-    where period_type = 'Y' and ma_tthc is null
+    -- the as-published series: a plan target is checked against the unit as it was, never against the
+    -- comparable back-cast series (E) of its successor
+    where period_type = 'Y' and ma_tthc is null and obs_status <> 'E'
 ),
 whole_unit as (
     select unit_code, unit_valid_from, period, indicator_id, ma_linh_vuc,
