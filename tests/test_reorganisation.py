@@ -335,3 +335,81 @@ def test_the_scorecard_marks_the_reorganisation_break(reorg_run):
     settings, _ = reorg_run
     page = (settings.publish_dir / "latest" / "by_province" / "19" / "scorecard.html").read_text(encoding="utf-8")
     assert "sắp xếp ĐVHC" in page  # the dashed line at July 2025, where the new units' series begin (B)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# A generated district across the reform (issue 21 point 5): Bạch Thông, January – September 2025
+
+
+@pytest.fixture(scope="module")
+def generated_run(tmp_path_factory):
+    from orchestration.generate import generate
+
+    raw = tmp_path_factory.mktemp("raw_gen_reform")
+    summary = generate(raw, seed=7, start="2025-01", end="2025-09", dossiers_per_year=4000)
+    settings = Settings(raw_dir=raw, out_dir=tmp_path_factory.mktemp("out_gen_reform"))
+    failures, _, _ = run_pipeline(settings)
+    assert failures == [], failures
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    yield summary, settings, con
+    con.close()
+
+
+def test_the_generator_crosses_the_reform_with_re_registered_agencies(generated_run):
+    summary, settings, _ = generated_run
+    agencies = (settings.raw_dir / "reference" / "agencies.csv").read_text(encoding="utf-8")
+    assert "000.31.19.H56,UBND xã Phủ Thông,01969,2025-07-01," in agencies  # the new commune's committee
+    assert "000.00.63.H06,UBND huyện Bạch Thông,063,2020-01-01,2025-06-30" in agencies
+    units = {r[0] for r in duckdb.sql(
+        f"SELECT DISTINCT split_part(d.MaHoSo, '-', 1) FROM (SELECT unnest(data, recursive := true) FROM "
+        f"read_json('{settings.raw_dir}/dossiers/dongbo_2025*.json', union_by_name := true)) d "
+        "WHERE substr(CAST(d.NgayTiepNhan AS VARCHAR), 1, 6) >= '202507'").fetchall()}
+    assert units and all(u.endswith(".19.H56") for u in units), units  # only the new committees after July
+    assert summary["counts"]["dossiers"] > 2000
+
+
+def test_no_dossier_is_lost_across_the_reform(generated_run):
+    """Every dossier received in a period counts in exactly one unit per level; every dossier open on 1 July 2025
+    is carried over into July by exactly one province (Thái Nguyên) — what June left pending."""
+    _, _, con = generated_run
+    for period, lo, hi in (("2025-06", "2025-06-01", "2025-06-30"), ("2025-07", "2025-07-01", "2025-07-31"),
+                           ("2025-Q2", "2025-04-01", "2025-06-30"), ("2025-Q3", "2025-07-01", "2025-09-30"),
+                           ("2025", "2025-01-01", "2025-12-31")):
+        received = con.execute("SELECT count(*) FROM marts.fct_dossiers WHERE is_received AND received_date BETWEEN ? AND ?",
+                               [lo, hi]).fetchall()[0][0]
+        by_district_agency = con.execute(
+            "SELECT count(*) FROM marts.fct_dossiers WHERE is_received AND received_date BETWEEN ? AND ? "
+            "AND unit_level = 'huyen'", [lo, hi]).fetchall()[0][0]
+        levels = _levels(con, period)
+        assert received > 0 and levels["tinh"] == received, (period, received, levels)
+        assert levels["xa"] == received - by_district_agency, (period, levels)
+    open_on_1_july = con.execute(
+        "SELECT count(*) FROM marts.fct_dossiers WHERE is_received AND received_date <= DATE '2025-06-30' "
+        "AND (end_date IS NULL OR end_date >= DATE '2025-07-01')").fetchall()[0][0]
+    assert open_on_1_july > 0
+    june_pending = _bieu06(con, "06", OLD, "2025-06")
+    july = _bieu06(con, "19", NEW, "2025-07")
+    assert june_pending[6] + june_pending[7] == open_on_1_july  # pending at the old province's end
+    assert july[2] == open_on_1_july  # carried over into the new province's July
+
+
+def _levels(con, period):
+    return dict(con.execute(
+        "SELECT u.unit_level, sum(received_online + received_direct_postal) FROM publish.report_bieu06 b "
+        "JOIN marts.dim_units u USING (unit_code, unit_valid_from) WHERE period = ? AND ma_linh_vuc IS NULL "
+        "GROUP BY ALL", [period]).fetchall())
+
+
+def test_generated_series_break_end_and_are_back_cast(generated_run):
+    _, _, con = generated_run
+    status = dict(con.execute(
+        "SELECT unit_code || '@' || unit_valid_from || ' ' || period, obs_status FROM publish.indicator_observations "
+        "WHERE indicator_id = 'QD766_2_1' AND agency_code IS NULL AND ma_linh_vuc IS NULL AND unit_code IN ('19', '01969', '063')"
+    ).fetchall())
+    assert status[f"19@{NEW} 2025-07"] == "B" and status[f"01969@{NEW} 2025-Q3"] == "B"
+    assert status[f"19@{NEW} 2025-08"] == "A"
+    assert status[f"01969@{NEW} 2025-06"] == "E" and status[f"19@{NEW} 2025-H1"] == "E"
+    comment = con.execute(
+        "SELECT comment FROM publish.indicator_observations WHERE indicator_id = 'QD766_2_1' AND unit_code = '063' "
+        "AND period = '2025-06' AND agency_code IS NULL AND ma_linh_vuc IS NULL").fetchall()[0][0]
+    assert "discontinued on 2025-06-30" in comment

@@ -89,6 +89,13 @@ def district_applicability(rng, scope, listed: list, start: date) -> tuple[list[
         if ag.code in by_agency:
             applied[ag.code] = dict((p.ma_tthc, a) for p, a in draw_agency(rng, by_agency[ag.code], OFFICE_SHARE,
                                                                           ag.valid_from))
+    # the new communes' committees registered at the 2025 reorganisation (a range crossing it): a share of the
+    # commune-level procedures and of the abolished district's, which they take over (drawn last: the lists of the
+    # agencies above are the same whether the range crosses the reform or not)
+    district_procs = [p for p in live if "huyen" in p.levels and "xa" not in p.levels]
+    for ag in scope.new_agencies:
+        applied[ag.code] = dict((p.ma_tthc, a) for p, a in draw_agency(rng, commune_procs + district_procs,
+                                                                      COMMUNE_SHARE, ag.valid_from))
     rows = sorted((row(code, agency, a) for agency, procs in applied.items() for code, a in procs.items()),
                   key=lambda r: (r["ma_tthc"], r["agency_code"]))
     return rows, applied

@@ -196,6 +196,15 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
     proc_rows = src.catalogue_rows(T.date())
     pub_rows = src.publication_rows(rng, cal, start_d, T, scope.province.code)
     rev_rows = src.review_rows(rng, cal, start_d, T, scope.district.code)
+    if scope.reform_date is not None:
+        # decisions and reviews after the 2025 reorganisation belong to the successor province: the district and the
+        # old province no longer exist (same draws: the rows before the reform are unchanged)
+        for r in pub_rows:
+            if r["ngay_quyet_dinh"] >= scope.reform_date.isoformat():
+                r["unit_code"] = scope.successor_province
+        for r in rev_rows:
+            if r["ngay_ra_soat"] >= scope.reform_date.isoformat():
+                r["unit_code"] = scope.successor_province
     rd = rngs["row_defects"]
     other_defects = {"procedures": inject_row_defects("procedures", proc_rows, "ma_tthc", src.PROCEDURE_DEFECTS,
                                                       float(defect_rate), rd)}

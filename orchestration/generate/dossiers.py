@@ -152,6 +152,10 @@ class DossierFactory:
             agency = scope.commune_agency[commune]
         else:
             agency = scope.roles[proc.role]
+        if scope.reform_date is not None and day >= scope.reform_date:
+            # after the 2025 reorganisation: the new commune that took the commune in (the district's offices' work
+            # goes to the new commune of the former district seat) — same draws, so the months before are unchanged
+            agency = scope.successor_agency[agency.code]
         own_fee = None
         if self.applied is not None and not is_unlisted:
             # a dossier is for a procedure applied to its agency: otherwise drawn again among the agency's own

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
@@ -66,6 +66,15 @@ class DistrictScope:
     roles: dict  # role → district Agency
     district_agencies: list[Agency]
     agency_columns: list[str]
+    # Across the 2025 reorganisation (a range past the district's last day; ADMIN_UNITS.md): from reform_date the
+    # district's dossiers, PAKN and survey respondents go to the new communes that took in its communes (the lineage
+    # seed), the district offices' work to the new commune of the former district seat; the new communes' committees
+    # are registered from reform_date (agencies re-registered at the reform). Empty when the range ends before.
+    reform_date: date | None = None
+    successor_agency: dict = field(default_factory=dict)  # old agency code → the new Agency taking its work over
+    successor_unit: dict = field(default_factory=dict)  # old unit code (commune or district) → new commune code
+    successor_province: str | None = None
+    new_agencies: list = field(default_factory=list)
 
     @property
     def unit_of_agency(self) -> dict:
@@ -83,14 +92,23 @@ def load_district(start: date, end: date, district_code: str = DISTRICT_CODE, se
     if not districts:
         raise ValueError(f"district {district_code} is not in admin_units.csv for {start} … {end}")
     district = districts[0]
-    if (district.valid_to is not None and district.valid_to < end) or district.valid_from > start:
-        raise ValueError(
-            f"district {district_code} ({district.name}) exists only {district.valid_from} … {district.valid_to}; "
-            f"the requested range {start} … {end} goes beyond it (districts were abolished on 2025-07-01)"
-        )
+    if district.valid_from > start:
+        raise ValueError(f"district {district_code} ({district.name}) exists only from {district.valid_from}; "
+                         f"the requested range starts on {start}")
+    crosses = district.valid_to is not None and district.valid_to < end
     province = next(u for u in live if u.code == district.parent_code and u.level == "tinh")
     communes = [u for u in live if u.parent_code == district.code and u.level == "xa"]
     unit_codes = {district.code} | {u.code for u in communes}
+    reform = district.valid_to + timedelta(days=1) if crosses else None
+    succ: dict = {}
+    if crosses:
+        succ = {(r["old_code"], _d(r["old_valid_from"])): (r["new_code"], _d(r["new_valid_from"]))
+                for r in _read("unit_lineage.csv", seeds_dir)}
+        missing = [u.code for u in communes + [province] if (u.code, u.valid_from) not in succ]
+        if missing:
+            raise ValueError(
+                f"district {district_code} ({district.name}) ends on {district.valid_to} and unit_lineage.csv has no "
+                f"successor for {', '.join(missing)}: the requested range {start} … {end} cannot go beyond it")
 
     rows = _read("agencies.csv", seeds_dir)
     columns = list(rows[0].keys()) if rows else ["agency_code", "agency_name", "unit_code", "valid_from", "valid_to"]
@@ -98,6 +116,7 @@ def load_district(start: date, end: date, district_code: str = DISTRICT_CODE, se
         Agency(r["agency_code"], r["agency_name"], r["unit_code"], _d(r["valid_from"]), _d(r["valid_to"]), r)
         for r in rows
         if r["unit_code"] in unit_codes and _overlaps(_d(r["valid_from"]), _d(r["valid_to"]), start, end)
+        and (reform is None or _d(r["valid_from"]) < reform)  # a reused code's new committee is not the old one
     ]
     commune_agency = {}
     for u in communes:
@@ -117,7 +136,34 @@ def load_district(start: date, end: date, district_code: str = DISTRICT_CODE, se
         roles["ubnd_huyen"] = district_agencies[0]
     for role, _ in ROLE_KEYWORDS:
         roles.setdefault(role, roles["ubnd_huyen"])
-    return DistrictScope(province, district, communes, agencies, commune_agency, roles, district_agencies, columns)
+    scope = DistrictScope(province, district, communes, agencies, commune_agency, roles, district_agencies, columns)
+    if crosses:
+        _add_successors(scope, rows, succ, reform, end)
+    return scope
+
+
+def _add_successors(scope: DistrictScope, rows: list[dict], succ: dict, reform: date, end: date) -> None:
+    """The new communes of the lineage and their committees (registered from ``reform``), and who takes over what."""
+    new_units = {succ[(u.code, u.valid_from)] for u in scope.communes}
+    new_agency = {}
+    for code, vf in sorted(new_units):
+        found = [r for r in rows if r["unit_code"] == code and _d(r["valid_from"]) == vf]
+        if not found:
+            raise ValueError(f"no agency in agencies.csv for the new commune {code} (valid from {vf})")
+        r = found[0]
+        new_agency[code] = Agency(r["agency_code"], r["agency_name"], r["unit_code"], _d(r["valid_from"]),
+                                  _d(r["valid_to"]), r)
+    seat = next((u for u in scope.communes if u.unit_type == "thi_tran"), scope.communes[0])  # the district seat
+    for u in scope.communes:
+        scope.successor_unit[u.code] = succ[(u.code, u.valid_from)][0]
+        scope.successor_agency[scope.commune_agency[u.code].code] = new_agency[scope.successor_unit[u.code]]
+    scope.successor_unit[scope.district.code] = scope.successor_unit[seat.code]
+    for a in scope.district_agencies:
+        scope.successor_agency[a.code] = new_agency[scope.successor_unit[seat.code]]
+    scope.successor_province = succ[(scope.province.code, scope.province.valid_from)][0]
+    scope.reform_date = reform
+    scope.new_agencies = [new_agency[c] for c in sorted(new_agency)]
+    scope.agencies = scope.agencies + scope.new_agencies
 
 
 def lower_unit_name(name: str) -> str:

@@ -169,6 +169,8 @@ def petition_rows(rng, cal, start: date, T: datetime, scope, dossiers: list[dict
             else:
                 t = datetime(d.year, d.month, d.day, rng.randint(6, 22), rng.randint(0, 59))
             agency = rng.choice(communes) if rng.random() < 0.6 else _wchoice(rng, district)
+            if scope.reform_date is not None and t.date() >= scope.reform_date:
+                agency = scope.successor_agency[agency.code]  # after the 2025 reorganisation (reference.py)
             items.append((t, agency.code))
         month = nxt
     items.sort()
@@ -268,6 +270,8 @@ def survey_rows(rng, cal, year: int, start: date, T: datetime, scope, people) ->
     for _ in range(n):
         d = rng.choice(days)
         unit = district_code if rng.random() < 0.3 else rng.choice(commune_units)
+        if scope.reform_date is not None and d >= scope.reform_date:
+            unit = scope.successor_unit[unit]  # after the 2025 reorganisation: the new commune (reference.py)
         picks.append((d, unit))
     picks.sort()
     rows = []
