@@ -53,7 +53,8 @@ def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
 
 
 def make_release(root: Path, release_id: str, created_at: str, scale: int = 1) -> Path:
-    """indicator_observations: 3 rows per unit of 06 (× scale), 2 per unit of 19; Biểu 06: one row per unit;
+    """indicator_observations: 3 rows per unit of 06 (× scale), 2 per unit of 19 (the first B) and one back-cast E row
+    in 2025-06, a period before 19's units existed; Biểu 06: one row per unit;
     target_tracking: one row per commune; units.csv as the release writes it; manifest with row counts."""
     folder = root / release_id
     folder.mkdir(parents=True)
@@ -69,7 +70,14 @@ def make_release(root: Path, release_id: str, created_at: str, scale: int = 1) -
                         "unit_valid_from": u["unit_valid_from"], "unit_level": u["unit_level"],
                         "unit_name": u["unit_name"], "agency_code": f"G{i}" if i else "", "numerator": 7,
                         "denominator": 8, "ratio": 87.5, "points": 1.75, "max_points": 2.0, "rank": 1, "rank_of": 3,
-                        "n": 8, "obs_status": "A", "comment": "-chú thích" if i == 2 else ""})
+                        "n": 8, "obs_status": "A" if old or i else "B", "comment": "-chú thích" if i == 2 else ""})
+        if not old:  # the comparable series (issue 21): the new unit back-cast onto a period before it existed
+            obs.append({"formula_version": "QD766-2022", "indicator_id": "QD766_2_1",
+                        "indicator_name_vi": "Tỷ lệ hồ sơ đúng hạn", "period_type": "M", "period": "2025-06",
+                        "unit_code": u["unit_code"], "unit_valid_from": u["unit_valid_from"],
+                        "unit_level": u["unit_level"], "unit_name": u["unit_name"], "numerator": 5, "denominator": 8,
+                        "ratio": 62.5, "points": 1.25, "max_points": 2.0, "n": 8, "obs_status": "E",
+                        "comment": "comparable series: back-cast on the units in force from 2025-07-01"})
         b06.append({"period_type": "M", "period": period, "unit_code": u["unit_code"], "unit_valid_from": u["unit_valid_from"],
                     **{c: 3 for c in BIEU06_COLUMNS[6:]}})
         if u["unit_level"] == "xa":
@@ -237,6 +245,20 @@ def test_row_level_security(pg_server, releases):
     _query(pg_server.url, "GRANT USAGE ON SCHEMA cchc TO outsider")
     _query(pg_server.url, "GRANT SELECT ON cchc.units TO outsider")
     assert _query(pg_server.url, "SELECT count(*) FROM cchc.units", role="outsider")[0][0] == 0
+
+
+def test_breaks_and_the_comparable_series_reach_postgres_under_the_new_province(pg_server, releases):
+    """B and E are published as they are; a back-cast row of a period before the new province existed (2025-06) is
+    under that province (its unit version's), visible to its role only."""
+    first, _ = releases
+    publish_release_to_postgres(first, pg_server.url)
+    sql = ("SELECT province_code, obs_status, count(*) FROM cchc.indicator_observations_latest "
+           "WHERE obs_status IN ('B', 'E') GROUP BY 1, 2 ORDER BY 1, 2")
+    assert _query(pg_server.url, sql) == [("19", "B", 3), ("19", "E", 3)]
+    assert _query(pg_server.url, sql, role="cchc_province_19") == [("19", "B", 3), ("19", "E", 3)]
+    assert _query(pg_server.url, sql, role="cchc_province_06") == []
+    assert _query(pg_server.url, "SELECT DISTINCT period, unit_valid_from FROM cchc.indicator_observations_latest "
+                                 "WHERE obs_status = 'E'") == [("2025-06", __import__("datetime").date(2025, 7, 1))]
 
 
 def test_non_superuser_publisher(pg_server, releases):

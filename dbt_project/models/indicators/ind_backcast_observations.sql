@@ -98,6 +98,8 @@ joined as (
     join defs d on d.indicator_id = r.indicator_id
     join versions v on v.formula_version = d.formula_version
      and p.period_end between coalesce(v.valid_from, date '0001-01-01') and coalesce(v.valid_to, date '9999-12-31')
+    -- a row every unit gets in full (QD766_4_6 under the portal's reading) says nothing about the territory
+    where d.scoring_rule <> 'full'
 ),
 valued as (
     select
@@ -124,19 +126,19 @@ select
     cast(null as varchar) as agency_code,
     ma_linh_vuc,
     ma_tthc,
-    case when scoring_rule = 'full' or group_id = 'BIEU06' then null else numerator end as numerator,
-    case when scoring_rule = 'full' or group_id = 'BIEU06' then null else denominator end as denominator,
+    case when group_id = 'BIEU06' then null else numerator end as numerator,
+    case when group_id = 'BIEU06' then null else denominator end as denominator,
     ratio,
     case
-        when scoring_rule not in ('linear', 'threshold', 'full') then null
+        when scoring_rule not in ('linear', 'threshold') then null
         else {{ indicator_points('ratio', 'scoring_rule', 'max_points', 'threshold', 'empty_rule', 'denominator') }}
     end as points,
-    case when scoring_rule in ('linear', 'threshold', 'full') then max_points end as max_points,
+    case when scoring_rule in ('linear', 'threshold') then max_points end as max_points,
     cast(null as varchar) as grade,
     cast(null as integer) as rank,
     cast(null as integer) as rank_of,
     cast(n as bigint) as n,
-    case when ratio is null and scoring_rule <> 'full' then 'M' else 'E' end as obs_status,
+    case when ratio is null then 'M' else 'E' end as obs_status,
     'comparable series: back-cast on the units in force from ' || strftime(unit_first_day, '%Y-%m-%d')
         || ' from the dossiers of their predecessors' as comment,
     group_id,
