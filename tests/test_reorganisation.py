@@ -297,10 +297,14 @@ def test_sdmx_carries_breaks_and_the_comparable_series(reorg_run):
                           f"AND REF_AREA_VALID_FROM = '{NEW}' AND TIME_PERIOD = '2025-07' AND AGENCY IS NULL "
                           "AND FIELD IS NULL").fetchall()
     assert got == [("B",)]
-    files = {r[0].rsplit("/sdmx/", 1)[1] for r in rows.query(
-        "r", "SELECT DISTINCT filename FROM r WHERE INDICATOR LIKE 'BIEU06%' AND TIME_PERIOD = '2025-06'").fetchall()}
-    assert files == {"BIEU06/province=06/period=2025-06/part.csv",
-                     "BIEU06/province=19/period=2025-06/part-observations.csv"}
+    files = dict(rows.query("r", "SELECT filename, string_agg(DISTINCT OBS_STATUS || '@' || REF_AREA_VALID_FROM, ',' "
+                                 "ORDER BY OBS_STATUS || '@' || REF_AREA_VALID_FROM) FROM r "
+                                 "WHERE INDICATOR LIKE 'BIEU06%' AND TIME_PERIOD = '2025-06' GROUP BY 1").fetchall())
+    files = {k.rsplit("/sdmx/", 1)[1]: v for k, v in files.items()}
+    # the old units' Biểu 06 (06 and the old Thái Nguyên, 19@2020) in part.csv; the comparable one of 19@2025 beside
+    assert files == {"BIEU06/province=06/period=2025-06/part.csv": f"A@{OLD}",
+                     "BIEU06/province=19/period=2025-06/part.csv": f"A@{OLD}",
+                     "BIEU06/province=19/period=2025-06/part-observations.csv": f"E@{NEW}"}
 
 
 def test_a_back_cast_value_is_never_a_revision_of_the_as_published_one(reorg_run, tmp_path):
