@@ -8,6 +8,8 @@
 --   * 2_1 and 5_4 are judged at each period's P_end, cut at the unit version's last day (unit_valid_to) like
 --     int_dossier_period_status: e = least(P_end, unit_valid_to); the dossier is in D(P) when
 --     received_date <= e and P starts on or before unit_valid_to and (end_date is null or end_date >= P's start);
+--     a dossier not ended when its unit ceased is judged in its successor's periods too (successor_*: P starts on or
+--     after handed_over_on, e = least(P_end, successor_valid_to), under the successor unit, no agency — issue 21);
 --     resolved late in P: resolved_late and end_date <= e; pending overdue at P: (end_date is null or
 --     end_date > e) and overdue_from <= e; 5_4 also first_unsatisfied_date <= e or first_pakn_date <= e.
 -- A plain table rebuilt every run (not incremental): whether a dossier fails 5_4 depends on ratings and PAKN that
@@ -140,8 +142,20 @@ base as (
         {%- for row, expr in reception_rows %}
         {{ expr }} as fails_qd766_{{ row }},
         {%- endfor %}
-        -- the last day any period of this unit version judges: the as-of date, or the unit's last day
-        case when c.as_of_date is not null then least(c.as_of_date, u.unit_valid_to) end as last_judged,
+        -- the successor that takes the dossier over when its unit ceases (issue 21; int_unit_successors, the
+        -- direct successor): a dossier not ended before then is judged in the successor's periods too
+        s.successor_code,
+        s.successor_valid_from,
+        s.attributed_from as handed_over_on,
+        s.successor_valid_to,
+        su.province_code as successor_province_code,
+        case when s.successor_code is not null then s.successor_valid_to else u.unit_valid_to end as judged_until,
+        -- the last day any period holding the dossier judges: the as-of date, or the last day of its unit version
+        -- (of its successor's, when one takes it over)
+        case when c.as_of_date is not null
+             then least(c.as_of_date,
+                        case when s.successor_code is not null then s.successor_valid_to else u.unit_valid_to end)
+        end as last_judged,
         c.as_of_date,
         c.as_of_at
     from flags f
@@ -150,6 +164,10 @@ base as (
     left join calendar ce on ce.is_working_day and ce.working_day_index = lg.exceeded_working_day_index
     left join calendar cd on cd.date = l.due_date
     left join {{ ref('dim_units') }} u on u.unit_code = f.unit_code and u.unit_valid_from = f.unit_valid_from
+    left join {{ ref('int_unit_successors') }} s
+      on s.unit_code = f.unit_code and s.unit_valid_from = f.unit_valid_from and s.step = 1
+     and (l.end_date is null or l.end_date >= s.attributed_from)
+    left join {{ ref('dim_units') }} su on su.unit_code = s.successor_code and su.unit_valid_from = s.successor_valid_from
     left join unsatisfied un on un.dossier_code = f.dossier_code
     left join pakn k on k.dossier_code = f.dossier_code
     cross join ctx c
@@ -171,7 +189,7 @@ judged as (
             -- at a running period's as-of time (not cut) a dossier due later that day is still within time
             and not (b.overdue_basis = 'due_date'
                      and least(last_day(greatest(b.received_date, b.overdue_from)), b.last_judged) = b.as_of_date
-                     and not coalesce(b.unit_valid_to < b.as_of_date, false)
+                     and not coalesce(b.judged_until < b.as_of_date, false)
                      and b.due_at >= b.as_of_at)
             {%- endif %}
             as overdue_somewhere,
@@ -198,6 +216,11 @@ select
     unit_code,
     unit_valid_from,
     unit_valid_to,
+    successor_code,
+    successor_valid_from,
+    handed_over_on,
+    successor_valid_to,
+    successor_province_code,
     unit_level,
     agency_code,
     ma_linh_vuc,

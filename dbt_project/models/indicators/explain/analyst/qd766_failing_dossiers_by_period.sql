@@ -5,7 +5,8 @@
 -- denominator − numerator (tests/test_explain_grain.py). A view: nothing is stored; filter on unit and period.
 --   * 1_4 … 4_5b: the periods holding the reception date (P_end not cut);
 --   * 2_1 and 5_4: the periods whose D holds the dossier, judged at judged_at = P_end cut at the unit version's
---     last day (int_dossier_period_status), for the dossiers failing them somewhere.
+--     last day (int_dossier_period_status), for the dossiers failing them somewhere — and, for a dossier still
+--     open when its unit ceased, its successor's periods under the successor unit (issue 21).
 {% set granularity = classification_granularity() %}
 {% set reception_rows = qd766_reception_rows() %}
 with d as (
@@ -34,6 +35,24 @@ in_d as (
      and p.period_start <= coalesce(d.unit_valid_to, p.period_start)
      and (d.end_date is null or d.end_date >= p.period_start)
     where d.fails_qd766_2_1 or d.fails_qd766_5_4
+    union all
+    -- the successor's periods of a dossier still open when its unit ceased (int_dossier_period_status, issue 21):
+    -- under the successor unit and province, without the old agency
+    select
+        d.* replace (
+            d.successor_code as unit_code, d.successor_valid_from as unit_valid_from,
+            d.successor_valid_to as unit_valid_to, d.successor_province_code as province_code,
+            cast(null as varchar) as agency_code),
+        p.period_type,
+        p.period,
+        least(p.p_end, coalesce(d.successor_valid_to, p.p_end)) as judged_at,
+        p.is_running and not coalesce(d.successor_valid_to < p.p_end, false) as judged_at_as_of_time
+    from d
+    join periods p
+      on p.period_start >= d.handed_over_on
+     and p.period_start <= coalesce(d.successor_valid_to, p.period_start)
+     and (d.end_date is null or d.end_date >= p.period_start)
+    where d.successor_code is not null and (d.fails_qd766_2_1 or d.fails_qd766_5_4)
 ),
 judged as (
     select
