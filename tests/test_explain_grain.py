@@ -4,10 +4,15 @@ One dbt build of a small generated lake: Bạch Thông district 2025-03 … 2025
 plus hand-made records across the 1 July 2025 reorganisation, when the district and its communes ceased
 (ADMIN_UNITS.md: Phủ Thông 01969 v2020-01-01 ends 2025-06-30, 01969 v2025-07-01 follows, agency 000.31.19.H56):
 
-  old commune 01969 (agency 000.01.63.H06), judged at its last day 2025-06-30 in every period it has:
-    R1 rec 06-16 due 06-19, open                  → pending overdue at the cut (06, Q2, H1, 2025); no row after it
-    R2 rec 06-25 due 07-10, open; a PAKN names it 07-15 → within time at the cut, named after it: fails no 2_1/5_4
-    R3 rec 06-20 due 06-24, ended 07-03           → pending overdue at the cut, never "resolved" in a period
+  old commune 01969 (agency 000.01.63.H06), judged at its last day 2025-06-30 in every period it has — and a
+  dossier still open then is carried into its successor, the new commune 01969 v2025-07-01 (issue 21, the lineage
+  seed), and judged in the new commune's periods like any other:
+    R1 rec 06-16 due 06-19, open                  → pending overdue at the cut (06, Q2, H1, 2025) and in every
+                                                    period of the new commune (07, 08, Q3, H2, 2025)
+    R2 rec 06-25 due 07-10, open; a PAKN names it 07-15 → within time at the cut: fails nothing for the old commune;
+                                                    overdue (and named: 5_4) in the new commune's periods
+    R3 rec 06-20 due 06-24, ended 07-03           → pending overdue at the cut; resolved late in the new commune's
+                                                    July, Q3, H2 and 2025
     R4 rec 06-02 due 06-05, ended 06-10           → resolved late in June; its "khong_hai_long" of 07-05 is after
                                                     the cut, so 5_4 says "late" only
     R5 rec 05-05 due 05-08, ended 05-07 (early); rated "khong_hai_long" 06-10 → 5_4 fails in Q2, H1 and 2025 (D
@@ -273,15 +278,22 @@ def _periods(con, period_type=None):
 
 def _hand_counts(con, unit, period):
     """Failing dossiers of a commune (no descendants) in a period, counted by hand from fct_dossiers and the raw
-    ratings / PAKN (staging), with METHODOLOGY §2–3 and the cut at the unit version's last day."""
+    ratings / PAKN (staging), with METHODOLOGY §2–3 and the cut at the unit version's last day; in a period starting
+    on or after the lineage's effective date, also the dossiers of its predecessors (the lineage seed) not ended
+    before that day (ADMIN_UNITS.md point 4)."""
     _, _, start, p_end = _periods(con)[period]
     valid_to = con.execute("select unit_valid_to from marts.dim_units where unit_code = ? and unit_valid_from = ?",
                            list(unit)).fetchone()[0]
     e = min(p_end, valid_to) if valid_to else p_end
-    rows = con.execute("""select dossier_code, received_date, end_date, outcome_class, due_date, supplement_count,
-                                 legal_limit_kind, legal_limit_amount, received_cum_working_seconds, is_synced_to_portal
-                          from marts.fct_dossiers where unit_code = ? and unit_valid_from = ? and is_received""",
+    cols = """dossier_code, received_date, end_date, outcome_class, due_date, supplement_count, legal_limit_kind,
+              legal_limit_amount, received_cum_working_seconds, is_synced_to_portal"""
+    rows = con.execute(f"select {cols} from marts.fct_dossiers where unit_code = ? and unit_valid_from = ? and is_received",
                        list(unit)).fetchall()
+    carried = con.execute(f"""select {cols} from marts.fct_dossiers d
+        join reference.unit_lineage l on l.old_code = d.unit_code and l.old_valid_from = d.unit_valid_from
+        where l.new_code = ? and l.new_valid_from = ? and d.is_received and ? >= l.effective_date
+          and (d.end_date is null or d.end_date >= l.effective_date)""", [*unit, start]).fetchall()
+    rows += [(code, rec, end, *rest[:-1], True) for code, rec, end, *rest in carried]  # received before: not 1_4 here
     wdi = dict(con.execute("select date, working_day_index from intermediate.int_calendar").fetchall())
     day = 7.5 * 3600  # office seconds of a working day (07:30–11:30, 13:30–17:00)
     unsatisfied = {d: r for d, r in con.execute("""select dossier_code, min(cast(rated_at as date))
@@ -321,13 +333,18 @@ def _from_table(con, unit, period):
     cols = ("dossier_code, received_date, end_date, unit_valid_to, resolved_late, overdue_from, first_unsatisfied_date,"
             " first_pakn_date, fails_qd766_1_4")
     out = {"QD766_2_1": set(), "QD766_5_4": set(), "QD766_1_4": set()}
-    for code, rec, end, valid_to, resolved_late, overdue_from, unsat, pakn, f14 in con.execute(
-            f"select {cols} from indicators.explain_qd766_dossiers where unit_code = ? and unit_valid_from = ?",
-            list(unit)).fetchall():
-        if f14 and start <= rec <= p_end:
+    own = con.execute(f"select {cols}, null from indicators.explain_qd766_dossiers where unit_code = ? and unit_valid_from = ?",
+                      list(unit)).fetchall()
+    # carried into this unit as its predecessor's successor: judged from handed_over_on, cut at the successor's end
+    carried = con.execute(f"""select {cols.replace('unit_valid_to', 'successor_valid_to')}, handed_over_on
+        from indicators.explain_qd766_dossiers where successor_code = ? and successor_valid_from = ?""", list(unit)).fetchall()
+    for code, rec, end, valid_to, resolved_late, overdue_from, unsat, pakn, f14, handed_over_on in own + carried:
+        if handed_over_on is None and f14 and start <= rec <= p_end:
             out["QD766_1_4"].add(code)
         e = min(p_end, valid_to) if valid_to else p_end
         if rec > e or (valid_to and start > valid_to) or (end is not None and end < start):
+            continue
+        if handed_over_on is not None and start < handed_over_on:
             continue
         resolved = end is not None and end <= e
         fails_2_1 = (resolved and resolved_late) or (not resolved and overdue_from is not None and overdue_from <= e)
@@ -357,16 +374,27 @@ def test_failing_dossiers_of_one_unit_match_a_hand_count(con, unit, period):
 
 
 def test_hand_made_dossiers_across_the_reorganisation(con):
-    def failing(code, ind):
+    def failing(code, ind, unit=None):
+        unit = unit or (NEW_UNIT if code.startswith(NEW_AGENCY) else OLD_UNIT)
         return dict(con.execute("""select period, reason from analyst.qd766_failing_dossiers_by_period
-            where dossier_code = ? and indicator_id = ? and depth = 0""", [f"{code}", ind]).fetchall())
+            where dossier_code = ? and indicator_id = ? and depth = 0 and unit_code = ? and unit_valid_from = ?""",
+                                [f"{code}", ind, *unit]).fetchall())
 
     old, new = f"{OLD_AGENCY}-", f"{NEW_AGENCY}-"
     cut = {"2025-06": "pending_overdue", "2025-Q2": "pending_overdue", "2025-H1": "pending_overdue",
            "2025": "pending_overdue"}
-    assert failing(old + "R1", "QD766_2_1") == cut  # judged at 06-30 everywhere, nothing after the cut
-    assert failing(old + "R3", "QD766_2_1") == cut  # ended 07-03, after the cut: never resolved in a period
+    after = ["2025-07", "2025-08", "2025-Q3", "2025-H2", "2025"]
+    assert failing(old + "R1", "QD766_2_1") == cut  # judged at 06-30 everywhere under the old commune
+    # … and carried into the new commune (issue 21): still open, overdue in every period of it
+    assert failing(old + "R1", "QD766_2_1", NEW_UNIT) == dict.fromkeys(after, "pending_overdue")
+    assert failing(old + "R3", "QD766_2_1") == cut  # ended 07-03, after the cut: pending at the cut
+    # resolved late in the new commune's July (ended before August: not in August's D)
+    assert failing(old + "R3", "QD766_2_1", NEW_UNIT) == dict.fromkeys(["2025-07", "2025-Q3", "2025-H2", "2025"],
+                                                                        "resolved_late")
     assert failing(old + "R2", "QD766_2_1") == {} and failing(old + "R2", "QD766_5_4") == {}
+    # R2, due 07-10, open: overdue in the new commune from July; the PAKN of 07-15 names it there
+    assert failing(old + "R2", "QD766_2_1", NEW_UNIT) == dict.fromkeys(after, "pending_overdue")
+    assert failing(old + "R2", "QD766_5_4", NEW_UNIT) == dict.fromkeys(after, "overdue; pakn")
     r4 = {"2025-06": "late", "2025-Q2": "late", "2025-H1": "late", "2025": "late"}  # rating 07-05 after the cut
     assert failing(old + "R4", "QD766_5_4") == r4
     assert failing(old + "R5", "QD766_5_4") == {"2025-Q2": "not_satisfied", "2025-H1": "not_satisfied",

@@ -154,7 +154,9 @@ def test_row_points_are_rounded_to_two_decimals_and_groups_sum_them(portal_run):
     with open(REPO_ROOT / "dbt_project" / "seeds" / "indicator_definitions.csv", encoding="utf-8") as f:
         group_of = {(r["indicator_id"], r["formula_version"]): r["group_id"] for r in csv.DictReader(f)}
     sums, groups = {}, {}
-    for iid, ver, unit, period, pts in obs.query("o", """SELECT indicator_id, formula_version, unit_code, period, points
+    # keyed by unit version: a reused code (01969) is two units, and the new one's comparable series (E) has points too
+    for iid, ver, unit, period, pts in obs.query("o", """SELECT indicator_id, formula_version,
+                   unit_code || '@' || unit_valid_from, period, points
             FROM o WHERE agency_code IS NULL AND ma_linh_vuc IS NULL AND ma_tthc IS NULL AND points IS NOT NULL
               AND indicator_id LIKE 'QD766_%'""").fetchall():
         if iid in GROUPS:
@@ -175,7 +177,8 @@ def test_a_province_without_data_is_out_of_coverage_and_not_ranked(portal_run):
     kept = _one(obs, "indicator_id = 'QD766_TOTAL' AND period = '2023-01' AND unit_code = '06' AND agency_code IS NULL")
     assert (kept["rank"], kept["rank_of"]) == ("1", "1") and kept["grade"] is not None
     # every row of an out-of-coverage unit is M without points
-    rows, cols = _rows(obs, "unit_code = '19' AND agency_code IS NULL")
+    # (the units of 2025-07-01 carry the comparable series of the sample's 2023 dossiers: E, not this unit's)
+    rows, cols = _rows(obs, "unit_code = '19' AND unit_valid_from = '2020-01-01' AND agency_code IS NULL")
     assert rows and all(dict(zip(cols, r))["obs_status"] == "M" and dict(zip(cols, r))["points"] is None for r in rows)
 
 

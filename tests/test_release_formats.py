@@ -247,10 +247,12 @@ def test_formula_injection_is_neutralised_in_csv_and_xlsx(releases):
 
 
 def _sdmx(rel: Path) -> dict[str, list[dict]]:
-    """family → the rows of its part files."""
+    """family → the rows of its part files; the comparable Biểu 06 series (BIEU06_COL* observations, obs_status E,
+    in ``part-observations.csv`` beside the Biểu 06 parts) under the key "BIEU06/observations"."""
     out: dict[str, list[dict]] = {}
-    for p in sorted(rel.glob("sdmx/*/province=*/period=*/part.csv")):
-        out.setdefault(p.parent.parent.parent.name, []).extend(_read(p))
+    for p in sorted(rel.glob("sdmx/*/province=*/period=*/part*.csv")):
+        family = p.parent.parent.parent.name
+        out.setdefault(family if p.name == "part.csv" else f"{family}/{p.stem.split('-', 1)[1]}", []).extend(_read(p))
     return out
 
 
@@ -262,15 +264,17 @@ def test_sdmx_columns_and_period_mapping(releases):
     b06 = _rows(rel, "report_bieu06.csv")
     assert sum(len(v) for k, v in files.items() if k != "BIEU06") == len(obs)
     assert len(files["BIEU06"]) == 11 * len(b06)
+    # the sample's 2023 dossiers give the units of 2025-07-01 a comparable Biểu 06 series (E), from the observations
+    assert files["BIEU06/observations"] and {r["OBS_STATUS"] for r in files["BIEU06/observations"]} == {"E"}
     mapping = {"2023-Q1": ("Q", "2023-Q1"), "2023-H1": ("S", "2023-S1"), "2023": ("A", "2023"), "2023-01": ("M", "2023-01")}
-    for path in rel.glob("sdmx/*/province=*/period=*/part.csv"):
+    for path in rel.glob("sdmx/*/province=*/period=*/part*.csv"):
         with open(path, encoding="utf-8") as fh:
             header = fh.readline().strip().split(",")
         assert header[:len(SDMX_REQUIRED)] == SDMX_REQUIRED, path
     for fam, rows in files.items():
         seen = set()
         for r in rows:
-            assert r["STRUCTURE"] == "dataflow" and r["STRUCTURE_ID"] == f"VN_CCHC:DF_{fam}(1.0)"
+            assert r["STRUCTURE"] == "dataflow" and r["STRUCTURE_ID"] == f"VN_CCHC:DF_{fam.split('/')[0]}(1.0)"
             assert r["ACTION"] == "I"  # full parts; revisions are in sdmx/revisions.csv
             assert (r["FREQ"], r["TIME_PERIOD"][:4]) in {("M", "2023"), ("Q", "2023"), ("S", "2023"), ("A", "2023")}
             assert re.fullmatch({"M": r"\d{4}-\d{2}", "Q": r"\d{4}-Q[1-4]", "S": r"\d{4}-S[12]", "A": r"\d{4}"}[r["FREQ"]], r["TIME_PERIOD"])
@@ -281,7 +285,7 @@ def test_sdmx_columns_and_period_mapping(releases):
     published = {(r["indicator_id"], r["period"], r["unit_code"], r["unit_valid_from"], r["agency_code"], r["ma_linh_vuc"],
                   r["ma_tthc"], r["formula_version"]): (r["ratio"] or r["points"], r["obs_status"]) for r in obs}
     back = {"S": lambda p: p.replace("-S", "-H")}
-    for fam in ("QD766", "SIPAS", "MONITORING"):
+    for fam in ("QD766", "SIPAS", "MONITORING", "BIEU06/observations"):
         for r in files[fam]:
             k = (r["INDICATOR"], back.get(r["FREQ"], lambda p: p)(r["TIME_PERIOD"]), r["REF_AREA"], r["REF_AREA_VALID_FROM"],
                  r["AGENCY"], r["FIELD"], r["PROCEDURE"], r["FORMULA_VERSION"])

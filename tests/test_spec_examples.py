@@ -39,18 +39,20 @@ def release(tmp_path_factory):
     return (out / "publish" / "latest").resolve()
 
 
-def bieu06(release: Path, unit: str, period: str):
+def bieu06(release: Path, unit: str, period: str, valid_from: str = "2020-01-01"):
     cols = ("received_online, received_direct_postal, carried_over, received_total, resolved_early, resolved_on_time,"
             " resolved_late, resolved_total, pending_within_time, pending_overdue, pending_total")
     return duckdb.sql(f"""SELECT {cols} FROM read_parquet('{release}/bieu06/*/*/part.parquet', hive_partitioning = false)
-                          WHERE unit_code = '{unit}' AND period = '{period}' AND ma_linh_vuc IS NULL""").fetchall()
+                          WHERE unit_code = '{unit}' AND unit_valid_from = DATE '{valid_from}' AND period = '{period}'
+                            AND ma_linh_vuc IS NULL""").fetchall()
 
 
-def qd766_2_1(release: Path, unit: str, period: str):
+def qd766_2_1(release: Path, unit: str, period: str, valid_from: str = "2020-01-01"):
+    """The whole-unit QD766_2_1 row of a unit version (the 2023 examples: the units as they were, v2020-01-01)."""
     return duckdb.sql(f"""SELECT numerator, denominator, ratio, points, obs_status
         FROM read_parquet('{release}/observations/*/*/part.parquet', hive_partitioning = false)
-        WHERE indicator_id = 'QD766_2_1' AND unit_code = '{unit}' AND period = '{period}'
-          AND agency_code IS NULL AND ma_linh_vuc IS NULL""").fetchall()
+        WHERE indicator_id = 'QD766_2_1' AND unit_code = '{unit}' AND unit_valid_from = DATE '{valid_from}'
+          AND period = '{period}' AND agency_code IS NULL AND ma_linh_vuc IS NULL""").fetchall()
 
 
 def test_examples_by_hand(release):
@@ -67,6 +69,9 @@ def test_examples_by_hand(release):
     # (METHODOLOGY §1): missing (M), without points — not scored 0
     assert qd766_2_1(release, "06", "2023-06") == [(2, 2, 100.0, 20.0, "A")]
     assert qd766_2_1(release, "01969", "2023-06") == [(0, 0, None, None, "M")]
+    # the comparable series of the new commune Phủ Thông (01969 v2025-07-01 ← TT Phủ Thông, Vi Hương, Tân Tú, Lục
+    # Bình 01990): in June 2023 only Lục Bình had dossiers, so the back-cast value is Lục Bình's, marked E
+    assert qd766_2_1(release, "01969", "2023-06", "2025-07-01") == [(2, 2, 100.0, 20.0, "E")]
 
 
 def test_a_raw_root_with_only_dossiers_publishes(tmp_path):

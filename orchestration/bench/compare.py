@@ -48,6 +48,9 @@ def published_values(release_dir: Path) -> dict:
             for row in csv.DictReader(fh):
                 if row["indicator_id"] != "QD766_2_1" or row["agency_code"] or row["ma_linh_vuc"] or row["ma_tthc"]:
                     continue
+                if row["obs_status"] == "E":
+                    continue  # the comparable series on new boundaries (docs/reorganisation.md): not as published
+
                 qd.append(tuple(_typed(c, row[c]) for c in QD766_COLUMNS))
     for path in csv_files(release_dir, "report_bieu06.csv"):
         with open(path, encoding="utf-8", newline="") as fh:

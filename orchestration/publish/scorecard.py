@@ -255,11 +255,13 @@ def _load(release_dir: Path) -> Release:
     first = con.execute("SELECT release_id FROM obs_all LIMIT 1").fetchone() if "release_id" in obs_cols else None
     release_id = manifest.get("release_id") or (first[0] if first else release_dir.name)
     # one scan for the indicator names (the last row's, as the file is ordered) and the provinces "with data":
-    # at least one observation of the province's subtree counts something
+    # at least one as-published observation of the province's subtree counts something (the comparable series, E,
+    # recomputes other units' dossiers onto the province's new units: it is not data of the province's own)
     names_vi, has_data = {}, {}
     for province, indicator, name, counts in con.execute("""
             SELECT province_code, indicator_id, arg_max(indicator_name_vi, _rn),
-                   bool_or(coalesce(TRY_CAST(denominator AS DOUBLE), 0) > 0 OR coalesce(TRY_CAST(n AS DOUBLE), 0) > 0)
+                   bool_or((coalesce(TRY_CAST(denominator AS DOUBLE), 0) > 0 OR coalesce(TRY_CAST(n AS DOUBLE), 0) > 0)
+                           AND coalesce(obs_status, '') <> 'E')
             FROM obs_prov GROUP BY GROUPING SETS ((province_code), (indicator_id))""").fetchall():
         if indicator is not None:
             names_vi[indicator] = name

@@ -1,7 +1,8 @@
-{{ config(materialized="incremental", incremental_strategy="append", pre_hook="{{ delete_periods_in_scope() }}") }}
-{{ require_incremental_table() }}
--- Incremental by period (macros/incremental.sql): only the periods in this build's scope are back-cast again — a
--- closed period's comparable values depend on its closed values and the lineage seed (in the build fingerprint).
+{{ config(materialized="table") }}
+-- A plain table rebuilt every run, not incremental by the plan's period scope: the value models it reads include
+-- closed periods that change outside that scope (a late rating changes a closed month's QD766_5_4 and
+-- RATING_SATISFIED — the scoring layer catches those by digest). On a warehouse without a reorganisation
+-- (int_unit_successors empty) it reads nothing.
 -- Comparable series on the new boundaries (issue 21 point 3; ADMIN_UNITS.md "What this means for indicator series"
 -- point 2; METHODOLOGY §7): every dossier-based row and the Biểu 06 columns of the periods that ended before a
 -- unit version came into force, recomputed for that unit from the dossier-level history of its predecessors
@@ -36,7 +37,6 @@ with successors as (
 ),
 periods as (
     select period_type, period, period_start, period_end, p_end, is_running from {{ ref('int_periods') }}
-    where {{ period_in_build_scope() }}
 ),
 agency_values as (
     {%- for m in members %}
