@@ -118,12 +118,15 @@ def _b06(con, unit, period, field=None):
     return rows[0]
 
 
-def _qd(con, unit, period, agency=None, field=None):
+def _qd(con, unit, period, agency=None, field=None, valid_from="2020-01-01"):
+    """The QD766_2_1 row of a unit version (the fixture's 2024 units as they were; a reused code's unit of
+    2025-07-01 carries the comparable series, E)."""
     rows = con.execute(
         "select numerator, denominator, ratio, points, max_points, obs_status, formula_version "
-        "from publish.indicator_observations where indicator_id = 'QD766_2_1' and unit_code = ? and period = ? "
+        "from publish.indicator_observations where indicator_id = 'QD766_2_1' and unit_code = ? "
+        "and unit_valid_from = cast(? as date) and period = ? "
         "and agency_code is not distinct from ? and ma_linh_vuc is not distinct from ?",
-        [unit, period, agency, field]).fetchall()
+        [unit, valid_from, period, agency, field]).fetchall()
     assert len(rows) == 1, rows
     return rows[0]
 

@@ -292,7 +292,8 @@ def _hand_counts(con, unit, period):
     carried = con.execute(f"""select {cols} from marts.fct_dossiers d
         join reference.unit_lineage l on l.old_code = d.unit_code and l.old_valid_from = d.unit_valid_from
         where l.new_code = ? and l.new_valid_from = ? and d.is_received and ? >= l.effective_date
-          and (d.end_date is null or d.end_date >= l.effective_date)""", [*unit, start]).fetchall()
+          and (d.end_date is null or d.end_date >= l.effective_date)""",
+        [*unit, p_end.replace(day=1)]).fetchall()  # a period holding a month from the effective date on
     rows += [(code, rec, end, *rest[:-1], True) for code, rec, end, *rest in carried]  # received before: not 1_4 here
     wdi = dict(con.execute("select date, working_day_index from intermediate.int_calendar").fetchall())
     day = 7.5 * 3600  # office seconds of a working day (07:30–11:30, 13:30–17:00)
@@ -344,8 +345,8 @@ def _from_table(con, unit, period):
         e = min(p_end, valid_to) if valid_to else p_end
         if rec > e or (valid_to and start > valid_to) or (end is not None and end < start):
             continue
-        if handed_over_on is not None and start < handed_over_on:
-            continue
+        if handed_over_on is not None and p_end.replace(day=1) < handed_over_on:
+            continue  # no month of the period starts after the hand-over
         resolved = end is not None and end <= e
         fails_2_1 = (resolved and resolved_late) or (not resolved and overdue_from is not None and overdue_from <= e)
         if fails_2_1:

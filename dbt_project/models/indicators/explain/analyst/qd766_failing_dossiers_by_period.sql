@@ -49,7 +49,9 @@ in_d as (
         p.is_running and not coalesce(d.successor_valid_to < p.p_end, false) as judged_at_as_of_time
     from d
     join periods p
-      on p.period_start >= d.handed_over_on
+      -- a period holding a month that starts on or after the hand-over (the successor's months, rolled up: its
+      -- partial year 2025 included)
+      on date_trunc('month', p.period_end) >= d.handed_over_on
      and p.period_start <= coalesce(d.successor_valid_to, p.period_start)
      and (d.end_date is null or d.end_date >= p.period_start)
     where d.successor_code is not null and (d.fails_qd766_2_1 or d.fails_qd766_5_4)
