@@ -13,7 +13,7 @@ with d as (
     select * from {{ ref('explain_qd766_dossiers') }}
 ),
 periods as (
-    select period_type, period, period_start, p_end, is_running from {{ ref('int_periods') }}
+    select period_type, period, period_start, period_end, p_end, is_running from {{ ref('int_periods') }}
 ),
 ctx as (
     select as_of_at from {{ ref('int_as_of') }}
