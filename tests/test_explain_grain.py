@@ -185,7 +185,8 @@ VALUES = f"""
     where ma_tthc is null and indicator_id in ({", ".join(f"'{i}'" for i in DOSSIER_ROWS + JUDGED + PAKN)})
 """
 # the expanded views counted at every breakdown of the value tables: unit (its subtree), unit × field, agency
-# (under its own unit: depth 0), agency × field
+# (under its own unit: depth 0), agency × field — a dossier carried into a successor unit has no agency there
+# (issue 21): it counts for the unit, never as an agency row
 EXPANDED = """
     select indicator_id, period_type, period, unit_code, unit_valid_from, null as agency_code, null as ma_linh_vuc,
            count(distinct dossier_code) as n
@@ -195,11 +196,12 @@ EXPANDED = """
     from analyst.qd766_failing_dossiers_by_period where ma_linh_vuc is not null group by all
     union all
     select indicator_id, period_type, period, unit_code, unit_valid_from, agency_code, null, count(distinct dossier_code)
-    from analyst.qd766_failing_dossiers_by_period where depth = 0 group by all
+    from analyst.qd766_failing_dossiers_by_period where depth = 0 and agency_code is not null group by all
     union all
     select indicator_id, period_type, period, unit_code, unit_valid_from, agency_code, ma_linh_vuc,
            count(distinct dossier_code)
-    from analyst.qd766_failing_dossiers_by_period where depth = 0 and ma_linh_vuc is not null group by all
+    from analyst.qd766_failing_dossiers_by_period where depth = 0 and agency_code is not null and ma_linh_vuc is not null
+    group by all
     union all
     select indicator_id, period_type, period, unit_code, unit_valid_from, null, null, count(distinct petition_code)
     from analyst.qd766_failing_pakn_by_period group by all
