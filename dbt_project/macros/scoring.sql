@@ -49,3 +49,23 @@
     {%- endif -%}
     {{- r -}}
 {%- endmacro %}
+
+{#- The indicator definitions as scored: QD766_4_6 under the portal's reading (var qd766_4_6_rule = portal, the
+    default) is the row's maximum for every unit, ratio and counts empty (scoring rule 'full'); communes_share keeps
+    the seed's linear rule. Used by the scoring layer and the comparable series. -#}
+{% macro scored_definitions() -%}
+    select * replace (
+        case when indicator_id = 'QD766_4_6' and '{{ qd766_4_6_rule() }}' = 'portal' then 'full' else scoring_rule end
+            as scoring_rule)
+    from {{ ref('indicator_definitions') }}
+{%- endmacro %}
+
+{#- The observation value in the indicator's unit_measure: 100 × numerator / denominator for a share without its own
+    value, else the value (working days, a count, an index). -#}
+{% macro observation_ratio(unit_measure='unit_measure', value='value', numerator='numerator', denominator='denominator') -%}
+    case
+        when {{ unit_measure }} = 'percent' and {{ value }} is null then
+            case when {{ denominator }} > 0 then 100.0 * {{ numerator }} / {{ denominator }} end
+        else {{ value }}
+    end
+{%- endmacro %}

@@ -84,10 +84,7 @@ versions as (
     select * from {{ ref('formula_versions') }}
 ),
 defs as (
-    select * replace (
-        case when indicator_id = 'QD766_4_6' and '{{ qd766_4_6_rule() }}' = 'portal' then 'full' else scoring_rule end
-            as scoring_rule)
-    from {{ ref('indicator_definitions') }}
+    {{ scored_definitions() }}
 ),
 joined as (
     select
@@ -111,9 +108,7 @@ valued as (
         *,
         case
             when group_id = 'BIEU06' then numerator  -- a Biểu 06 column: the count itself
-            when unit_measure = 'percent' and value is null then
-                case when denominator > 0 then 100.0 * numerator / denominator end
-            else value
+            else {{ observation_ratio() }}
         end as ratio
     from joined
 )

@@ -43,13 +43,9 @@ with vals as (
 frame as (
     select * from {{ ref('int_unit_periods') }} where {{ period_digest_changed() }}
 ),
--- QD766_4_6 under the portal's reading (var qd766_4_6_rule = portal, the default): the row's maximum for every unit,
--- ratio and counts empty (scoring rule 'full'); communes_share keeps the seed's linear rule
+-- QD766_4_6 under the portal's reading: scoring rule 'full' (macros/scoring.sql)
 defs as (
-    select * replace (
-        case when indicator_id = 'QD766_4_6' and '{{ qd766_4_6_rule() }}' = 'portal' then 'full' else scoring_rule end
-            as scoring_rule)
-    from {{ ref('indicator_definitions') }}
+    {{ scored_definitions() }}
 ),
 row_groups as (
     select unnest(['QD766_CKMB', 'QD766_TDGQ', 'QD766_TTTT', 'QD766_CLGQ', 'QD766_MDSH', 'QD766_MDHL']) as group_id
@@ -119,9 +115,7 @@ valued as (
         *,
         case
             when small_cell or source_absent or is_out_of_coverage then null
-            when unit_measure = 'percent' and value is null then
-                case when denominator > 0 then 100.0 * numerator / denominator end
-            else value
+            else {{ observation_ratio() }}
         end as ratio
     from joined
 )
