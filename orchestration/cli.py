@@ -2,7 +2,7 @@
 
     cchc run --raw DIR --out DIR [--as-of ISO]   ingest, build, validate, publish (the Dagster assets)
     cchc run --source-url URL --out DIR           the same from a one-stop system's database (with --raw: both)
-    cchc generate --out DIR [--seed N] …          synthetic extracts (Bạch Thông district, or --scale national)
+    cchc generate --out DIR [--seed N] …          synthetic extracts (Bạch Thông district, --scale province|national)
     cchc prepare                                   parse the dbt project (manifest for Dagster)
     cchc bench [--dossiers N] [--workdir DIR]      the performance benchmark (docs/benchmarks.md)
 """
@@ -448,13 +448,13 @@ def main(argv: list[str] | None = None) -> int:
     g = sub.add_parser("generate", help="write synthetic extracts (Bạch Thông district, or national)")
     g.add_argument("--out", required=True)
     g.add_argument("--seed", type=int, default=1)
-    g.add_argument("--start", default=None, help="first month YYYY-MM (default 2023-01; national: 2025-07)")
-    g.add_argument("--end", default=None, help="last month YYYY-MM (default 2024-12; national: 2026-07)")
+    g.add_argument("--start", default=None, help="first month YYYY-MM (default 2023-01; province: 2025-01; national: 2025-07)")
+    g.add_argument("--end", default=None, help="last month YYYY-MM (default 2024-12; province: 2025-12; national: 2026-07)")
     g.add_argument("--format", choices=["json", "csv"], default="json")
     g.add_argument("--defect-rate", type=float, default=0.0)
     g.add_argument("--scale", choices=["district", "province", "national"], default="district")
     g.add_argument("--dossiers-per-year", type=int, default=None,
-                   help="yearly volume (default 30,000 district; 20,000,000 national)")
+                   help="yearly volume (default 30,000 district; 240,000 province; 20,000,000 national)")
     g.add_argument("--workers", type=int, default=None, help="national scale: processes (default: the CPUs)")
     g.add_argument("--provinces", type=int, default=None,
                    help="national scale: only the first N of the 34 provinces in code order (default all)")

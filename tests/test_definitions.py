@@ -17,7 +17,8 @@ def test_asset_groups_and_key_assets():
     assert {"lake/landed_dossier_files", "lake/dossiers", "lake/procedures", "lake/publications", "lake/reviews",
             "lake/petitions", "lake/ratings", "lake/survey_answers", "lake/ref_agencies", "lake/ref_targets",
             "lake/source_inventory", "lake/landed_petition_files", "lake/landed_rating_files",
-            "lake/source_db_pull", "lake/ref_admin_units", "lake/applicability"} == groups["ingest"]
+            "lake/source_db_pull", "lake/ref_admin_units", "lake/ref_unit_lineage",
+            "lake/applicability"} == groups["ingest"]
     assert {"publish/indicator_observations", "publish/report_bieu06", "indicators/ind_values_qd766_2_1",
             "indicators/ind_scored_values", "indicators/ind_qd766_groups", "indicators/ind_observations_all",
             "indicators/ind_bieu06", "marts/fct_dossiers"} <= groups["transform"]

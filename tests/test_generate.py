@@ -130,12 +130,54 @@ def defects_csv(tmp_path_factory):
 
 
 # ------------------------------------------------------------------------------------------------ tests
-def test_scales_not_implemented_yet(tmp_path):
-    # 'national' is implemented (tests/test_generate_national.py); 'province' is not
-    with pytest.raises(NotImplementedError):
-        generate(tmp_path, scale="province")
+def test_unknown_scale_or_format_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="scale"):
+        generate(tmp_path, scale="region")
     with pytest.raises(ValueError):
         generate(tmp_path, fmt="xml")
+
+
+def test_the_province_scale_is_deterministic_and_registers_every_unit(tmp_path):
+    """Bắc Kạn's eight districts across the reform: the same seed gives the same files; the synthetic units and
+    agencies complete the seeds without repeating them; every old commune has exactly one successor among the
+    37 new units; no defect borrows a synthetic agency's code."""
+    import csv
+
+    from orchestration.generate.reference import read_tables
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    kw = dict(seed=5, scale="province", start="2025-06", end="2025-07", dossiers_per_year=6000, defect_rate=0.02)
+    sa, sb = generate(a, **kw), generate(b, **kw)
+    assert sa["files"] == sb["files"]
+    for rel in sa["files"]:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+    def rows(name):
+        with open(a / "reference" / name, encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    seeds = read_tables()
+    units, lineage, agencies = rows("admin_units.csv"), rows("unit_lineage.csv"), rows("agencies.csv")
+    seed_units = {(r["unit_code"], r["valid_from"]) for r in seeds["admin_units"]}
+    assert not seed_units & {(r["unit_code"], r["valid_from"]) for r in units}  # extends, never repeats
+    old = {r["unit_code"] for r in seeds["admin_units"] + units
+           if r["unit_level"] == "xa" and r["valid_to"] == "2025-06-30"}
+    assert len(old) == 116
+    succ = {}
+    for r in seeds["unit_lineage"] + lineage:
+        succ.setdefault(r["old_code"], []).append(r["new_code"])
+    assert all(len(succ.get(c, [])) == 1 for c in old), [c for c in old if len(succ.get(c, [])) != 1]
+    new = {r["unit_code"] for r in seeds["admin_units"] if r["valid_from"] == "2025-07-01" and r["unit_level"] == "xa"}
+    assert {v[0] for c, v in succ.items() if c in old} == new and len(new) == 37
+    committees = {r["unit_code"] for r in agencies if r["valid_from"] == "2025-07-01"}
+    assert committees == new
+    codes = [r["agency_code"] for r in agencies]
+    assert len(codes) == len(set(codes))  # one registry row per agency
+    assert sa["defects_total"]["dossiers"] > 0
+    # PAKN and survey codes of the eight districts never meet (prefixed by the district)
+    with open(a / "petitions" / "petitions.csv", encoding="utf-8", newline="") as fh:
+        pakn = [r["ma_pakn"] for r in csv.DictReader(fh)]
+    assert len(pakn) == len(set(pakn)) and any(p.startswith("PAKN-2025-066-") for p in pakn)
 
 
 def test_same_seed_gives_byte_identical_files(tmp_path):

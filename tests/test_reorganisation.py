@@ -342,7 +342,8 @@ def test_the_scorecard_marks_the_reorganisation_break(reorg_run):
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# A generated district across the reform (issue 21 point 5): Bạch Thông, January – September 2025
+# A generated province across the reform (issue 21 point 5): Bắc Kạn's eight districts, April – September 2025
+# (Bạch Thông's fourteen communes as the seeds give them; the other districts' old communes synthetic, in reference/)
 
 
 @pytest.fixture(scope="module")
@@ -350,7 +351,7 @@ def generated_run(tmp_path_factory):
     from orchestration.generate import generate
 
     raw = tmp_path_factory.mktemp("raw_gen_reform")
-    summary = generate(raw, seed=7, start="2025-01", end="2025-09", dossiers_per_year=4000)
+    summary = generate(raw, seed=7, scale="province", start="2025-04", end="2025-09", dossiers_per_year=16000)
     settings = Settings(raw_dir=raw, out_dir=tmp_path_factory.mktemp("out_gen_reform"))
     failures, _, _ = run_pipeline(settings)
     assert failures == [], failures
@@ -360,16 +361,39 @@ def generated_run(tmp_path_factory):
 
 
 def test_the_generator_crosses_the_reform_with_re_registered_agencies(generated_run):
-    summary, settings, _ = generated_run
+    summary, settings, con = generated_run
     agencies = (settings.raw_dir / "reference" / "agencies.csv").read_text(encoding="utf-8")
-    assert "000.31.19.H56,UBND xã Phủ Thông,01969,2025-07-01," in agencies  # the new commune's committee
+    assert "000.31.19.H56,UBND xã Phủ Thông,01969,2025-07-01," in agencies  # the new commune's committee (seed)
     assert "000.00.63.H06,UBND huyện Bạch Thông,063,2020-01-01,2025-06-30" in agencies
+    assert "000.00.64.H06,UBND huyện Chợ Đồn,064,2020-01-01,2025-06-30" in agencies  # synthetic, shaped alike
     units = {r[0] for r in duckdb.sql(
         f"SELECT DISTINCT split_part(d.MaHoSo, '-', 1) FROM (SELECT unnest(data, recursive := true) FROM "
         f"read_json('{settings.raw_dir}/dossiers/dongbo_2025*.json', union_by_name := true)) d "
         "WHERE substr(CAST(d.NgayTiepNhan AS VARCHAR), 1, 6) >= '202507'").fetchall()}
     assert units and all(u.endswith(".19.H56") for u in units), units  # only the new committees after July
-    assert summary["counts"]["dossiers"] > 2000
+    assert summary["counts"]["dossiers"] > 5000
+    # the warehouse reads the province's units and lineage from the raw root's reference/ beside the seeds: eight
+    # districts and 116 old communes until June, the 37 new communes of ADMIN_UNITS.md from July, each with dossiers
+    # (no provincial department: the province scale generates the districts' and communes' one-stop shops)
+    live = dict(con.execute(
+        "SELECT unit_level || '@' || unit_valid_from, count(DISTINCT unit_code) FROM marts.fct_dossiers "
+        "WHERE is_received GROUP BY ALL").fetchall())
+    assert live == {f"huyen@{OLD}": 8, f"xa@{OLD}": 116, f"xa@{NEW}": 37}, live
+    assert con.execute("SELECT count(*) FROM intermediate.int_unit_lineage").fetchall()[0][0] == 118
+
+
+def test_the_district_scale_crosses_the_reform_too(tmp_path):
+    """The district scale alone (no pipeline: the province run above holds the district): past June the dossiers of
+    Bạch Thông go to the new communes' committees only, and its reference/ holds no synthetic unit."""
+    from orchestration.generate import generate
+
+    generate(tmp_path, seed=7, start="2025-05", end="2025-08", dossiers_per_year=3000)
+    after = {r[0] for r in duckdb.sql(
+        f"SELECT DISTINCT split_part(d.MaHoSo, '-', 1) FROM (SELECT unnest(data, recursive := true) FROM "
+        f"read_json('{tmp_path}/dossiers/dongbo_2025*.json', union_by_name := true)) d "
+        "WHERE substr(CAST(d.NgayTiepNhan AS VARCHAR), 1, 6) >= '202507'").fetchall()}
+    assert after == {"000.31.19.H56", "000.32.19.H56", "000.33.19.H56", "000.34.19.H56", "000.35.19.H56"}, after
+    assert sorted(p.name for p in (tmp_path / "reference").iterdir()) == ["agencies.csv", "targets.csv"]
 
 
 def test_no_dossier_is_lost_across_the_reform(generated_run):
@@ -384,9 +408,13 @@ def test_no_dossier_is_lost_across_the_reform(generated_run):
         by_district_agency = con.execute(
             "SELECT count(*) FROM marts.fct_dossiers WHERE is_received AND received_date BETWEEN ? AND ? "
             "AND unit_level = 'huyen'", [lo, hi]).fetchall()[0][0]
+        before_july = con.execute(
+            "SELECT count(*) FROM marts.fct_dossiers WHERE is_received AND received_date BETWEEN ? AND ? "
+            "AND received_date < DATE '2025-07-01'", [lo, hi]).fetchall()[0][0]
         levels = _levels(con, period)
         assert received > 0 and levels["tinh"] == received, (period, received, levels)
         assert levels["xa"] == received - by_district_agency, (period, levels)
+        assert levels.get("huyen", 0) == before_july, (period, levels)  # every district until June, none after
     open_on_1_july = con.execute(
         "SELECT count(*) FROM marts.fct_dossiers WHERE is_received AND received_date <= DATE '2025-06-30' "
         "AND (end_date IS NULL OR end_date >= DATE '2025-07-01')").fetchall()[0][0]
@@ -417,3 +445,14 @@ def test_generated_series_break_end_and_are_back_cast(generated_run):
         "SELECT comment FROM publish.indicator_observations WHERE indicator_id = 'QD766_2_1' AND unit_code = '063' "
         "AND period = '2025-06' AND agency_code IS NULL AND ma_linh_vuc IS NULL").fetchall()[0][0]
     assert "discontinued on 2025-06-30" in comment
+    # xã Bạch Thông took in two communes of Bạch Thông and Đồng Thắng of Chợ Đồn (ADMIN_UNITS.md): its comparable
+    # June is the sum of the three old communes' June (Biểu 06 column 3, received; their committees' own rows)
+    old = con.execute(
+        "SELECT sum(received_online + received_direct_postal + carried_over) FROM publish.report_bieu06 "
+        "WHERE unit_code IN ('02014', '02017', '02059') AND unit_valid_from = ? AND period = '2025-06' "
+        "AND ma_linh_vuc IS NULL", [OLD]).fetchall()[0][0]
+    back = con.execute(
+        "SELECT ratio FROM publish.indicator_observations WHERE indicator_id = 'BIEU06_COL03' AND unit_code = '02014' "
+        "AND unit_valid_from = ? AND period = '2025-06' AND ma_linh_vuc IS NULL AND agency_code IS NULL "
+        "AND obs_status = 'E'", [NEW]).fetchall()
+    assert old > 0 and back == [(old,)], (old, back)

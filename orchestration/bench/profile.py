@@ -25,7 +25,8 @@ FOLDER_STEPS = {
     "ratings": ["lake__landed_rating_files"],
     "procedures": ["lake__procedures", "lake__publications", "lake__reviews", "lake__applicability"],
     "surveys": ["lake__survey_answers"],
-    "reference": ["lake__ref_agencies", "lake__ref_admin_units", "lake__ref_targets"],
+    "reference": ["lake__ref_agencies", "lake__ref_admin_units", "lake__ref_unit_lineage",
+                  "lake__ref_targets"],
 }
 # publication: 'release parts: observations parts 40.2 s, …' (orchestration/publish/release.py PartTimes)
 _RELEASE_RX = re.compile(r"release parts: (.*)")

@@ -18,13 +18,15 @@ from orchestration.generate.defects import (
 )
 from orchestration.generate.dossiers import DossierFactory
 from orchestration.generate.people import PeopleFactory, village_labels
+from orchestration.generate.province import load_province
 from orchestration.generate.reference import load_district, lower_unit_name, seed_agency_codes
 from orchestration.generate.source_db import TYPED_ONLY, write_source_db
 from orchestration.generate.workcal import WorkCalendar
 from orchestration.generate.writers import write_csv, write_dossier_csv, write_dossier_json, write_xlsx
 from orchestration.lib.source_db_engine import make_source_engine
 
-DEFAULT_DOSSIERS_PER_YEAR = {"district": 30_000}
+# a year of Bạch Thông (14 communes) ≈ 30,000 dossiers; Bắc Kạn's 116 old communes ≈ 8 times that
+DEFAULT_DOSSIERS_PER_YEAR = {"district": 30_000, "province": 240_000}
 BATCH_SIZE = 10_000  # dossiers per file at most
 FORMATS = ("json", "csv")
 # Independent random streams, all derived from the one seed in this fixed order (a stream added at the end leaves
@@ -39,7 +41,7 @@ OWN_FILES = {
     "petitions": [re.compile(r"petitions\.csv")],
     "ratings": [re.compile(r"dossier_ratings\.csv")],
     "surveys": [re.compile(r"sipas_\d{4}\.xlsx")],
-    "reference": [re.compile(r"(agencies|targets)\.csv")],
+    "reference": [re.compile(r"(agencies|targets|admin_units|unit_lineage)\.csv")],
 }
 
 
@@ -67,6 +69,7 @@ def _clean(out: Path) -> None:
 
 
 DISTRICT_RANGE = ("2023-01", "2024-12")  # default start/end of scale='district'
+PROVINCE_RANGE = ("2025-01", "2025-12")  # default start/end of scale='province': the year of the reorganisation
 
 
 def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0.0, scale="district",
@@ -79,10 +82,13 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
     the extract time is the last day of ``end`` at 18:00 and no event time lies after it. fmt: 'json'
     (national sync payload) or 'csv' (flat export) for dossiers — the same dossiers either way.
     defect_rate: share of dossier records given one DATA_CONTRACT §1.6 defect (and a few rows of the other
-    sources). scale: 'district' (Bạch Thông, 063); 'national' (34 provinces, 3,321 communes of the two-level
-    system, monthly extracts streamed by ``workers`` processes — orchestration/generate/national.py; JSON only,
-    no defects, no source DB); 'province' is not implemented yet.
-    dossiers_per_year: yearly volume (default 30,000 for a district, 20,000,000 national). progress: optional
+    sources). scale: 'district' (Bạch Thông, 063); 'province' (Bắc Kạn, 06: its eight districts, default range
+    2025-01 … 2025-12 across the 2025 reorganisation into Thái Nguyên; the units the seeds lack are synthetic and
+    written to ``reference/`` — orchestration/generate/province.py); 'national' (34 provinces, 3,321 communes of
+    the two-level system, monthly extracts streamed by ``workers`` processes — orchestration/generate/national.py;
+    JSON only, no defects, no source DB).
+    dossiers_per_year: yearly volume (default 30,000 for a district, 240,000 for the province — shared among
+    its districts by their number of communes — 20,000,000 national). progress: optional
     callable(str). workers: national scale only, processes (default: the number of CPUs). provinces: national
     scale only, keep the first N provinces in code order (tests, quick benchmarks; default all 34). compress:
     national scale only, 'gzip' writes the dossier files as ``.json.gz`` (ingestion reads both).
@@ -114,10 +120,7 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
                                  progress=progress, workers=workers, provinces=provinces, compress=compress)
     if compress:
         raise ValueError("compress='gzip' is for scale='national' only")
-    if scale == "province":
-        raise NotImplementedError("scale='province' is not implemented yet; use 'district' (Bạch Thông, 063) or "
-                                  "'national'")
-    if scale != "district":
+    if scale not in ("district", "province"):
         raise ValueError(f"scale must be 'district', 'province' or 'national', got {scale!r}")
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
@@ -127,8 +130,9 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
         raise ValueError(f"defect_rate={defect_rate} cannot be written into a source database: {TYPED_ONLY}")
     if source_db:  # a malformed or unsupported URL fails now, not after the dossiers are generated
         make_source_engine(source_db).dispose()
-    start = DISTRICT_RANGE[0] if start is None else start
-    end = DISTRICT_RANGE[1] if end is None else end
+    default_range = PROVINCE_RANGE if scale == "province" else DISTRICT_RANGE
+    start = default_range[0] if start is None else start
+    end = default_range[1] if end is None else end
     start_d = _month(start, "start")
     T = extract_time_for(end)
     if start_d > T.date():
@@ -137,7 +141,13 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
     if not isinstance(per_year, (int, float)) or per_year <= 0:
         raise ValueError(f"dossiers_per_year must be positive, got {dossiers_per_year!r}")
 
-    scope = load_district(start_d, T.date())
+    extra_reference: dict = {}
+    if scale == "province":  # one scope per district; the same streams drawn district after district
+        scopes, extra_reference = load_province(start_d, T.date())
+    else:
+        scopes = [load_district(start_d, T.date())]
+    scope = scopes[0]
+    communes = sum(len(s.communes) for s in scopes)
     cal = WorkCalendar(start_d.year - 1, T.year + 2)
     master = random.Random(seed)
     rngs = {name: random.Random(master.getrandbits(64)) for name in STREAMS}
@@ -154,19 +164,27 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
     app_rows, applied = [], None
     if applicability:
         listed = [p for p in cat.PROCEDURES if p.ma_tthc in {r["ma_tthc"] for r in src.catalogue_rows(T.date())}]
-        app_rows, applied = app.district_applicability(rngs["applicability"], scope, listed, start_d)
+        applied = {}
+        for sc in scopes:  # agencies never repeat across scopes (load_province), so the lists just add up
+            rows, drawn = app.district_applicability(rngs["applicability"], sc, listed, start_d)
+            app_rows += rows
+            applied.update(drawn)
+        app_rows.sort(key=lambda r: (r["ma_tthc"], r["agency_code"]))
 
     # ---------------------------------------------------------------- dossiers
-    villages = village_labels(rngs["places"], scope.communes, scope.district.name)
-    people = PeopleFactory(rngs["dossiers"], villages, lower_unit_name(scope.district.name),
-                           lower_unit_name(scope.province.name))
-    factory = DossierFactory(rngs["dossiers"], cal, scope, people, T, applied=applied)
-    records = factory.generate(start_d, per_year, progress=say)
+    villages, records = {}, []
+    for sc in scopes:
+        villages[sc.district.code] = village_labels(rngs["places"], sc.communes, sc.district.name)
+        people = PeopleFactory(rngs["dossiers"], villages[sc.district.code], lower_unit_name(sc.district.name),
+                               lower_unit_name(sc.province.name))
+        factory = DossierFactory(rngs["dossiers"], cal, sc, people, T, applied=applied)
+        share = per_year if len(scopes) == 1 else per_year * len(sc.communes) / communes  # by number of communes
+        records += factory.generate(start_d, share, progress=say)
     clean_count = len(records)
     say(f"dossiers: {clean_count:,} generated")
 
     known_procs = {p.ma_tthc for p in cat.PROCEDURES} | {p.ma_tthc for p in cat.UNLISTED_PROCEDURES}
-    all_agencies = seed_agency_codes()
+    all_agencies = seed_agency_codes() | {r["agency_code"] for r in extra_reference.get("agencies", [])}
     records, dossier_defects = inject_dossier_defects(records, float(defect_rate), rngs["defects"], fmt, known_procs,
                                                       all_agencies)
     records.sort(key=lambda r: (r["_batch"], r["_sort"], r["MaHoSo"], r.get("_duplicate_copy", False)))
@@ -195,7 +213,7 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
     rng = rngs["procedures"]
     proc_rows = src.catalogue_rows(T.date())
     pub_rows = src.publication_rows(rng, cal, start_d, T, scope.province.code)
-    rev_rows = src.review_rows(rng, cal, start_d, T, scope.district.code)
+    rev_rows = [r for sc in scopes for r in src.review_rows(rng, cal, start_d, T, sc.district.code)]
     if scope.reform_date is not None:
         # decisions and reviews after the 2025 reorganisation belong to the successor province: the district and the
         # old province no longer exist (same draws: the rows before the reform are unchanged)
@@ -223,7 +241,7 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
 
     # ---------------------------------------------------------------- petitions and ratings
     clean = [r for r in records if "_defect" not in r]
-    pet_rows = src.petition_rows(rngs["petitions"], cal, start_d, T, scope, clean)
+    pet_rows = [r for sc in scopes for r in src.petition_rows(rngs["petitions"], cal, start_d, T, sc, clean)]
     other_defects["petitions"] = inject_row_defects("petitions", pet_rows, "ma_pakn", src.PETITION_DEFECTS,
                                                     float(defect_rate), rd)
     path = out / "petitions" / "petitions.csv"
@@ -239,18 +257,20 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
         files[rel(path)] = len(rat_rows)
 
     # ---------------------------------------------------------------- surveys
-    survey_people = PeopleFactory(rngs["surveys"], villages, "", "")
+    survey_people = {code: PeopleFactory(rngs["surveys"], v, "", "") for code, v in villages.items()}
     respondents = 0
     survey_defects: dict = {}
     for year in range(start_d.year, T.year + 1):
-        rows = src.survey_rows(rngs["surveys"], cal, year, start_d, T, scope, survey_people)
+        rows = [r for sc in scopes
+                for r in src.survey_rows(rngs["surveys"], cal, year, start_d, T, sc, survey_people[sc.district.code])]
         rep = inject_row_defects("surveys", rows, "ma_phieu", src.SURVEY_DEFECTS, float(defect_rate), rd)
         for k, v in rep.items():
             acc = survey_defects.setdefault(k, {"count": 0, "records": [], "expected": v["expected"]})
             acc["count"] += v["count"]
             acc["records"] += v["records"]
         path = out / "surveys" / f"sipas_{year}.xlsx"
-        write_xlsx(path, src.survey_title_rows(scope, year), src.SURVEY_COLUMNS, rows,
+        title = scope.province.name if scale == "province" else scope.district.name
+        write_xlsx(path, src.survey_title_rows(title, year), src.SURVEY_COLUMNS, rows,
                    text_columns={"ma_phieu", "unit_code", "so_dien_thoai", "ma_tthc", "ho_ten"},
                    date_columns={"ngay_khao_sat"})
         files[rel(path)] = len(rows)
@@ -258,10 +278,17 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
     other_defects["surveys"] = survey_defects
 
     # ---------------------------------------------------------------- reference
+    agencies = list({(a.code, a.valid_from): a for sc in scopes for a in sc.agencies}.values())
     path = out / "reference" / "agencies.csv"
-    write_csv(path, ["agency_code", "agency_name", "unit_code", "valid_from", "valid_to"], [a.row for a in scope.agencies])
-    files[rel(path)] = len(scope.agencies)
-    targets = src.target_rows(scope)
+    write_csv(path, ["agency_code", "agency_name", "unit_code", "valid_from", "valid_to"], [a.row for a in agencies])
+    files[rel(path)] = len(agencies)
+    for name in ("admin_units", "unit_lineage"):  # the province's synthetic units (province.py) beside the seeds'
+        if extra_reference.get(name):
+            path = out / "reference" / f"{name}.csv"
+            write_csv(path, list(extra_reference[name][0]), extra_reference[name])
+            files[rel(path)] = len(extra_reference[name])
+    # the plan targets of Bạch Thông's 2023 plan (METHODOLOGY §6), the only district plan the sample knows
+    targets = src.target_rows(next(sc for sc in scopes if sc.district.code == "063"))
     path = out / "reference" / "targets.csv"
     write_csv(path, src.TARGET_COLUMNS, targets)
     files[rel(path)] = len(targets)
@@ -282,7 +309,7 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
             "dossiers": len(distinct), "dossier_records": len(records), "procedures": len(proc_rows),
             "publications": len(pub_rows), "reviews": len(rev_rows), "applicability": len(app_rows),
             "petitions": len(pet_rows),
-            "ratings": len(rat_rows), "survey_respondents": respondents, "agencies": len(scope.agencies),
+            "ratings": len(rat_rows), "survey_respondents": respondents, "agencies": len(agencies),
             "targets": len(targets),
         },
         "dossier_status": {str(k): v for k, v in sorted(Counter(r["TrangThaiHoSo"] for r in distinct).items())},

@@ -52,6 +52,14 @@ def _read(name: str, seeds_dir: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
+TABLES = ("admin_units", "agencies", "unit_lineage")
+
+
+def read_tables(seeds_dir: Path = SEEDS_DIR) -> dict[str, list[dict]]:
+    """The seed tables the generator reads (units, agencies, lineage), as lists of rows."""
+    return {name: _read(f"{name}.csv", seeds_dir) for name in TABLES}
+
+
 def _overlaps(vf: date, vt: date | None, a: date, b: date) -> bool:
     return vf <= b and (vt is None or vt >= a)
 
@@ -75,17 +83,23 @@ class DistrictScope:
     successor_unit: dict = field(default_factory=dict)  # old unit code (commune or district) → new commune code
     successor_province: str | None = None
     new_agencies: list = field(default_factory=list)
+    # prefix of the PAKN and survey codes (a province raw root holds several districts: their codes must not meet)
+    code_prefix: str = ""
 
     @property
     def unit_of_agency(self) -> dict:
         return {a.code: a.unit_code for a in self.agencies}
 
 
-def load_district(start: date, end: date, district_code: str = DISTRICT_CODE, seeds_dir: Path = SEEDS_DIR) -> DistrictScope:
+def load_district(start: date, end: date, district_code: str = DISTRICT_CODE, seeds_dir: Path = SEEDS_DIR,
+                  tables: dict | None = None) -> DistrictScope:
+    """The district's units and agencies for ``start`` … ``end``, from the seeds (or ``tables``, the seeds extended
+    by a province's synthetic units: province.py)."""
+    tables = read_tables(seeds_dir) if tables is None else tables
     units = [
         Unit(r["unit_code"], _d(r["valid_from"]), _d(r["valid_to"]), r["unit_name"], r["unit_level"], r["unit_type"],
              r["parent_code"])
-        for r in _read("admin_units.csv", seeds_dir)
+        for r in tables["admin_units"]
     ]
     live = [u for u in units if _overlaps(u.valid_from, u.valid_to, start, end)]
     districts = [u for u in live if u.code == district_code and u.level == "huyen"]
@@ -103,14 +117,14 @@ def load_district(start: date, end: date, district_code: str = DISTRICT_CODE, se
     succ: dict = {}
     if crosses:
         succ = {(r["old_code"], _d(r["old_valid_from"])): (r["new_code"], _d(r["new_valid_from"]))
-                for r in _read("unit_lineage.csv", seeds_dir)}
+                for r in tables["unit_lineage"]}
         missing = [u.code for u in communes + [province] if (u.code, u.valid_from) not in succ]
         if missing:
             raise ValueError(
                 f"district {district_code} ({district.name}) ends on {district.valid_to} and unit_lineage.csv has no "
                 f"successor for {', '.join(missing)}: the requested range {start} … {end} cannot go beyond it")
 
-    rows = _read("agencies.csv", seeds_dir)
+    rows = tables["agencies"]
     columns = list(rows[0].keys()) if rows else ["agency_code", "agency_name", "unit_code", "valid_from", "valid_to"]
     agencies = [
         Agency(r["agency_code"], r["agency_name"], r["unit_code"], _d(r["valid_from"]), _d(r["valid_to"]), r)
@@ -138,11 +152,11 @@ def load_district(start: date, end: date, district_code: str = DISTRICT_CODE, se
         roles.setdefault(role, roles["ubnd_huyen"])
     scope = DistrictScope(province, district, communes, agencies, commune_agency, roles, district_agencies, columns)
     if crosses:
-        _add_successors(scope, rows, succ, reform, end)
+        _add_successors(scope, rows, succ, reform)
     return scope
 
 
-def _add_successors(scope: DistrictScope, rows: list[dict], succ: dict, reform: date, end: date) -> None:
+def _add_successors(scope: DistrictScope, rows: list[dict], succ: dict, reform: date) -> None:
     """The new communes of the lineage and their committees (registered from ``reform``), and who takes over what."""
     new_units = {succ[(u.code, u.valid_from)] for u in scope.communes}
     new_agency = {}

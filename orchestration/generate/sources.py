@@ -181,7 +181,7 @@ def petition_rows(rng, cal, start: date, T: datetime, scope, dossiers: list[dict
             continue
         seq[t.year] = seq.get(t.year, 0) + 1
         row = dict.fromkeys(PETITION_COLUMNS, "")
-        row.update(ma_pakn=f"PAKN-{t.year}-{seq[t.year]:04d}", agency_code=agency, ngay_tiep_nhan=iso_minute(t),
+        row.update(ma_pakn=f"PAKN-{t.year}-{scope.code_prefix}{seq[t.year]:04d}", agency_code=agency, ngay_tiep_nhan=iso_minute(t),
                    phan_loai=_wchoice(rng, [("quy_dinh_tthc", 45), ("hanh_vi_cbccvc", 20), ("khac", 35)]))
         linked = by_agency.get(agency, [])
         if linked and rng.random() < 0.4:
@@ -280,15 +280,15 @@ def survey_rows(rng, cal, year: int, start: date, T: datetime, scope, people) ->
         procs = [p for p in cat.PROCEDURES if p.in_force(d) and level in p.levels]
         proc = rng.choices(procs, [p.weight for p in procs])[0]
         name, _ = people.name()
-        row = {"ma_phieu": f"SP{year % 100:02d}-{i:04d}", "unit_code": unit, "ngay_khao_sat": d, "ho_ten": name,
+        row = {"ma_phieu": f"SP{year % 100:02d}-{scope.code_prefix}{i:04d}", "unit_code": unit, "ngay_khao_sat": d, "ho_ten": name,
                "so_dien_thoai": people.phone() if rng.random() < 0.9 else None, "ma_tthc": proc.ma_tthc}
         draw_survey_answers(rng, row, proc.co_phi, exp_codes, exp_w)
         rows.append(row)
     return rows
 
 
-def survey_title_rows(scope, year: int) -> list[str]:
-    return [f"UBND {scope.district.name.upper()}",
+def survey_title_rows(unit_name: str, year: int) -> list[str]:
+    return [f"UBND {unit_name.upper()}",
             f"KẾT QUẢ KHẢO SÁT SỰ HÀI LÒNG CỦA NGƯỜI DÂN, TỔ CHỨC ĐỐI VỚI SỰ PHỤC VỤ CỦA CƠ QUAN HÀNH CHÍNH NĂM {year}"]
 
 

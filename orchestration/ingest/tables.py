@@ -99,6 +99,13 @@ SPECS: dict[str, TableSpec] = {
         rules=[("t.unit_level NOT IN ('tinh', 'huyen', 'xa')", "unknown_unit_level", "unit_level"),
                ("NOT regexp_full_match(t.unit_code, '[0-9]{2}([0-9]([0-9]{2})?)?')", "bad_unit_code", "unit_code")],
     ),
+    "ref_unit_lineage": TableSpec(
+        "ref_unit_lineage", "reference", "unit_lineage*",
+        _kinds(lake_schema.REF_UNIT_LINEAGE, {"old_code": "unit", "new_code": "unit", "legal_basis": "text"}),
+        required=["old_code", "old_valid_from", "new_code", "new_valid_from", "effective_date"],
+        key=["old_code", "old_valid_from", "new_code", "new_valid_from"],
+        rules=[("t.share IS NOT NULL AND NOT (t.share > 0 AND t.share <= 1)", "share_out_of_range", "share")],
+    ),
     "ref_targets": TableSpec(
         "ref_targets", "reference", "targets*",
         _kinds(lake_schema.REF_TARGETS, {"ghi_chu": "text", "unit_code": "unit"}),

@@ -149,6 +149,13 @@ REF_ADMIN_UNITS = {
     "unit_type": "VARCHAR", "parent_code": "VARCHAR", "parent_valid_from": "DATE", "legal_basis": "VARCHAR",
     **PROVENANCE,
 }
+# The lineage of units supplied by the raw root (reference/unit_lineage*.csv, the layout of seeds/unit_lineage.csv):
+# a synthetic or province raw root carries the lineage of its own units; it extends the seed key by key.
+REF_UNIT_LINEAGE = {
+    "old_code": "VARCHAR", "old_valid_from": "DATE", "new_code": "VARCHAR", "new_valid_from": "DATE",
+    "effective_date": "DATE", "legal_basis": "VARCHAR", "share": "DOUBLE",
+    **PROVENANCE,
+}
 REF_TARGETS = {
     "unit_code": "VARCHAR", "nam": "INTEGER", "ma_chi_tieu": "VARCHAR", "indicator_id": "VARCHAR",
     "ma_linh_vuc": "VARCHAR", "pham_vi": "VARCHAR", "so_sanh": "VARCHAR", "gia_tri": "DOUBLE",
@@ -190,6 +197,7 @@ TABLES = {
     "survey_answers": (SURVEY_ANSWERS, "surveys", None),
     "ref_agencies": (REF_AGENCIES, "reference", None),
     "ref_admin_units": (REF_ADMIN_UNITS, "reference", None),
+    "ref_unit_lineage": (REF_UNIT_LINEAGE, "reference", None),
     "ref_targets": (REF_TARGETS, "reference", None),
     "source_inventory": (SOURCE_INVENTORY, None, None),
     "quarantine": (QUARANTINE, None, None),

@@ -35,7 +35,8 @@ ATTEMPT_TABLE = "main.cchc_build_attempt"
 # publication decisions and per-agency applicability list (int_unit_period_procedures …), the registries. Ratings,
 # petitions and surveys only feed models rebuilt in full, or by period digest, so their monthly growth keeps builds
 # incremental.
-REFERENCE_TABLES = ("procedures", "publications", "applicability", "ref_agencies", "ref_admin_units")
+REFERENCE_TABLES = ("procedures", "publications", "applicability", "ref_agencies", "ref_admin_units",
+                    "ref_unit_lineage")
 PROJECT_PARTS = ("models", "macros", "seeds", "dbt_project.yml", "profiles.yml")
 
 

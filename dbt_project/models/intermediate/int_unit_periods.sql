@@ -15,7 +15,7 @@ versions as (
 --     into another code) — its last period of each type carries the comment "discontinued on <its last day>".
 lineage as (
     select *, count(*) over (partition by old_code, old_valid_from) as successors
-    from {{ ref('unit_lineage') }}
+    from {{ ref('int_unit_lineage') }}
 ),
 breaks as (
     select new_code as unit_code, new_valid_from as unit_valid_from

@@ -1,7 +1,7 @@
 -- Where a ceased unit version's dossiers go after it ceased (ADMIN_UNITS.md "What this means for indicator series",
 -- point 4 and "Readings"): one row per (ceased unit version, successor version in force from `attributed_from`).
---   * the successor is read from the lineage table (seeds/unit_lineage.csv: old code and valid_from → new code and
---     valid_from, effective date, share) for the version itself, else for its nearest ancestor that has one: a
+--   * the successor is read from the lineage table (int_unit_lineage: the seed and the raw root's reference/;
+--     old code and valid_from → new code and valid_from, effective date, share) for the version itself, else for its nearest ancestor that has one: a
 --     dissolved district (no lineage row of its own) hands its dossiers to its province's successor — the
 --     province only, no commune (its province's July figures may exceed the sum of its communes');
 --   * a unit split between several successors (share < 1) hands a whole dossier to one: the largest share (then
@@ -16,7 +16,7 @@ with recursive units as (
 ),
 lineage as (
     select old_code, old_valid_from, new_code, new_valid_from, effective_date, coalesce(share, 1.0) as share
-    from {{ ref('unit_lineage') }}
+    from {{ ref('int_unit_lineage') }}
 ),
 direct as (
     select
