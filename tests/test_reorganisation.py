@@ -305,6 +305,14 @@ def test_sdmx_carries_breaks_and_the_comparable_series(reorg_run):
     assert files == {"BIEU06/province=06/period=2025-06/part.csv": f"A@{OLD}",
                      "BIEU06/province=19/period=2025-06/part.csv": f"A@{OLD}",
                      "BIEU06/province=19/period=2025-06/part-observations.csv": f"E@{NEW}"}
+    # Biểu 06 of a unit's first period of each type after the break is B too (xã Phủ Thông, province 19: July and
+    # Q3), the next month plain A (closed as of 5/10)
+    b06 = dict(rows.query("r", "SELECT REF_AREA || ' ' || TIME_PERIOD, string_agg(DISTINCT OBS_STATUS, ',') FROM r "
+                               "WHERE INDICATOR = 'BIEU06_COL03' AND REF_AREA IN ('19', '01969') "
+                               f"AND REF_AREA_VALID_FROM = '{NEW}' AND TIME_PERIOD IN ('2025-07', '2025-08', '2025-Q3') "
+                               "GROUP BY 1").fetchall())
+    assert b06 == {"19 2025-07": "B", "01969 2025-07": "B", "19 2025-Q3": "B", "01969 2025-Q3": "B",
+                   "19 2025-08": "A", "01969 2025-08": "A"}, b06
 
 
 def test_a_back_cast_value_is_never_a_revision_of_the_as_published_one(reorg_run, tmp_path):

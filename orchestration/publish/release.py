@@ -195,6 +195,13 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         if "ind_bieu06" in tables:
             bieu06_running = dict(con.execute(
                 f'SELECT period, bool_or(is_running) FROM "{tables["ind_bieu06"]}"."ind_bieu06" GROUP BY 1').fetchall())
+        # Biểu 06 of a unit's first period after a series break (the 2025 reorganisation) is B, as its indicator rows
+        bieu06_breaks = []
+        if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'intermediate' "
+                       "AND table_name = 'int_unit_periods'").fetchall()[0][0]:
+            bieu06_breaks = [list(r) for r in con.execute(
+                "SELECT DISTINCT period, unit_code, CAST(unit_valid_from AS VARCHAR) FROM intermediate.int_unit_periods "
+                "WHERE is_series_break ORDER BY ALL").fetchall()]
         # what the SDMX files and the revision report need from the warehouse
         definitions = _relation(con, "indicator_definitions")
         unit_measures = dict(con.execute(
@@ -206,7 +213,11 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         salt = _derived_files_salt(unit_measures, bieu06_version)
         units_salt = hashlib.sha256(json.dumps(sorted(units.items()), default=str).encode()).hexdigest()[:16]
         for ps in part_sets(con, tables):
-            extra = {p: "running" if r else "final" for p, r in bieu06_running.items()} if ps.name == "bieu06" else None
+            extra = None
+            if ps.name == "bieu06":  # a part is rewritten when its status changes (running → final, a break)
+                extra = {p: ("running" if r else "final")
+                         + "".join(f"|B:{u}@{vf}" for bp, u, vf in bieu06_breaks if bp == p)
+                         for p, r in bieu06_running.items()}
             parts, source = plan(con, ps, "_release_units", prev, previous, extra,
                                  salt=salt + ("|" + units_salt if ps.xlsx else ""))
             write_parts(con, ps, parts, source, staging, previous, units)
@@ -246,11 +257,12 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         "row_counts": counts,
         "previous_release": latest,
         "bieu06_running": bieu06_running,
+        "bieu06_breaks": bieu06_breaks,
     }
     # revisions over the rewritten parts against the previous release (publish/latest before the swap), then the
     # SDMX parts (ACTION=I) and sdmx/revisions.csv (ACTION=R/D)
     manifest["revisions"] = _write_revisions_and_sdmx(staging, previous, prev_manifest, manifest, all_parts, counts,
-                                                      unit_measures, bieu06_version, bieu06_running)
+                                                      unit_measures, bieu06_version, bieu06_running, bieu06_breaks)
     manifest["parts_summary"] = parts_summary(all_parts)
     manifest["parts"] = [p.as_manifest() for p in all_parts]
     manifest["row_counts"] = counts
@@ -296,7 +308,7 @@ def _read_manifest(release: Path | None) -> dict:
 
 def _write_revisions_and_sdmx(staging: Path, previous: Path | None, prev_manifest: dict, manifest: dict,
                               parts: list[Part], counts: dict, unit_measures: dict, bieu06_version: str,
-                              bieu06_running: dict) -> dict:
+                              bieu06_running: dict, bieu06_breaks: list) -> dict:
     """revisions.csv over the parts this release rewrote (a linked part is the previous file: nothing in it can have
     changed), compared with the previous release's parts of the same keys and its parts that no longer exist; the
     SDMX files of the rewritten parts and sdmx/revisions.csv. Returns the manifest's revision summary."""
@@ -315,7 +327,7 @@ def _write_revisions_and_sdmx(staging: Path, previous: Path | None, prev_manifes
         limit_memory(mem)
         keys = {(p.table, p.province, p.period) for p in written}
         load_long_parts(mem, "cur", files(staging, keys, "observations"), files(staging, keys, "bieu06"),
-                        bieu06_version, bieu06_running)
+                        bieu06_version, bieu06_running, bieu06_breaks)
         missing = []
         if previous is not None and prev:
             old = {k for k in prev if k[0] in valued and (k in keys or k not in current_keys)}
@@ -323,11 +335,12 @@ def _write_revisions_and_sdmx(staging: Path, previous: Path | None, prev_manifes
             missing = [str(f.relative_to(previous)) for f in wanted if not f.exists()]
             load_long_parts(mem, "prev", [f for f in files(previous, old, "observations") if f.exists()],
                             [f for f in files(previous, old, "bieu06") if f.exists()], bieu06_version,
-                            prev_manifest.get("bieu06_running") or {})
+                            prev_manifest.get("bieu06_running") or {}, prev_manifest.get("bieu06_breaks"))
         elif previous is not None and part_files(previous, "observations"):
             # parts the manifest does not describe (another layout version): nothing was linked, compare all of it
             load_long_parts(mem, "prev", part_files(previous, "observations"), part_files(previous, "bieu06"),
-                            bieu06_version, prev_manifest.get("bieu06_running") or {})
+                            bieu06_version, prev_manifest.get("bieu06_running") or {},
+                            prev_manifest.get("bieu06_breaks"))
         elif previous is not None:  # a release written before layout v2: compare with all of it
             load_long(mem, previous, "prev", bieu06_version)
         else:

@@ -8,8 +8,10 @@ file, so it holds no revision.
 * observations (``indicator_observations.csv``): value = ``ratio`` (or ``points`` where the indicator has no ratio: QD766 group
   scores and the total), points = ``points``, obs_status as published;
 * ``report_bieu06.csv``: its 11 counts as indicators ``BIEU06_COL03`` … ``BIEU06_COL13`` (agency and procedure
-  empty), obs_status ``P`` for a running period and ``A`` otherwise (the manifest's ``bieu06_running``; for a
-  release before layout v2 read back from its ``sdmx/BIEU06.csv``; unknown before the SDMX files existed).
+  empty), obs_status ``B`` on the first period of a unit after a series break (the manifest's ``bieu06_breaks``:
+  METHODOLOGY §7, B before P and A), else ``P`` for a running period and ``A`` otherwise (the manifest's
+  ``bieu06_running``; for a release before layout v2 read back from its ``sdmx/BIEU06.csv``; unknown before the
+  SDMX files existed).
 
 The key of a value is (indicator_id, formula_version, period, unit_code, unit_valid_from, agency_code, ma_linh_vuc,
 ma_tthc). A value present in both releases is **revised** when its value or its points differ by more than 1e-9
@@ -67,9 +69,17 @@ def _b06_long(source: str, status_join: str, status_col: str, bieu06_formula_ver
               ON {', '.join(BIEU06_COUNTS)} INTO NAME col VALUE v) b {status_join}"""
 
 
-def _running_join(bieu06_running: dict[str, bool]) -> tuple[str, str]:
+def _running_join(bieu06_running: dict[str, bool], bieu06_breaks: list | None = None) -> tuple[str, str]:
+    """The join and the column giving a Biểu 06 value its obs_status: B for a (period, unit version) of
+    ``bieu06_breaks`` ([period, unit_code, unit_valid_from] triples), else P (running period) or A."""
     rows = ", ".join(f"('{p}', '{'P' if r else 'A'}')" for p, r in bieu06_running.items()) or "(NULL, NULL)"
-    return f"LEFT JOIN (VALUES {rows}) s(period, obs_status) USING (period)", "s.obs_status"
+    join = f"LEFT JOIN (VALUES {rows}) s(period, obs_status) USING (period)"
+    if not bieu06_breaks:
+        return join, "s.obs_status"
+    breaks = ", ".join(f"('{p}', '{u}', '{vf}')" for p, u, vf in bieu06_breaks)
+    join += (f" LEFT JOIN (VALUES {breaks}) k(k_period, k_unit, k_valid_from) ON k.k_period = b.period "
+             "AND k.k_unit = b.unit_code AND k.k_valid_from = CAST(b.unit_valid_from AS VARCHAR)")
+    return join, "CASE WHEN k.k_period IS NOT NULL THEN 'B' ELSE s.obs_status END"
 
 
 def _create_long(mem, table: str, parts: list[str], kind: str = "TABLE") -> None:
@@ -81,7 +91,7 @@ def _create_long(mem, table: str, parts: list[str], kind: str = "TABLE") -> None
 
 
 def load_long_parts(mem, table: str, obs_files: list[Path], b06_files: list[Path], bieu06_formula_version: str,
-                    bieu06_running: dict[str, bool]) -> None:
+                    bieu06_running: dict[str, bool], bieu06_breaks: list | None = None) -> None:
     """Create the view ``table`` (the long table, read from the files each time it is used: a national release is
     tens of millions of values, never held in memory) over Parquet parts of layout v2
     (orchestration.publish.parts): the observation parts and the Biểu 06 parts given, each row with its part's
@@ -92,7 +102,7 @@ def load_long_parts(mem, table: str, obs_files: list[Path], b06_files: list[Path
     if obs_files:
         parts.append(_obs_long(read_parts_sql(obs_files), "province"))
     if b06_files:
-        join, col = _running_join(bieu06_running)
+        join, col = _running_join(bieu06_running, bieu06_breaks)
         parts.append(_b06_long(read_parts_sql(b06_files), join, col, bieu06_formula_version, "province"))
     _create_long(mem, table, parts, kind="VIEW")
 
