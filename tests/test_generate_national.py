@@ -102,8 +102,6 @@ def test_one_more_month_only_adds_files(runs):
 def test_refuses_a_start_before_the_two_level_units(tmp_path):
     with pytest.raises(ValueError, match="2025-07"):
         generate(tmp_path, scale="national", start="2025-06", end="2025-08", dossiers_per_year=1000)
-    with pytest.raises(NotImplementedError):
-        generate(tmp_path, scale="province")
 
 
 def test_cli_defaults_to_the_national_range(tmp_path, capsys):
