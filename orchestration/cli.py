@@ -83,6 +83,24 @@ def dagster_home(settings) -> Path:
     return home
 
 
+CLI_JOBS = ("cchc_landing", "cchc_build", "cchc_postgres")
+
+
+def _close_interrupted_runs(instance) -> None:
+    """A CLI run killed mid-way (SIGKILL, power cut) stays "started" in the instance and keeps its slot of the pool
+    warehouse_writer (dagster.yaml: one writer): the next CLI run on this output would wait for it forever. CLI runs
+    never overlap on one output (the warehouse has one writer), so an unfinished CLI run found at start is dead: it is
+    marked failed and its slots are freed."""
+    import dagster as dg
+
+    alive = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTING,
+             dg.DagsterRunStatus.STARTED]
+    for job in CLI_JOBS:
+        for run in instance.get_runs(filters=dg.RunsFilter(job_name=job, statuses=alive)):
+            instance.report_run_failed(run, message="interrupted: the process ended without finishing this run")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+
+
 def _log_path(settings) -> Path:
     """<out>/logs/run-<UTC time>.log; the 20 newest are kept."""
     folder = settings.out_dir / "logs"
@@ -155,6 +173,7 @@ def _run_pipeline(settings, as_of: str | None = None, force: bool = False, verbo
     # a persistent instance: `dagster dev` on the same output shows these runs, materialisations and checks
     instance = dg.DagsterInstance.from_config(str(dagster_home(settings)))
     try:
+        _close_interrupted_runs(instance)
         return _materialize_all(settings, defs, graph, assets, executable, landing_keys, instance, run_config,
                                 log_path, force, progress)
     finally:

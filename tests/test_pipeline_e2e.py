@@ -194,7 +194,7 @@ def test_cli_runs_are_recorded_in_a_persistent_dagster_instance(sample_run):
         assert {r.job_name for r in runs} >= {"cchc_landing", "cchc_build"}
         assert all(r.is_success for r in runs if r.job_name == "cchc_build")
         assert instance.get_latest_materialization_event(dg.AssetKey("release")) is not None
-        assert instance.get_materialized_partitions(dg.AssetKey(["lake", "dossiers"])) == {"2023-01", "2023-02", "2023-03"}
+        assert instance.get_materialized_partitions(dg.AssetKey(["lake", "dossiers"])) == {"2023-01-01", "2023-02-01", "2023-03-01"}
         build = next(r for r in runs if r.job_name == "cchc_build")
         checks = instance.all_logs(build.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
         checked = {e.dagster_event.event_specific_data.asset_key.to_user_string() for e in checks}
