@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -53,18 +54,97 @@ class RunResult(tuple):
         return result
 
 
-def run_pipeline(settings, as_of: str | None = None, force: bool = False) -> RunResult:
+def run_pipeline(settings, as_of: str | None = None, force: bool = False, verbose: bool = True,
+                 progress: bool = False) -> RunResult:
     """See _run_pipeline; the environment variables the run sets for its assets are restored afterwards, so an
-    in-process caller (tests, the bench's parent) never hands this run's raw root or as-of to the next run."""
+    in-process caller (tests, the bench's parent) never hands this run's raw root or as-of to the next run.
+    verbose: the Dagster/dbt log on the terminal too (it always goes to <out>/logs/); progress: one line per stage
+    (a live bar on a terminal)."""
     saved = {k: os.environ.get(k) for k in ("CCHC_RAW_DIR", "CCHC_OUT_DIR", "CCHC_AS_OF")}
     try:
-        return _run_pipeline(settings, as_of, force)
+        return _run_pipeline(settings, as_of, force, verbose, progress)
     finally:
         for k, v in saved.items():
             _restore_env(k, v)
 
 
-def _run_pipeline(settings, as_of: str | None = None, force: bool = False) -> RunResult:
+def dagster_home(settings) -> Path:
+    """The Dagster instance a CLI run records itself in: $DAGSTER_HOME when set (the user's), else
+    <out>/dagster_home — what `make dev` (dagster dev on the same output) reads."""
+    if os.environ.get("DAGSTER_HOME"):
+        return Path(os.environ["DAGSTER_HOME"])
+    home = settings.out_dir / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():  # the repository's instance settings (telemetry off, one warehouse writer at a time)
+        from orchestration.lib.settings import REPO_ROOT
+
+        shutil.copyfile(REPO_ROOT / "dagster.yaml", config)
+    return home
+
+
+CLI_JOBS = ("cchc_landing", "cchc_build", "cchc_postgres")
+
+
+def _close_interrupted_runs(instance) -> None:
+    """A CLI run killed mid-way (SIGKILL, power cut) stays "started" in the instance and keeps its slot of the pool
+    warehouse_writer (dagster.yaml: one writer): the next CLI run on this output would wait for it forever. CLI runs
+    never overlap on one output (the warehouse has one writer), so an unfinished CLI run found at start is dead: it is
+    marked failed and its slots are freed."""
+    import dagster as dg
+
+    alive = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTING,
+             dg.DagsterRunStatus.STARTED]
+    for job in CLI_JOBS:
+        for run in instance.get_runs(filters=dg.RunsFilter(job_name=job, statuses=alive)):
+            instance.report_run_failed(run, message="interrupted: the process ended without finishing this run")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+
+
+def _log_path(settings) -> Path:
+    """<out>/logs/run-<UTC time>.log; the 20 newest are kept."""
+    folder = settings.out_dir / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in sorted(folder.glob("run-*.log"))[:-19]:
+        old.unlink(missing_ok=True)
+    return folder / time.strftime("run-%Y%m%d-%H%M%S.log", time.gmtime())
+
+
+def _materialize(assets, selection, resources, instance, name: str, run_config: dict, tags=None):
+    """dg.materialize with the CLI's loggers (run_output.LOGGERS) and a named job, so the run reads well in
+    `dagster dev` ("cchc_landing", "cchc_build")."""
+    import dagster as dg
+
+    from orchestration.lib.run_output import LOGGERS
+
+    defs = dg.Definitions(jobs=[dg.define_asset_job(name=name, selection=selection)], assets=assets,
+                          resources=resources, loggers=LOGGERS)
+    return defs.resolve_job_def(name).execute_in_process(run_config=run_config, instance=instance,
+                                                         raise_on_error=False, tags=tags)
+
+
+def _stage_progress(graph, keys, months: int, enabled: bool, labels: dict | None = None):
+    """A StageProgress over the assets ``keys`` (a partitioned asset counts once per month) and their checks."""
+    from orchestration.lib import run_output
+
+    if not enabled:
+        return None
+    groups, totals = {}, {}
+    for k in keys:
+        node = graph.get(k)
+        groups[k.to_user_string()] = node.group_name
+        totals[node.group_name] = totals.get(node.group_name, 0) + (months if node.is_partitioned else 1)
+    for check in graph.asset_check_keys:
+        if check.asset_key in keys:
+            group = graph.get(check.asset_key).group_name
+            totals[group] = totals.get(group, 0) + 1
+    order = ["ingest", "transform", "quality", "publish"]
+    return run_output.StageProgress(groups, {g: totals[g] for g in sorted(totals, key=lambda g: order.index(g) if g in order else 9)},
+                                    labels=labels)
+
+
+def _run_pipeline(settings, as_of: str | None = None, force: bool = False, verbose: bool = True,
+                  progress: bool = False) -> RunResult:
     """Materialise every asset of the Dagster definitions for one raw root: run 1 lands every source
     (it tells which reception months the dossiers cover), run 2 writes those monthly partitions and
     everything downstream (dbt, quality gate, release). Between the two, unless ``force``: when the inputs (by
@@ -73,8 +153,7 @@ def _run_pipeline(settings, as_of: str | None = None, force: bool = False) -> Ru
     warnings, materialised keys)."""
     import dagster as dg
 
-    from orchestration.ingest.assets import PARTITIONED, current_loads
-    from orchestration.lib.partitions import range_tags
+    from orchestration.lib import run_output
 
     os.environ["CCHC_RAW_DIR"], os.environ["CCHC_OUT_DIR"] = str(settings.raw_dir), str(settings.out_dir)
     if as_of:
@@ -89,8 +168,31 @@ def _run_pipeline(settings, as_of: str | None = None, force: bool = False) -> Ru
     executable = [k for k in graph.get_all_asset_keys() if graph.get(k).is_executable]
     landing_keys = [k for k in executable if graph.get(k).group_name == "ingest" and not graph.get(k).is_partitioned
                     and k.to_user_string() != "lake/source_inventory"]
-    instance = dg.DagsterInstance.ephemeral()
-    r1 = dg.materialize(assets, selection=landing_keys, resources=defs.resources, instance=instance, raise_on_error=False)
+    log_path = _log_path(settings)
+    run_config = {"loggers": run_output.logger_config(log_path, verbose)}
+    # a persistent instance: `dagster dev` on the same output shows these runs, materialisations and checks
+    instance = dg.DagsterInstance.from_config(str(dagster_home(settings)))
+    try:
+        _close_interrupted_runs(instance)
+        return _materialize_all(settings, defs, graph, assets, executable, landing_keys, instance, run_config,
+                                log_path, force, progress)
+    finally:
+        run_output.watch(None)
+        instance.dispose()
+
+
+def _materialize_all(settings, defs, graph, assets, executable, landing_keys, instance, run_config, log_path, force,
+                     progress) -> RunResult:
+    from orchestration.ingest.assets import PARTITIONED, current_loads
+    from orchestration.lib import run_output
+    from orchestration.lib.partitions import range_tags
+
+    quiet_dbt = None if run_config["loggers"]["console"]["config"]["log_level"] == "DEBUG" else log_path
+    stages = _stage_progress(graph, landing_keys, 1, progress)
+    run_output.watch(stages, quiet_dbt)
+    r1 = _materialize(assets, landing_keys, defs.resources, instance, "cchc_landing", run_config)
+    if stages:
+        stages.close()
     failures, warnings = _run_outcome(r1)
     done = {e.asset_key.to_user_string() for e in r1.get_asset_materialization_events()}
     if r1.success:
@@ -108,20 +210,24 @@ def _run_pipeline(settings, as_of: str | None = None, force: bool = False) -> Ru
                 remove_leftovers(settings.publish_dir)
                 # a run killed during the PostgreSQL publication left latest unloaded: load it (a no-op when loaded)
                 pg = [k for k in executable if k.to_user_string() == "postgres_publication"]
-                r3 = dg.materialize(assets, selection=pg, resources=defs.resources, instance=instance, raise_on_error=False)
+                r3 = _materialize(assets, pg, defs.resources, instance, "cchc_postgres", run_config)
                 f3, w3 = _run_outcome(r3)
                 _build_data_docs(settings)
                 return RunResult(failures + f3, warnings + w3, done, unchanged=same)
             print(f"cchc run: {'--force: ' if force and same.unchanged else ''}{same.line()}", flush=True)
             rest = [k for k in executable if k not in landing_keys]
-            r2 = dg.materialize(assets, selection=rest, resources=defs.resources, instance=instance,
-                                tags=range_tags(months[0], months[-1]), raise_on_error=False)
+            stages = _stage_progress(graph, rest, len(months), progress, labels={"ingest": "lake partitions"})
+            run_output.watch(stages, quiet_dbt)
+            r2 = _materialize(assets, rest, defs.resources, instance, "cchc_build", run_config,
+                              tags=range_tags(months[0], months[-1]))
+            if stages:
+                stages.close()
             f2, w2 = _run_outcome(r2)
             failures += f2
             warnings += w2
             done |= {e.asset_key.to_user_string() for e in r2.get_asset_materialization_events()}
             if not r2.success and not f2:
-                failures.append("the run did not succeed (see the log above)")
+                failures.append(f"the run did not succeed (see the log {log_path})")
     _build_data_docs(settings)
     return RunResult(failures, warnings, done)
 
@@ -192,7 +298,8 @@ def cmd_run(args) -> int:
         os.environ["CCHC_NATIONAL_CSV"] = "1"
     started = time.time()
     try:
-        result = run_pipeline(settings, args.as_of, force=getattr(args, "force", False))
+        result = run_pipeline(settings, args.as_of, force=getattr(args, "force", False),
+                              verbose=getattr(args, "verbose", False), progress=True)
     finally:  # an in-process caller (tests) must not inherit this run's source database or full build
         _restore_env("CCHC_SOURCE_URL", before)
         _restore_env("CCHC_FULL_BUILD", full_before)
@@ -423,7 +530,19 @@ def cmd_prepare(args) -> int:
     return 0 if res.success else 1
 
 
+def quiet_warnings() -> None:
+    """No beta, preview or deprecation warning of the libraries reaches a user of the CLI (tests still see them)."""
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", message=r".*(beta|preview|deprecated|superseded).*")
+    logging.captureWarnings(True)  # anything left becomes a log record (py.warnings), not a line on the terminal
+
+
 def main(argv: list[str] | None = None) -> int:
+    quiet_warnings()
     p = argparse.ArgumentParser(prog="cchc", description="CCHC indicators: ingest, build, validate, publish.")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run the whole pipeline on a raw root and publish a release")
@@ -444,6 +563,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--force", action="store_true",
                    help="publish a new release even when the inputs, code and settings are those of publish/latest "
                         "(default: nothing changed ⇒ nothing published, exit 0)")
+    r.add_argument("--verbose", action="store_true",
+                   help="show the full Dagster and dbt log on the terminal (it always goes to <out>/logs/run-*.log)")
     r.set_defaults(func=cmd_run)
     g = sub.add_parser("generate", help="write synthetic extracts (Bạch Thông district, or national)")
     g.add_argument("--out", required=True)
@@ -492,7 +613,8 @@ def main(argv: list[str] | None = None) -> int:
     rl.add_argument("--dry-run", action="store_true", help="with --prune: say what would be removed, remove nothing")
     rl.set_defaults(func=cmd_releases)
     pg = sub.add_parser("publish-pg", help="load a release into PostgreSQL (row-level security per province)")
-    pg.add_argument("--release", default=None, help="release folder (default: <CCHC_OUT_DIR>/publish/latest)")
+    pg.add_argument("--release", default=None, help="release folder to load")
+    pg.add_argument("--out", default=None, help="output root: load its publish/latest (when --release is not given)")
     pg.add_argument("--url", default=None, help="SQLAlchemy URL (default: CCHC_PG_URL or the file CCHC_PG_URL_FILE)")
     pg.add_argument("--schema", default="cchc")
     pg.add_argument("--replace", action="store_true", help="reload a release already loaded")

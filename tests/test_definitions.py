@@ -44,8 +44,8 @@ def test_schedule_and_sensor():
 
 def test_dbt_build_args():
     # unit tests test the code (tests/test_dbt_build.py runs them), not each run's data
-    assert dbt_build_args(None) == ["build", "--exclude", "resource_type:unit_test"]
-    assert dbt_build_args("2023-03-31T18:00:00") == ["build", "--exclude", "resource_type:unit_test",
+    assert dbt_build_args(None) == ["build", "--no-use-colors", "--exclude", "resource_type:unit_test"]
+    assert dbt_build_args("2023-03-31T18:00:00") == ["build", "--no-use-colors", "--exclude", "resource_type:unit_test",
                                                      "--vars", '{"as_of": "2023-03-31T18:00:00"}']
 
 

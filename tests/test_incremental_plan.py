@@ -107,11 +107,11 @@ def test_plan_is_full_when_incremental_would_be_unsafe(state, fp, log, full_requ
 
 def test_dbt_command_of_each_plan():
     full = BuildPlan(full=True, reason="x")
-    assert dbt_build_args(None, full) == ["build", "--exclude", "resource_type:unit_test", "--full-refresh"]
+    assert dbt_build_args(None, full) == ["build", "--no-use-colors", "--exclude", "resource_type:unit_test", "--full-refresh"]
     inc = plan_build(STATE, "F", LOG)
     args = dbt_build_args("2026-07-31T23:59:59", inc)
-    assert args[:4] == ["build", "--exclude", "resource_type:unit_test", "--vars"] and "--full-refresh" not in args
-    assert json.loads(args[4]) == {"as_of": "2026-07-31T23:59:59", **inc.dbt_vars()}
+    assert args[:5] == ["build", "--no-use-colors", "--exclude", "resource_type:unit_test", "--vars"] and "--full-refresh" not in args
+    assert json.loads(args[5]) == {"as_of": "2026-07-31T23:59:59", **inc.dbt_vars()}
 
 
 def test_fingerprint_follows_the_project_and_the_reference_tables(tmp_path):

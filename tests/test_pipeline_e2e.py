@@ -3,6 +3,7 @@ the release's contract, personal data never written out, blocked runs publish no
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -139,8 +140,10 @@ def test_truncated_file_blocks_the_run_and_leaves_latest_untouched(sample_run, t
     shutil.copytree(SAMPLE, raw)
     out = tmp_path / "out"
     env = {**os.environ, "CCHC_MAX_QUARANTINE_SHARE": "0.05"}
-    ok = subprocess.run([CCHC, "run", "--raw", str(raw), "--out", str(out)], capture_output=True, text=True, env=env, timeout=900)
+    ok = subprocess.run(_cli("run", "--raw", str(raw), "--out", str(out)), cwd=REPO_ROOT, capture_output=True,
+                        text=True, env=env, timeout=900)
     assert ok.returncode == 0, ok.stdout[-3000:] + ok.stderr[-3000:]
+    _assert_quiet_cli_output(ok, out)
     latest = out / "publish" / "latest"
     before = (os.readlink(latest), sorted(p.name for p in (out / "publish").iterdir()),
               {str(p): p.read_bytes() for p in latest.resolve().rglob("*") if p.is_file()})
@@ -153,6 +156,51 @@ def test_truncated_file_blocks_the_run_and_leaves_latest_untouched(sample_run, t
     after = (os.readlink(latest), sorted(p.name for p in (out / "publish").iterdir()),
              {str(p): p.read_bytes() for p in latest.resolve().rglob("*") if p.is_file()})
     assert after == before
+
+
+def _assert_quiet_cli_output(run: subprocess.CompletedProcess, out: Path) -> None:
+    """A CLI run on the sample, output piped (issue 22): one line per stage and the summary — at most 60 lines, no
+    Dagster DEBUG line, no library warning, no colour code; the whole log (Dagster events, dbt's lines) in
+    <out>/logs/run-*.log."""
+    lines = run.stdout.splitlines()
+    assert len(lines) <= 60, run.stdout
+    for noise in ("DEBUG", "Warning:", "BetaWarning", "\x1b["):
+        assert noise not in run.stdout and noise not in run.stderr, noise
+    stages = {}
+    for line in lines:
+        m = re.fullmatch(r"  (.+?) +(\d+)/(\d+) assets and checks.*", line)
+        if m:
+            stages[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+    assert list(stages) == ["landing", "lake partitions", "warehouse (dbt)", "checks", "release"], lines
+    assert all(done == total > 0 for done, total in stages.values()), stages
+    logs = sorted((out / "logs").glob("run-*.log"))
+    assert len(logs) == 1
+    log = logs[0].read_text(encoding="utf-8")
+    assert "STEP_START" in log and "START sql table model" in log and "\x1b[" not in log  # dbt's lines, uncoloured
+
+
+def test_cli_runs_are_recorded_in_a_persistent_dagster_instance(sample_run):
+    """<out>/dagster_home holds the runs, the materialisations (per month for the partitioned lake tables) and the
+    check results of the run: `dagster dev` on the same output shows them (issue 22)."""
+    import dagster as dg
+    from dagster._core.events import DagsterEventType
+
+    settings = sample_run[0]
+    home = settings.out_dir / "dagster_home"
+    assert (home / "dagster.yaml").exists()
+    instance = dg.DagsterInstance.from_config(str(home))
+    try:
+        runs = instance.get_runs()
+        assert {r.job_name for r in runs} >= {"cchc_landing", "cchc_build"}
+        assert all(r.is_success for r in runs if r.job_name == "cchc_build")
+        assert instance.get_latest_materialization_event(dg.AssetKey("release")) is not None
+        assert instance.get_materialized_partitions(dg.AssetKey(["lake", "dossiers"])) == {"2023-01-01", "2023-02-01", "2023-03-01"}
+        build = next(r for r in runs if r.job_name == "cchc_build")
+        checks = instance.all_logs(build.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+        checked = {e.dagster_event.event_specific_data.asset_key.to_user_string() for e in checks}
+        assert len(checks) >= 5 and "lake/dossiers" in checked, checked
+    finally:
+        instance.dispose()
 
 
 def test_a_crash_mid_publication_leaves_the_previous_release_as_latest(sample_run, monkeypatch):
@@ -303,7 +351,7 @@ def test_a_run_killed_in_any_stage_leaves_latest_complete_and_the_next_run_recov
     shutil.copytree(SAMPLE, raw)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CCHC_PG_", "CCHC_SOURCE_", "CCHC_FULL_BUILD"))}
     env["CCHC_PG_URL"] = pg_server.url
-    run = _cli("run", "--raw", str(raw), "--out", str(out))
+    run = _cli("run", "--raw", str(raw), "--out", str(out), "--verbose")  # the step lines it waits for
     rng = random.Random(KILL_SEED)
     delays = {stage: round(rng.uniform(*STAGES[stage][2]), 2) for stage in STAGES}
     timings = {}

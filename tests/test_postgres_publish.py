@@ -98,6 +98,11 @@ def make_release(root: Path, release_id: str, created_at: str, scale: int = 1) -
             _write_csv(folder / "by_province" / prov / period / name, columns, part)
     _write_csv(folder / "target_tracking.csv", TARGET_COLUMNS, targets)
     _write_csv(folder / "units.csv", UNITS_COLUMNS, units)
+    _write_csv(folder / "data_dictionary.csv", ["kind", "file", "name", "type", "description"], [
+        {"kind": "table", "file": "indicator_observations.csv", "name": "indicator_observations", "type": "",
+         "description": "Every indicator value: one tidy row per indicator, unit, period and breakdown."},
+        {"kind": "column", "file": "indicator_observations.csv", "name": "ratio", "type": "double",
+         "description": "The indicator's value: numerator / denominator × 100 (percent) or the mean."}])
     counts = {"observations": len(obs), "bieu06": len(b06), "units.csv": len(units), "target_tracking.csv": len(targets)}
     (folder / "manifest.json").write_text(json.dumps({"release_id": release_id, "created_at": created_at,
                                                       "code_version": "test", "row_counts": counts}), encoding="utf-8")
@@ -286,10 +291,46 @@ def test_cli_and_url_resolution(pg_server, releases, capsys, monkeypatch, tmp_pa
     monkeypatch.setenv("CCHC_PG_URL_FILE", str(secret))
     assert resolve_pg_url() == pg_server.url
     assert cmd_publish_pg(SimpleNamespace(release=str(second), url=None)) == 0
-    assert cmd_publish_pg(SimpleNamespace(release=str(tmp_path), url=None)) == 1  # not a release: masked message
+    assert cmd_publish_pg(SimpleNamespace(release=str(tmp_path), url=None)) == 2  # not a release folder
     out = capsys.readouterr().out
-    assert "2026-02-03.1" in out and PASSWORD not in out and "***" in out
+    assert "2026-02-03.1" in out and PASSWORD not in out and "***" in out and "not a release folder" in out
+    # no release named: never a default folder of the installation (its own out/), a clear message instead
+    assert cmd_publish_pg(SimpleNamespace(release=None, out=None, url=None)) == 2
+    assert "--release DIR" in capsys.readouterr().out
+    # --out: the output root's publish/latest
+    root = tmp_path / "out_root"
+    (root / "publish").mkdir(parents=True)
+    (root / "publish" / "latest").symlink_to(second)
+    assert cmd_publish_pg(SimpleNamespace(release=None, out=str(root), url=None)) == 0
+    assert "2026-02-03.1 already loaded" in capsys.readouterr().out
     shutil.rmtree(secret.parent)
+
+
+def test_a_release_id_of_another_output_root_is_refused(pg_server, releases, tmp_path):
+    """Two output roots may both write a release 2026-01-05.1: the second never overwrites the first one's rows."""
+    first, _ = releases
+    url = pg_server.url
+    publish_release_to_postgres(first, url, schema="cchc_roots")
+    other = shutil.copytree(first, tmp_path / "other_out" / "publish" / first.name)
+    with pytest.raises(ValueError, match="already loaded in schema cchc_roots from the output root"):
+        publish_release_to_postgres(other, url, schema="cchc_roots", replace=True)
+    roots = _query(url, "SELECT out_root FROM cchc_roots.releases WHERE release_id = '2026-01-05.1'")
+    assert roots == [(str(first.resolve().parent.parent),)]
+    assert _query(url, "SELECT count(*) FROM cchc_roots.units")[0][0] == len(UNITS)
+
+
+def test_tables_and_columns_carry_the_data_dictionary(pg_server, releases):
+    first, _ = releases
+    publish_release_to_postgres(first, pg_server.url, schema="cchc_doc")
+    got = _query(pg_server.url, "SELECT obj_description('cchc_doc.indicator_observations'::regclass, 'pg_class'), "
+                                "col_description('cchc_doc.indicator_observations'::regclass, "
+                                "(SELECT attnum FROM pg_attribute WHERE attrelid = 'cchc_doc.indicator_observations'::regclass "
+                                "AND attname = 'ratio')), "
+                                "col_description('cchc_doc.units'::regclass, (SELECT attnum FROM pg_attribute WHERE "
+                                "attrelid = 'cchc_doc.units'::regclass AND attname = 'province_code')), "
+                                "obj_description('cchc_doc.releases'::regclass, 'pg_class')")[0]
+    assert got[0].startswith("Every indicator value") and got[1].startswith("The indicator's value: numerator")
+    assert got[2].startswith("Province of the row's unit version") and "output root" in got[3]
 
 
 def test_asset_skips_without_url_and_loads_latest_with_one(pg_server, releases, monkeypatch, tmp_path):

@@ -228,6 +228,47 @@ def test_bieu06_xlsx_official_layout_and_numbers(releases):
     assert {r["period"] for r in rows} == {"2023-Q1"}
 
 
+def test_bieu06_workbook_prints_as_the_official_form(releases, tmp_path):
+    """A4 landscape fitted to the page width, the header rows repeated, the period in Vietnamese: read back with
+    openpyxl, then printed to PDF by LibreOffice — every page carries all 14 columns' headers, the title is on page 1."""
+    import os
+    import subprocess
+
+    from pypdf import PdfReader
+
+    rel = releases["second"]
+    province = next(u["province_code"] for u in _read(rel / "units.csv") if u["unit_code"] == "063")
+    path = rel / "by_province" / province / "2023-Q1" / "report_bieu06.xlsx"
+    ws = openpyxl.load_workbook(path)["2023-Q1"]
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9  # A4
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    # one page wide (1 is OOXML's default: absent from the file, None here), as many pages down as needed
+    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.print_title_rows == "$4:$7"  # the three header rows and the column numbers, on every page
+    assert ws["A2"].value.endswith("Kỳ báo cáo: Quý I/2023")
+    months = openpyxl.load_workbook(rel / "by_province" / province / "2023-01" / "report_bieu06.xlsx").worksheets[0]
+    assert months["A2"].value.endswith("Kỳ báo cáo: Tháng 01/2023")
+    data_rows = ws.max_row - 7
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        pytest.fail("LibreOffice is required to print the Biểu 06 workbook and was not found (no `soffice` on PATH). "
+                    "Install the Debian package: apt-get install -y libreoffice-calc-nogui (.ci/run does).")
+    profile = tmp_path / "lo-profile"  # a private profile: parallel test workers never share one
+    out = subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                          "--outdir", str(tmp_path), str(path)], capture_output=True, text=True, timeout=180,
+                         env={**os.environ, "HOME": str(tmp_path)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    pages = PdfReader(tmp_path / "report_bieu06.pdf").pages
+    texts = [p.extract_text() for p in pages]
+    assert "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH" in texts[0] and "Quý I/2023" in texts[0]
+    for i, (page, text) in enumerate(zip(pages, texts), 1):
+        assert page.mediabox.width > page.mediabox.height, i  # landscape
+        assert "Lĩnh vực giải quyết" in text and "(13)" in text and "Mã lĩnh vực" in text, i  # no column cut off
+    # fitted to the width, a page holds ≥ 20 rows: the sample's 72 portrait pages cut through the columns are gone
+    assert len(pages) <= -(-data_rows // 20), (len(pages), data_rows)
+
+
 def test_formula_injection_is_neutralised_in_csv_and_xlsx(releases):
     rel = releases["second"]
     names = {r["ten_linh_vuc"] for r in _rows(rel, "report_bieu06.csv") if r["ma_linh_vuc"] == "G11-CT"}
@@ -281,21 +322,68 @@ def test_sdmx_columns_and_period_mapping(releases):
             seen.add((r["FREQ"], r["TIME_PERIOD"]))
         if fam in ("QD766", "BIEU06"):
             assert set(mapping.values()) <= seen
-    # OBS_STATUS and OBS_VALUE as published, row for row
+    # OBS_STATUS and OBS_VALUE as published, row for row; no value (M, Q) is an empty OBS_VALUE (never the 0 points
+    # it scores) and the "all" member of AGENCY, FIELD and PROCEDURE is _T
     published = {(r["indicator_id"], r["period"], r["unit_code"], r["unit_valid_from"], r["agency_code"], r["ma_linh_vuc"],
-                  r["ma_tthc"], r["formula_version"]): (r["ratio"] or r["points"], r["obs_status"]) for r in obs}
+                  r["ma_tthc"], r["formula_version"]): ("" if r["obs_status"] in ("M", "Q") else r["ratio"] or r["points"],
+                                                        r["obs_status"]) for r in obs}
     back = {"S": lambda p: p.replace("-S", "-H")}
+    total = lambda v: "" if v == "_T" else v  # noqa: E731
+    missing = 0
     for fam in ("QD766", "SIPAS", "MONITORING", "BIEU06/observations"):
         for r in files[fam]:
+            assert "" not in (r["AGENCY"], r["FIELD"], r["PROCEDURE"])
             k = (r["INDICATOR"], back.get(r["FREQ"], lambda p: p)(r["TIME_PERIOD"]), r["REF_AREA"], r["REF_AREA_VALID_FROM"],
-                 r["AGENCY"], r["FIELD"], r["PROCEDURE"], r["FORMULA_VERSION"])
+                 total(r["AGENCY"]), total(r["FIELD"]), total(r["PROCEDURE"]), r["FORMULA_VERSION"])
             value, status = published[k]
             assert r["OBS_STATUS"] == status
             assert (r["OBS_VALUE"] == "") == (value == "") and (value == "" or abs(float(r["OBS_VALUE"]) - float(value)) < 1e-9)
+            missing += status == "M"
+    assert missing > 0  # the sample has rows without a value: each was checked empty above
     row = next(r for r in b06 if r["unit_code"] == "063" and r["period"] == "2023-H1" and not r["ma_linh_vuc"])
-    sd = {r["INDICATOR"]: r for r in files["BIEU06"] if r["REF_AREA"] == "063" and r["TIME_PERIOD"] == "2023-S1" and not r["FIELD"]}
+    sd = {r["INDICATOR"]: r for r in files["BIEU06"] if r["REF_AREA"] == "063" and r["TIME_PERIOD"] == "2023-S1"
+          and r["FIELD"] == "_T"}
     assert [int(sd[f"BIEU06_COL{i:02d}"]["OBS_VALUE"]) for i in range(3, 14)] == [int(row[c]) for c in BIEU06_COUNTS]
     assert sd["BIEU06_COL03"]["FREQ"] == "S"
+
+
+def test_sdmx_files_read_with_pysdmx_against_the_published_structure(releases):
+    """Every SDMX-CSV file (parts and revisions) read by pysdmx with the release's structure message: each maps to
+    its dataflow, carries exactly the data structure's components, values come back typed, and every coded
+    component's code is in its code list (codes compared as the files hold them: pysdmx's CSV reader turns
+    '063' into '63', so the codes are read as text beside it)."""
+    from pysdmx.io import get_datasets, read_sdmx
+
+    rel = releases["second"]
+    structure = rel / "sdmx" / "structure.xml"
+    msg = read_sdmx(structure)  # validated against the SDMX-ML 3.0 schemas
+    flows = {f.id for f in msg.get_dataflows()}
+    assert flows == {"DF_QD766", "DF_BIEU06", "DF_SIPAS", "DF_MONITORING"}
+    files = sorted(rel.glob("sdmx/*/province=*/period=*/part*.csv")) + [rel / "sdmx" / "revisions.csv"]
+    assert len(files) > 10
+    con = duckdb.connect()
+    checked = 0
+    for path in files:
+        datasets = get_datasets(path, structure)
+        text = con.execute(f"SELECT * FROM read_csv('{path}', all_varchar = true, header = true)").df()
+        if text.empty:
+            continue
+        assert {d.structure.id for d in datasets} == set(text["STRUCTURE_ID"].str.extract(r":(DF_\w+)\(")[0])
+        for ds in datasets:
+            schema = ds.structure
+            ids = [c.id for c in schema.components]
+            assert set(ds.data.columns) - {"ACTION"} <= set(ids), (path, set(ds.data.columns) - set(ids))
+            assert {c.id for c in schema.components if c.required} <= set(ds.data.columns)
+            assert str(ds.data["OBS_VALUE"].dtype).startswith("double")  # typed by the structure
+            for comp in schema.components:
+                if comp.enumeration is not None and comp.id in text:
+                    codes = {c.id for c in comp.enumeration}
+                    bad = set(text[comp.id].dropna()) - codes
+                    assert not bad, (path, comp.id, sorted(bad)[:5])
+                    checked += 1
+    assert checked > 10
+    # the published statuses and units of measure are the code lists'
+    assert {c.id for c in next(cl for cl in msg.get_codelists() if cl.id == "CL_OBS_STATUS")} == set("APBEMQ")
 
 
 def test_by_province_parts_partition_the_release(releases):
@@ -388,7 +476,7 @@ def test_revisions_list_exactly_the_changed_values_with_action_r(releases):
         assert r["ACTION"] == "R"
         period = r["TIME_PERIOD"].replace("-S", "-H") if r["FREQ"] == "S" else r["TIME_PERIOD"]
         revised_sdmx.add((r["INDICATOR"], r["FORMULA_VERSION"], period, r["REF_AREA"], r["REF_AREA_VALID_FROM"],
-                          r["AGENCY"], r["FIELD"], r["PROCEDURE"]))
+                          *("" if r[c] == "_T" else r[c] for c in ("AGENCY", "FIELD", "PROCEDURE"))))
     assert revised_sdmx == expected
     assert all(r["ACTION"] == "I" for rows_ in _sdmx(second).values() for r in rows_)
     m = _manifest(second)["revisions"]

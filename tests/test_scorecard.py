@@ -1,11 +1,15 @@
-"""Province scorecards (issue 5 item 3) rendered in a REAL headless Chromium (Debian package `chromium`, installed
-by `.ci/run`): the sample release is built once, the scorecards are written, Chromium dumps the rendered DOM and
-takes a screenshot (kept under the test's output folder and copied to out/test-artifacts/ when writable)."""
+"""Province scorecards (issue 5 item 3, issue 22 point 6) rendered in a REAL headless Chromium (Debian package
+`chromium`, installed by `.ci/run`): a generated 24-month district release (Bạch Thông, 2023-01 … 2024-12; its
+province's seven other districts and province 19 have no data) is built once, the scorecards are written, Chromium
+dumps the rendered DOM and takes a screenshot (kept under the test's output folder and copied to
+out/test-artifacts/ when writable)."""
 
 from __future__ import annotations
 
 import csv
+import functools
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -49,14 +53,22 @@ def read_csv(path: Path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory) -> Path:
-    chromium_binary()  # fail fast, before the ~45 s pipeline run
+    """24 months (long enough for labels to collide unless thinned) at a low volume: the pipeline run is the cost
+    of this module (about 2 minutes on two shared cores), the volume is not."""
+    from orchestration.generate import generate
+
+    chromium_binary()  # fail fast, before the pipeline run
+    raw = tmp_path_factory.mktemp("scorecard_raw")
+    generate(raw, seed=22, start="2023-01", end="2024-12", dossiers_per_year=3000)
     out = tmp_path_factory.mktemp("scorecard_out")
-    failures, _warnings, _ = run_pipeline(Settings(raw_dir=REPO_ROOT / "raw" / "sample", out_dir=out))
+    failures, _warnings, _ = run_pipeline(Settings(raw_dir=raw, out_dir=out))
     assert failures == [], failures
     rel = (out / "publish" / "latest").resolve()
     # another writer's file in the province folder must survive
     (rel / "by_province" / "06").mkdir(parents=True, exist_ok=True)
     (rel / "by_province" / "06" / "sentinel.txt").write_text("kept", encoding="utf-8")
+    # a root copy left by an earlier run of this two-province release must go
+    (rel / "scorecard.html").write_text("stale", encoding="utf-8")
     return rel
 
 
@@ -87,8 +99,9 @@ def rendered(release, written, tmp_path_factory) -> dict:
             "stderr": dom.stderr + shot.stderr, "html": page.read_text(encoding="utf-8")}
 
 
+@functools.lru_cache(maxsize=2)
 def observations(release: Path) -> list[dict]:
-    """Every province's part CSV of the observation table (layout v2), concatenated."""
+    """Every province's part CSV of the observation table (layout v2), concatenated (read once: 24 months)."""
     return [r for p in sorted(release.glob("by_province/*/*/indicator_observations.csv")) for r in read_csv(p)]
 
 
@@ -106,16 +119,39 @@ def vi(points: str) -> str:
     return f"{float(points):.2f}".replace(".", ",")
 
 
-def test_one_scorecard_per_province_and_the_root_copy(release, written):
+def test_one_scorecard_per_province_and_no_root_copy_for_two_provinces(release, written):
     units = read_csv(release / "units.csv")
     provinces = {r["province_code"] for r in units}
     assert release / "by_province" / "06" / "scorecard.html" in written
     assert all(p.is_file() and p.stat().st_size > 5000 for p in written)
-    assert {p.parent.name for p in written if p.parent.parent.name == "by_province"} <= provinces
-    # the sample has data for one province only (Bắc Kạn, 06): the release root carries its scorecard too
-    root = release / "scorecard.html"
-    assert root in written and root.read_text(encoding="utf-8") == (release / "by_province" / "06" / "scorecard.html").read_text(encoding="utf-8")
+    pages = {p.parent.name for p in written if p.parent.parent.name == "by_province"}
+    assert pages <= provinces
+    # the release covers two provinces (Bắc Kạn 06 with data, Thái Nguyên 19 without): one page each, and no
+    # page at the root (which one would it be?) — the stale copy the fixture left there is gone too
+    assert pages == {"06", "19"}
+    assert release / "scorecard.html" not in written and not (release / "scorecard.html").exists()
     assert (release / "by_province" / "06" / "sentinel.txt").read_text(encoding="utf-8") == "kept"
+
+
+def test_a_one_province_release_has_the_root_copy(release, tmp_path):
+    """The same release cut down to province 06 (its units and its observation parts): one province, so the root
+    carries its page too, byte for byte."""
+    copy = tmp_path / "one"
+    copy.mkdir()
+    for name in ("target_tracking.csv", "manifest.json"):
+        shutil.copy(release / name, copy / name)
+    for name in ("explain", "bieu06"):
+        shutil.copytree(release / name, copy / name)
+    units = read_csv(release / "units.csv")
+    with open(copy / "units.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(units[0]))
+        w.writeheader()
+        w.writerows(r for r in units if r["province_code"] == "06")
+    shutil.copytree(release / "observations" / "province=06", copy / "observations" / "province=06")
+    written = write_scorecards(copy)
+    root = copy / "scorecard.html"
+    assert written == [copy / "by_province" / "06" / "scorecard.html", root]
+    assert root.read_text(encoding="utf-8") == (copy / "by_province" / "06" / "scorecard.html").read_text(encoding="utf-8")
 
 
 def test_renders_in_chromium_with_the_expected_scores(release, rendered):
@@ -128,7 +164,7 @@ def test_renders_in_chromium_with_the_expected_scores(release, rendered):
     for row in (district, province):
         assert vi(row["points"]) in text, (row["unit_code"], vi(row["points"]))
         assert row["grade"] in text
-    assert f"{district['rank']}/{district['rank_of']}" in text  # "1/8"
+    assert f"{district['rank']}/{district['rank_of']}" in text  # "1/1": the only district with data
     assert fmt_vi(district["points"]) == vi(district["points"])
     # the district's row in the units table carries its own score
     row = re.search(r'<tr class="lvl-huyen" data-unit="063">(.*?)</tr>', dom, re.S)
@@ -234,3 +270,147 @@ def test_pages_of_a_release_before_layout_v2_equal_pages_of_its_parts(release, t
 def test_vietnamese_number_format():
     assert fmt_vi(68.789) == "68,79" and fmt_vi("1234.5") == "1.234,50" and fmt_vi(15, 0) == "15"
     assert fmt_vi("") == "—" and fmt_vi(None) == "—"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Issue 22 point 6: labels of a 24-month chart, units out of coverage
+
+
+# Measures, in the rendered page, every <text> of every <svg> and writes the pairs whose boxes overlap into the DOM
+# (the page itself carries no script: the test adds this one to a copy). A control <svg> with two labels drawn on
+# top of each other proves that the measurement sees an overlap when there is one.
+LABEL_CHECK = """
+<svg id="control" viewBox="0 0 200 40" width="200"><text x="10" y="20" font-size="12">70,85</text>
+<text x="20" y="22" font-size="12">69,29</text></svg>
+<script>
+(function () {
+  var result = {};
+  document.querySelectorAll('svg').forEach(function (svg, k) {
+    var boxes = Array.prototype.map.call(svg.querySelectorAll('text'), function (t) {
+      var r = t.getBoundingClientRect();
+      return {text: t.textContent.trim(), l: r.left, r: r.right, t: r.top, b: r.bottom};
+    });
+    var pairs = [];
+    for (var i = 0; i < boxes.length; i++) {
+      for (var j = i + 1; j < boxes.length; j++) {
+        var a = boxes[i], c = boxes[j];
+        if (a.l < c.r && c.l < a.r && a.t < c.b && c.t < a.b) { pairs.push([a.text, c.text]); }
+      }
+    }
+    result[svg.id || ('svg-' + k)] = {labels: boxes.map(function (b) { return b.text; }), overlaps: pairs,
+                                       empty: boxes.filter(function (b) { return b.r - b.l <= 0; }).length};
+  });
+  var out = document.createElement('pre');
+  out.id = 'label-check';
+  out.textContent = JSON.stringify(result);
+  document.body.appendChild(out);
+})();
+</script>
+"""
+
+
+def monthly_totals(release: Path, unit_code: str) -> dict[str, dict]:
+    """period → the unit's whole-unit monthly QD766_TOTAL row."""
+    return {r["period"]: r for r in observations(release)
+            if r["indicator_id"] == "QD766_TOTAL" and r["period_type"] == "M" and r["unit_code"] == unit_code
+            and not r["agency_code"] and not r["ma_linh_vuc"] and not r["ma_tthc"]}
+
+
+@pytest.fixture(scope="module")
+def label_check(release, written, tmp_path_factory) -> dict:
+    page = release / "by_province" / "06" / "scorecard.html"
+    work = tmp_path_factory.mktemp("chromium_labels")
+    probe = work / "scorecard_probe.html"
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", LABEL_CHECK + "</body>"), encoding="utf-8")
+    dom = run_chromium(probe, "--window-size=1280,2000", "--dump-dom", workdir=work).stdout
+    found = re.search(r'<pre id="label-check">(.*?)</pre>', dom, re.S)
+    assert found, "the measuring script did not run"
+    return json.loads(html.unescape(found.group(1)))
+
+
+def test_chart_labels_of_24_months_do_not_overlap(release, label_check):
+    province = monthly_totals(release, "06")
+    months = sorted(province)
+    assert len(months) == 24
+    # the detector sees an overlap where there is one
+    assert label_check["control"]["overlaps"] == [["70,85", "69,29"]]
+    trend = label_check["trend"]
+    assert trend["empty"] == 0
+    assert trend["overlaps"] == [], trend["overlaps"]
+    # thinned, not dropped: every other month labelled, counted back from the latest (12/2024), and its value shown
+    month_labels = [t for t in trend["labels"] if re.fullmatch(r"\d\d/\d{4}", t)]
+    assert month_labels == [f"{m[5:]}/{m[:4]}" for m in months[1::2]]
+    latest = province[months[-1]]
+    assert vi(latest["points"]) in trend["labels"]
+    values = [t for t in trend["labels"] if re.fullmatch(r"\d+,\d\d", t)]
+    assert len(values) == 12
+    # and no other <svg> of the page (the group bars) has overlapping labels either
+    for name, svg in label_check.items():
+        if name != "control":
+            assert svg["overlaps"] == [], (name, svg["overlaps"])
+
+
+def test_every_monthly_value_stays_readable(release, rendered):
+    """Hidden labels are not lost: every month's total of every line is in a point's hover title and in the table
+    under the chart."""
+    dom = rendered["dom"]
+    for code, name in (("06", "Tỉnh Bắc Kạn"), ("063", "Huyện Bạch Thông")):
+        totals = monthly_totals(release, code)
+        for period, row in totals.items():
+            title = f"{name} — {period[5:]}/{period[:4]}: {vi(row['points'])}"
+            assert f"<title>{title}</title>" in dom, title
+        for year in ("2023", "2024"):
+            table = re.search(rf'<table class="trend-values" data-year="{year}">(.*?)</table>', dom, re.S)
+            assert table, year
+            line = re.search(rf'<td class="name">{name}</td>(.*?)</tr>', table.group(1), re.S)
+            assert line, (year, name)
+            cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', line.group(1))
+            assert cells == [vi(totals[p]["points"]) for p in sorted(totals) if p.startswith(year)], (year, name)
+
+
+def test_units_without_data_are_listed_not_graded_ranked_or_drawn(release, rendered):
+    dom, text = rendered["dom"], rendered["text"]
+    year = latest_total(release, "06")["period"]
+    totals = [r for r in observations(release)
+              if r["indicator_id"] == "QD766_TOTAL" and r["period_type"] == "Y" and r["period"] == year
+              and r["unit_level"] == "huyen" and not r["agency_code"] and not r["ma_linh_vuc"] and not r["ma_tthc"]]
+    without = {r["unit_code"]: r["unit_name"] for r in totals if r["comment"] == "no data for this unit"}
+    with_data = [r for r in totals if r["points"]]
+    assert len(without) == 7 and [r["unit_code"] for r in with_data] == ["063"]
+    trend = re.search(r'<svg id="trend".*?</svg>', dom, re.S).group(0)
+    legend = re.search(r'<div class="legend">(.*?)</div>', dom, re.S).group(1)
+    not_drawn = re.search(r'<p class="note" id="trend-not-drawn">(.*?)</p>', dom, re.S)
+    assert not_drawn and "chưa có dữ liệu" in not_drawn.group(1)
+    for code, name in without.items():
+        row = re.search(rf'<tr class="lvl-huyen out" data-unit="{code}" data-coverage="out">(.*?)</tr>', dom, re.S)
+        assert row, code
+        assert "Chưa có dữ liệu" in row.group(1)
+        assert 'class="grade' not in row.group(1) and not re.search(r"\d+/\d+", row.group(1)), row.group(1)
+        assert f'data-series="{code}"' not in trend and name not in trend and name not in legend
+        assert name in not_drawn.group(1)
+    # the district with data is ranked among the districts with data only: 1/1, never 1/8 or 2/8
+    (d,) = with_data
+    assert d["rank"] == "1" and d["rank_of"] == str(len(with_data))
+    row = re.search(r'<tr class="lvl-huyen" data-unit="063">(.*?)</tr>', dom, re.S).group(1)
+    assert re.findall(r'<td class="c">([^<]*)</td>', row) == ["1/1", "1/1"]
+    month = monthly_totals(release, "063")
+    assert re.findall(r'class="grade [^"]+">([^<]+)<', row) == [d["grade"], month[max(month)]["grade"]]
+    assert 'data-series="063"' in trend and 'data-series="06"' in trend
+    # its line is the province's own (the province's only district with data): the legend says it lies underneath
+    same = all(monthly_totals(release, "063")[p]["points"] == r["points"] for p, r in monthly_totals(release, "06").items())
+    assert same == ("Huyện Bạch Thông <i>(trùng đường của tỉnh)</i>" in legend)
+    assert "Chưa có dữ liệu — ngoài phạm vi số liệu" in text
+
+
+def test_a_province_without_data_is_neither_graded_nor_ranked(release, written):
+    """Province 19 has no data in 2023–2024 (only a comparable series, E, of its post-2025 version): its page says
+    "chưa có dữ liệu" on both panels and in its row, with no grade and no rank."""
+    page = (release / "by_province" / "19" / "scorecard.html").read_text(encoding="utf-8")
+    assert latest_total(release, "19")["comment"] == "no data for this unit"
+    panels = re.findall(r'<div class="card" id="panel-([YM])">(.*?)</svg>', page, re.S)
+    assert [k for k, _ in panels] == ["Y", "M"]
+    for _, panel in panels:
+        assert "chưa có dữ liệu" in panel
+        assert re.findall(r'<div class="kpi">([^<]*)</div>', panel) == ["—", "—"]  # grade, rank
+    assert re.search(r'<tr class="lvl-tinh out" data-unit="19" data-coverage="out">', page)
+    assert 'class="grade ' not in page and '<svg id="trend"' not in page

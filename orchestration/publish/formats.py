@@ -18,7 +18,25 @@ LEVEL_ORDER = {"tinh": 0, "huyen": 1, "xa": 2}
 COUNT_COLUMNS = ["received_total", "received_online", "received_direct_postal", "carried_over", "resolved_total",
                  "resolved_early", "resolved_on_time", "resolved_late", "pending_total", "pending_within_time",
                  "pending_overdue"]
-PERIOD_TYPE_VI = {"M": "Tháng", "Q": "Quý", "H": "6 tháng", "Y": "Năm"}
+ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+
+
+def period_label_vi(period_type: str, period: str) -> str:
+    """A reporting period as the official forms write it: 'Tháng 01/2023', 'Quý I/2023', '6 tháng đầu năm 2023',
+    '6 tháng cuối năm 2023', 'Năm 2023' (the code itself when it is not one of these shapes)."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2}|Q[1-4]|H[12]))?", period or "")
+    if not m:
+        return period
+    year, part = m.group(1), m.group(2)
+    if period_type == "M" and part and part.isdigit():
+        return f"Tháng {part}/{year}"
+    if period_type == "Q" and part and part.startswith("Q"):
+        return f"Quý {ROMAN[part[1]]}/{year}"
+    if period_type == "H" and part and part.startswith("H"):
+        return f"6 tháng {'đầu' if part == 'H1' else 'cuối'} năm {year}"
+    if period_type == "Y" and part is None:
+        return f"Năm {year}"
+    return period
 
 
 CSV_OPTIONS = "HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d'"
@@ -47,7 +65,8 @@ def _sheet_name(period: str, used: set[str]) -> str:
 def write_bieu06_xlsx(rows: list[dict], units: dict, path: Path) -> int:
     """``rows``: report_bieu06 rows (dicts with BIEU06_COLUMNS); ``units``: (unit_code, valid_from) →
     (unit_name, unit_level). One sheet per period; per unit a name row, its fields, then its total row.
-    Returns the number of sheets."""
+    Printable as the official form: A4 landscape, fitted to the page width, the header rows repeated on every page,
+    the title on page 1, the page number in the footer. Returns the number of sheets."""
     import xlsxwriter
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,8 +93,17 @@ def write_bieu06_xlsx(rows: list[dict], units: dict, path: Path) -> int:
         ws.set_column(13, 13, 14)
         ws.merge_range(0, 0, 0, 12, "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH", title)
         ws.merge_range(1, 0, 1, 12, f"(Biểu số 06 — Thông tư số 01/2020/TT-VPCP) — Kỳ báo cáo: "
-                       f"{PERIOD_TYPE_VI.get(ptype, ptype)} {period}", sub)
+                       f"{period_label_vi(ptype, period)}", sub)
         h = 3  # header rows h … h+3
+        # printed: A4 landscape, all 14 columns on the page width (as many pages down as needed), the column
+        # headers on every page, page numbers in the footer
+        ws.set_paper(9)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(h, h + 3)
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        ws.center_horizontally()
+        ws.set_footer("&CTrang &P/&N")
         ws.merge_range(h, 0, h + 2, 0, "STT", head)
         ws.merge_range(h, 1, h + 2, 1, "Lĩnh vực giải quyết", head)
         ws.merge_range(h, 2, h, 5, "Số hồ sơ nhận giải quyết", head)
@@ -129,6 +157,7 @@ def write_bieu06_xlsx(rows: list[dict], units: dict, path: Path) -> int:
                 _write_count(ws, r, 2 + i, total[col] if total else None, tot_num, tot)
             ws.write_string(r, 13, "", tot)
             r += 2
+        ws.print_area(0, 0, max(h + 3, r - 2), 13)
     if not by_period:
         wb.add_worksheet("Bieu06").write_string(0, 0, "Không có dữ liệu")
     wb.close()

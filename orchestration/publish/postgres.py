@@ -136,6 +136,36 @@ def _dictionary_types(release_dir: Path) -> dict[tuple[str, str], str]:
     return out
 
 
+# what the data dictionary does not describe: the tables and columns this publication adds
+OWN_COMMENTS = {
+    ("units.csv", None): "The release's unit register: code, version (valid_from), level, parent and province.",
+    (None, "release_id"): "Release the row belongs to (see releases; the *_latest views show the newest).",
+    (None, "province_code"): "Province of the row's unit version (row-level security: a province reads its own rows).",
+    ("releases", None): "Releases loaded into this schema: id, creation and load times, code version, manifest "
+                        "sha256, row counts, provinces and the output root the release came from.",
+}
+
+
+def _dictionary_comments(release_dir: Path) -> dict[tuple[str | None, str | None], str]:
+    """(file, column or None for the table) → description, from the release's data_dictionary.csv (the dbt YAML)."""
+    out = dict(OWN_COMMENTS)
+    path = release_dir / "data_dictionary.csv"
+    if path.exists():
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            for row in csv.DictReader(f):
+                if row.get("description") and row.get("kind") in ("table", "column"):
+                    out[(row["file"], row["name"] if row["kind"] == "column" else None)] = row["description"]
+    return out
+
+
+def _comment(conn, what: str, text_: str | None) -> None:
+    """COMMENT ON <what> IS '<text>' (COMMENT takes a literal, not a parameter: quotes doubled)."""
+    from sqlalchemy import text
+
+    if text_:
+        conn.execute(text(f"COMMENT ON {what} IS '" + text_.replace("'", "''").replace(":", r"\:") + "'"))
+
+
 def _column_type(file: str, column: str, dictionary: dict) -> str:
     if _always_text(column):
         return "text"
@@ -179,7 +209,10 @@ def _release_files(release_dir: Path) -> dict[str, list[Path]]:
 
 # --------------------------------------------------------------------------------------------------- publication
 def publish_release_to_postgres(release_dir, url: str, schema: str = "cchc", *, replace: bool = False) -> dict:
-    """Load one release folder into ``schema``. Returns a summary (never the URL's password):
+    """Load one release folder into ``schema``. A release id already loaded from another output root is refused
+    (release ids are unique within an output root, not across roots: the rows of the first are never overwritten).
+    Tables and columns carry the data dictionary's descriptions as comments. Returns a summary (never the URL's
+    password):
     ``{"release_id", "status": "loaded" | "replaced" | "already loaded", "schema", "target" (masked URL),
     "row_counts": {table: rows of this release}, "provinces", "roles", "unmapped_rows", "seconds"}``."""
     from sqlalchemy import text
@@ -194,6 +227,8 @@ def publish_release_to_postgres(release_dir, url: str, schema: str = "cchc", *, 
         raise FileNotFoundError(f"{release_dir} is not a complete release: missing {', '.join(missing)}")
     manifest, manifest_sha = _manifest(release_dir)
     release_id = manifest.get("release_id") or release_dir.name
+    out_root = str(release_dir.parent.parent)  # <out>/publish/<release id> (latest resolved above)
+    comments = _dictionary_comments(release_dir)
     created_at = manifest.get("created_at") or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     expected = manifest.get("row_counts", {})
     dictionary = _dictionary_types(release_dir)
@@ -221,8 +256,14 @@ def publish_release_to_postgres(release_dir, url: str, schema: str = "cchc", *, 
                 f"CREATE TABLE IF NOT EXISTS {S}.releases (release_id text PRIMARY KEY, created_at timestamptz NOT NULL,"
                 " loaded_at timestamptz NOT NULL DEFAULT now(), code_version text, manifest_sha256 text,"
                 " row_counts jsonb NOT NULL, provinces text[] NOT NULL)"))
-            prior = conn.execute(text(f"SELECT manifest_sha256, row_counts FROM {S}.releases WHERE release_id = :r"),
+            conn.execute(text(f"ALTER TABLE {S}.releases ADD COLUMN IF NOT EXISTS out_root text"))
+            prior = conn.execute(text(f"SELECT manifest_sha256, row_counts, out_root FROM {S}.releases WHERE release_id = :r"),
                                  {"r": release_id}).one_or_none()
+            if prior is not None and prior[2] and prior[2] != out_root:
+                raise ValueError(
+                    f"release {release_id} is already loaded in schema {schema} from the output root {prior[2]}; "
+                    f"this folder is a release of the same id from another output root ({out_root}): its rows are "
+                    "not overwritten. Load it into another schema (--schema) or give each output root its own.")
             if prior is not None and not replace and prior[0] == manifest_sha:
                 summary |= {"status": "already loaded", "row_counts": dict(prior[1])}
                 log.info("release %s is already loaded in %s (schema %s): nothing changed", release_id, target, schema)
@@ -282,6 +323,9 @@ def publish_release_to_postgres(release_dir, url: str, schema: str = "cchc", *, 
                                          + [(c, types[t][c]) for c in cols] + [(c, "text") for c in extra])
                 _ensure_rls(conn, schema, t, read_all=False)
                 _ensure_latest_view(conn, schema, t, force=new_cols)
+                _comment(conn, f"TABLE {S}.{qi(t)}", comments.get((TABLES[t], None)))
+                for c in ["release_id", *cols, *extra]:
+                    _comment(conn, f"COLUMN {S}.{qi(t)}.{qi(c)}", comments.get((TABLES[t], c)) or comments.get((None, c)))
                 conn.execute(text(f"GRANT SELECT ON {S}.{qi(t)}, {S}.{qi(t + '_latest')} TO {readers}"))
                 deleted = conn.execute(text(f"DELETE FROM {S}.{qi(t)} WHERE release_id = :r"), {"r": release_id}).rowcount
                 if deleted:
@@ -310,13 +354,14 @@ def publish_release_to_postgres(release_dir, url: str, schema: str = "cchc", *, 
                     log.warning("%s.%s: %d rows of release %s have no province (readable by %s only)",
                                 schema, t, unmapped[t], release_id, NATIONAL_ROLE)
             conn.execute(text(
-                f"INSERT INTO {S}.releases (release_id, created_at, code_version, manifest_sha256, row_counts, provinces)"
-                " VALUES (:r, CAST(:c AS timestamptz), :v, :h, CAST(:n AS jsonb), :p)"
+                f"INSERT INTO {S}.releases (release_id, created_at, code_version, manifest_sha256, row_counts, provinces,"
+                " out_root) VALUES (:r, CAST(:c AS timestamptz), :v, :h, CAST(:n AS jsonb), :p, :o)"
                 " ON CONFLICT (release_id) DO UPDATE SET created_at = EXCLUDED.created_at, loaded_at = now(),"
                 " code_version = EXCLUDED.code_version, manifest_sha256 = EXCLUDED.manifest_sha256,"
-                " row_counts = EXCLUDED.row_counts, provinces = EXCLUDED.provinces"),
+                " row_counts = EXCLUDED.row_counts, provinces = EXCLUDED.provinces, out_root = EXCLUDED.out_root"),
                 {"r": release_id, "c": created_at, "v": manifest.get("code_version"), "h": manifest_sha,
-                 "n": json.dumps(row_counts), "p": provinces})
+                 "n": json.dumps(row_counts), "p": provinces, "o": out_root})
+            _comment(conn, f"TABLE {S}.releases", comments[("releases", None)])
             summary |= {"status": "replaced" if prior is not None else "loaded", "row_counts": row_counts,
                         "provinces": provinces, "roles": [NATIONAL_ROLE, *roles], "unmapped_rows": unmapped}
     finally:
@@ -406,17 +451,23 @@ def _ensure_latest_view(conn, schema: str, table: str, force: bool) -> None:
 
 # --------------------------------------------------------------------------------------------------- CLI
 def cmd_publish_pg(args) -> int:
-    """``cchc publish-pg --release DIR [--url URL]``: load one release (default: <out>/publish/latest) into PostgreSQL.
+    """``cchc publish-pg (--release DIR | --out DIR) [--url URL]``: load one release (``--release``, else
+    ``<--out>/publish/latest``; never a default folder of the installation) into PostgreSQL.
     The URL: --url, else CCHC_PG_URL, else CCHC_PG_URL_FILE (prefer the environment: a --url shows in `ps`)."""
     url = resolve_pg_url(getattr(args, "url", None))
     if not url:
         print("publish-pg: no database configured: set CCHC_PG_URL or CCHC_PG_URL_FILE (or pass --url)")
         return 2
     release = getattr(args, "release", None)
+    if not release and getattr(args, "out", None):
+        release = Path(args.out) / "publish" / "latest"
     if not release:
-        from orchestration.lib.settings import settings_from_env
-
-        release = settings_from_env().publish_dir / "latest"
+        print("publish-pg: say which release to load: --release DIR (a release folder) or --out DIR (its output "
+              "root: <DIR>/publish/latest)")
+        return 2
+    if not (Path(release) / "manifest.json").exists():
+        print(f"publish-pg: {release} is not a release folder (no manifest.json)")
+        return 2
     schema = getattr(args, "schema", None) or "cchc"
     try:
         result = publish_release_to_postgres(Path(release), url, schema=schema, replace=bool(getattr(args, "replace", False)))

@@ -27,6 +27,7 @@ from orchestration.publish.parts import (
     write_parts,
 )
 from orchestration.publish.parts import summary as parts_summary
+from orchestration.publish.sdmx_structure import write_structure
 
 # Column order of the published files (DATA_CONTRACT §2.2); the release id is in the manifest and the folder name,
 # not on every row.
@@ -225,6 +226,11 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
             counts[ps.name] = sum(p.rows for p in parts)
             times.done(ps.name.split("/")[0] + " parts")
         shutil.rmtree(staging / ".parts-tmp", ignore_errors=True)
+        # the SDMX structure message the SDMX-CSV files validate against (dataflows, data structure, code lists)
+        write_structure(con, staging / "sdmx", definitions, obs, "_release_units", sorted({*formula_versions, bieu06_version}),
+                        sorted({(v or "").upper().replace(" ", "_") for v in unit_measures.values() if v}))
+        counts["sdmx/structure.xml"] = 1
+        times.done("SDMX structure")
         if settings.national_csv:  # the single national files, optional (DATA_CONTRACT §2.2)
             for ps in part_sets(con, {})[:2]:
                 source = table_sql(staging, ps.name)

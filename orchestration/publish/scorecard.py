@@ -4,9 +4,11 @@
 ``units.csv``, ``target_tracking.csv``, the ``explain/`` parts, the ``bieu06/`` parts for field names; the root CSVs
 of a release written before layout v2) and writes
 ``<release>/by_province/<province_code>/scorecard.html`` for every province with Decision 766 observations, plus
-``<release>/scorecard.html`` when exactly one province has data. Pages are rendered with jinja2 (autoescape on:
-names and reasons come from the provinces' files) and carry everything inline — CSS and SVG charts, no script,
-nothing fetched from the network — so they can be opened offline, mailed and printed.
+``<release>/scorecard.html`` when the release covers exactly one province (one page in all). Pages are rendered
+with jinja2 (autoescape on: names and reasons come from the provinces' files) and carry everything inline — CSS and
+SVG charts, no script, nothing fetched from the network — so they can be opened offline, mailed and printed. Units
+out of coverage in a period (METHODOLOGY §1: no data at all) are listed as "chưa có dữ liệu", never graded, ranked
+or drawn.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ GROUP_SHORT = {"QD766_CKMB": "CKMB", "QD766_TDGQ": "TĐGQ", "QD766_DVTT": "DVTT"
 LEVELS = {"tinh": "Tỉnh", "huyen": "Huyện", "xa": "Xã"}
 LEVEL_ORDER = {"tinh": 0, "huyen": 1, "xa": 2}
 STATUS_VI = {"P": "tạm tính", "M": "thiếu dữ liệu", "Q": "ẩn (ít mẫu)", "E": "ước tính", "B": "gián đoạn chuỗi"}
+# METHODOLOGY §1 coverage: a unit with no data at all for a period is published M with this comment and no points,
+# grade or rank; the page lists it as such and neither grades, ranks nor draws it
+NO_DATA_COMMENT = "no data for this unit"
+OUT_OF_COVERAGE_VI = "chưa có dữ liệu"
 GRADE_CLASS = {"Xuất sắc": "g-xs", "Tốt": "g-tot", "Khá": "g-kha", "Trung bình": "g-tb", "Yếu": "g-yeu"}
 GRADE_BANDS = [(90, 100, "Xuất sắc", "#e3f1e6"), (80, 90, "Tốt", "#edf6ee"), (70, 80, "Khá", "#eef3f9"),
                (50, 70, "Trung bình", "#fbf5e6"), (0, 50, "Yếu", "#fbeeee")]
@@ -304,10 +310,23 @@ def _load(release_dir: Path) -> Release:
 # ---------------------------------------------------------------------------------------------------- page model
 
 
-def _score_cell(row) -> dict:
-    """Total (or group) score of one observation row, formatted."""
+def _out_of_coverage(row) -> bool:
+    """The unit had no data at all in the row's period (METHODOLOGY §1): the release says so in the comment; a
+    total without points under M is read the same way (nothing to grade or rank)."""
     if row is None:
-        return {"value": "—", "raw": None, "grade": "", "grade_class": "", "rank": "", "status": "", "missing": []}
+        return False
+    return NO_DATA_COMMENT in (row.get("comment") or "") or (row.get("obs_status") == "M" and _num(row.get("points")) is None)
+
+
+def _score_cell(row) -> dict:
+    """Total (or group) score of one observation row, formatted. A unit out of coverage gets no grade and no rank,
+    whatever the row carries."""
+    if row is None:
+        return {"value": "—", "raw": None, "grade": "", "grade_class": "", "rank": "", "status": "", "missing": [],
+                "out": False, "absent": True}
+    if _out_of_coverage(row):
+        return {"value": "—", "raw": None, "max": fmt_vi(row.get("max_points"), 0), "grade": "", "grade_class": "",
+                "rank": "—", "status": OUT_OF_COVERAGE_VI, "missing": [], "out": True, "absent": False}
     rank = f"{row['rank']}/{row['rank_of']}" if row.get("rank") and row.get("rank_of") else "—"
     comment = row.get("comment") or ""
     missing = []
@@ -322,6 +341,8 @@ def _score_cell(row) -> dict:
         "rank": rank,
         "status": STATUS_VI.get(row.get("obs_status") or "", ""),
         "missing": missing,
+        "out": False,
+        "absent": False,
     }
 
 
@@ -391,63 +412,123 @@ def _units_table(obs: pd.DataFrame, order: list[dict], year: str | None, month: 
             r = y.get((gid,) + key)
             groups.append(fmt_vi(r["points"]) if r else "—")
         year_cell = _score_cell(y.get(("QD766_TOTAL",) + key))
-        table.append(u | {"groups": groups, "year": year_cell, "month": _score_cell(m.get(("QD766_TOTAL",) + key))})
+        month_cell = _score_cell(m.get(("QD766_TOTAL",) + key))
+        # out of coverage in every period shown where the unit has a row: one cell across the scores says so
+        out_all = all(c["out"] or c["absent"] for c in (year_cell, month_cell))
+        table.append(u | {"groups": groups, "year": year_cell, "month": month_cell, "out_all": out_all})
     return table
 
 
+# Chart labels: a month label ("12/2024", 11.5 px) is about 50 units wide and a value label ("79,62", 12 px bold)
+# about 42, so labelled months must be at least this far apart or the labels collide (24 months are 35 units apart).
+LABEL_SPACING = 64
+BREAK_CHAR_WIDTH = 6.4  # a break label's width per character (11 px), to keep two labels from overlapping
+
+
 def _trend(obs: pd.DataFrame, order: list[dict], province: str) -> dict:
-    """Monthly QD766_TOTAL of the province and its districts as SVG polylines (coordinates computed here)."""
+    """Monthly QD766_TOTAL of the province and its districts as SVG polylines (coordinates computed here).
+
+    Only months with data are drawn: a unit out of coverage in a month leaves a gap, a unit out of coverage in
+    every month is not drawn and is listed instead. On a long chart only every ``step``-th month (counted back from
+    the latest, which is always labelled) carries a month and a value label; every value stays readable in the
+    points' hover titles and in the table under the chart."""
     mon = obs[(obs["period_type"] == "M") & (obs["indicator_id"] == "QD766_TOTAL")]
     months = sorted(mon["period"].unique())
-    W, H, left, right, top, bottom = 1000, 330, 44, 86, 18, 40
+    # breaks in series: the formula version (QD766-2022 → QD766-2025) and the 2025 reorganisation (a unit's first
+    # month after a break in series, obs_status B)
+    fv = mon.drop_duplicates("period").set_index("period")["formula_version"].to_dict()
+    reorganised = set(mon.loc[mon["obs_status"] == "B", "period"])
+    break_at = [j for j in range(1, len(months)) if fv.get(months[j]) != fv.get(months[j - 1]) or months[j] in reorganised]
+    # with breaks, a strip above the plot holds their labels, clear of the value labels (which stay below it)
+    top = 40 if break_at else 22
+    W, H, left, right, bottom = 1000, 312 + top, 44, 86, 40
     inset = 28  # keep the first and last points (and their labels) off the axes
     pw, ph = W - left - right, H - top - bottom
+    n = len(months)
+    gap = (pw - 2 * inset) / (n - 1) if n > 1 else pw
 
     def x(i: int) -> float:
-        return left + (pw / 2 if len(months) == 1 else inset + (pw - 2 * inset) * i / (len(months) - 1))
+        return left + (pw / 2 if n == 1 else inset + (pw - 2 * inset) * i / (n - 1))
 
     def y(v: float) -> float:
         return top + ph * (1 - v / 100)
 
-    series = []
+    step = max(1, math.ceil(LABEL_SPACING / gap))
+    labelled = {j for j in range(n) if (n - 1 - j) % step == 0}
+
+    series, not_drawn = [], []
     rows = _rows_by(mon, "period", "unit_code", "unit_valid_from")
     wanted = [u for u in order if u["code"] == province or u["level"] == "huyen"]
-    for i, u in enumerate(wanted):
+    for u in wanted:
         pts = []
         for j, p in enumerate(months):
             r = rows.get((p, u["code"], u["valid_from"]))
-            v = _num(r["points"]) if r else None
+            v = None if r is None or _out_of_coverage(r) else _num(r["points"])
             if v is not None:
-                pts.append({"x": round(x(j), 1), "y": round(y(v), 1), "label": fmt_vi(v), "month": month_short(p),
-                            "provisional": r["obs_status"] == "P"})
+                pts.append({"j": j, "x": round(x(j), 1), "y": round(y(v), 1), "label": fmt_vi(v), "month": month_short(p),
+                            "provisional": r["obs_status"] == "P", "show_label": j in labelled})
         if not pts:
+            if any((p, u["code"], u["valid_from"]) in rows for p in months):
+                not_drawn.append(u["name"])
             continue
+        # one polyline per run of consecutive months: no line is drawn across a month without data
+        runs: list[list[dict]] = []
+        for pt in pts:
+            if runs and pt["j"] == runs[-1][-1]["j"] + 1:
+                runs[-1].append(pt)
+            else:
+                runs.append([pt])
         is_prov = u["code"] == province
         k = sum(1 for s in series if not s["main"])  # districts drawn so far
         series.append({"name": u["name"], "code": u["code"],
                        "color": PALETTE[0] if is_prov else PALETTE[1 + k % (len(PALETTE) - 1)],
                        "width": 3.2 if is_prov else 1.6, "dash": "" if is_prov or k < len(PALETTE) - 1 else "6,3",
-                       "points": pts, "polyline": " ".join(f"{p['x']},{p['y']}" for p in pts), "main": is_prov})
-    # breaks, drawn as a dashed vertical line: the formula version (QD766-2022 → QD766-2025) and the 2025
-    # reorganisation (a unit's first month after a break in series, obs_status B). A unit version is its own
-    # series (keyed by code and valid_from), so no line is drawn through a break: the old province ends in June,
-    # the new one starts in July.
+                       "points": pts, "main": is_prov, "same_as_main": False,
+                       "polylines": [" ".join(f"{p['x']},{p['y']}" for p in run) for run in runs if len(run) > 1]})
+    # a district whose line is the province's own (the province's only district with data) is hidden under it:
+    # the legend says so
+    main_lines = [[(p["x"], p["y"]) for p in s["points"]] for s in series if s["main"]]
+    for s in series:
+        if not s["main"] and [(p["x"], p["y"]) for p in s["points"]] in main_lines:
+            s["same_as_main"] = True
+    # breaks, drawn as a dashed vertical line. A unit version is its own series (keyed by code and valid_from), so
+    # no line is drawn through a break: the old province ends in June, the new one starts in July. Labels go in
+    # the strip above the plot; one that would overlap the previous label is left out there (every break is also
+    # named in the note under the chart).
     breaks = []
-    fv = mon.drop_duplicates("period").set_index("period")["formula_version"].to_dict()
-    reorganised = set(mon.loc[mon["obs_status"] == "B", "period"])
-    for j in range(1, len(months)):
+    label_end = -math.inf
+    for j in break_at:
         new_version = fv.get(months[j]) != fv.get(months[j - 1])
-        if new_version or months[j] in reorganised:
-            label = " · ".join(t for t in (fv.get(months[j], "") if new_version else "",
-                                           "sắp xếp ĐVHC" if months[j] in reorganised else "") if t)
-            breaks.append({"x": round((x(j) + x(j - 1)) / 2, 1), "label": label})
-    step = max(1, math.ceil(len(months) / 12))
-    xticks = [{"x": round(x(j), 1), "label": month_short(p)} for j, p in enumerate(months) if j % step == 0 or j == len(months) - 1]
+        label = " · ".join(t for t in (fv.get(months[j], "") if new_version else "",
+                                       "sắp xếp ĐVHC" if months[j] in reorganised else "") if t)
+        bx = round((x(j) + x(j - 1)) / 2, 1)
+        width = BREAK_CHAR_WIDTH * len(label)
+        anchor_end = bx + 4 + width > W
+        start = bx - 4 - width if anchor_end else bx + 4
+        shown = start > label_end + 8
+        if shown:
+            label_end = start + width
+        breaks.append({"x": bx, "label": label, "month": month_label(months[j]), "show_label": shown,
+                       "lx": round(bx - 4 if anchor_end else bx + 4, 1), "anchor": "end" if anchor_end else "start"})
+    xticks = [{"x": round(x(j), 1), "label": month_short(p), "show_label": j in labelled} for j, p in enumerate(months)]
     yticks = [{"y": round(y(v), 1), "label": fmt_vi(v, 0)} for v in range(0, 101, 10)]
     bands = [{"y": round(y(hi), 1), "h": round(y(lo) - y(hi), 1), "label": name, "fill": fill,
               "ly": round((y(hi) + y(lo)) / 2 + 4, 1)} for lo, hi, name, fill in GRADE_BANDS]
-    return {"months": months, "series": series, "width": W, "height": H, "left": left, "right": W - right,
-            "top": top, "bottom": H - bottom, "xticks": xticks, "yticks": yticks, "bands": bands, "breaks": breaks}
+    # every drawn value in a table, one per year (months as columns) so that it fits the page and prints
+    tables = []
+    for year in sorted({p[:4] for p in months}):
+        ymonths = [(j, p) for j, p in enumerate(months) if p.startswith(year + "-")]
+        trows = []
+        for s in series:
+            by_j = {p["j"]: p for p in s["points"]}
+            if any(j in by_j for j, _ in ymonths):
+                trows.append({"name": s["name"], "main": s["main"],
+                              "cells": [by_j.get(j, {"label": "—", "provisional": False}) for j, _ in ymonths]})
+        if trows:
+            tables.append({"year": year, "months": [f"{int(p[5:]):02d}" for _, p in ymonths], "rows": trows})
+    return {"months": months, "series": series, "not_drawn": not_drawn, "width": W, "height": H, "left": left,
+            "right": W - right, "top": top, "bottom": H - bottom, "xticks": xticks, "yticks": yticks, "bands": bands,
+            "breaks": breaks, "step": step, "tables": tables}
 
 
 def _targets(rel: Release, province: str, order: list[dict]) -> dict:
@@ -564,9 +645,11 @@ def build_page(rel: Release, province: str) -> dict:
     years = sorted(obs.loc[obs["period_type"] == "Y", "period"].unique())
     months = sorted(obs.loc[obs["period_type"] == "M", "period"].unique())
     year, month = (years[-1] if years else None), (months[-1] if months else None)
-    # the province's own version valid in the latest period
+    # the province's own version valid in the latest period: one with a total that year (a new province's
+    # comparable series, E, reaches back before it existed but has no total)
     if year and len(prov_rows):
-        vy = prov_rows.loc[(prov_rows["period_type"] == "Y") & (prov_rows["period"] == year), "unit_valid_from"]
+        vy = prov_rows.loc[(prov_rows["period_type"] == "Y") & (prov_rows["period"] == year)
+                           & (prov_rows["indicator_id"] == "QD766_TOTAL"), "unit_valid_from"]
         prov_vf = vy.max() if len(vy) else prov_vf
     prov_key = (province, prov_vf)
     prov_name = prov_rows.loc[prov_rows["unit_valid_from"] == prov_vf, "unit_name"].iloc[0] if len(prov_rows) else province
@@ -617,7 +700,7 @@ def render_scorecard(release_dir: Path | str, province: str) -> str:
 
 def write_scorecards(release_dir: Path | str) -> list[Path]:
     """Write ``by_province/<code>/scorecard.html`` for every province with QD766 observations in the release (and
-    ``scorecard.html`` at the release root when exactly one province has data). Returns the files written.
+    ``scorecard.html`` at the release root when that is exactly one province). Returns the files written.
     Other files in the ``by_province/<code>/`` folders are left alone."""
     release_dir = Path(release_dir)
     rel = _load(release_dir)
@@ -641,13 +724,16 @@ def _write_pages(rel: Release, release_dir: Path) -> list[Path]:
         tmp.write_text(html, encoding="utf-8")
         tmp.replace(path)
         written.append(path)
-    with_data = [c for c in provinces if rel.has_data.get(c)]
-    if len(with_data) == 1:
-        path = release_dir / "scorecard.html"
+    # the root copy only for a release of exactly one province (the README's promise): with two or more, which
+    # one would it be? A copy left by an earlier run of a wider release goes.
+    path = release_dir / "scorecard.html"
+    if len(provinces) == 1:
         tmp = path.with_suffix(".html.tmp")
-        tmp.write_text(pages[with_data[0]], encoding="utf-8")
+        tmp.write_text(pages[provinces[0]], encoding="utf-8")
         tmp.replace(path)
         written.append(path)
+    else:
+        path.unlink(missing_ok=True)
     return written
 
 

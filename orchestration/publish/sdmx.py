@@ -3,6 +3,10 @@
 the comparable Biểu 06 series — BIEU06_COL* observations with ``OBS_STATUS=E`` — in ``part-observations.csv`` beside)
 and ``sdmx/revisions.csv`` (this release's revised observations, ``ACTION=R``, and withdrawn ones, ``ACTION=D``).
 
+The structure message ``sdmx/structure.xml`` (SDMX-ML 3.0, written with pysdmx: orchestration/publish/sdmx_structure.py)
+holds the dataflows, the data structure and the code lists (frequencies, indicators, units, fields, formula versions,
+units of measure, observation statuses) every file validates against.
+
 Families: ``QD766`` (QD766_*), ``BIEU06`` (the 11 counts of report_bieu06 as BIEU06_COL03 … BIEU06_COL13),
 ``SIPAS`` (SIPAS*), ``MONITORING`` (every other indicator: plan monitoring, ratings, reviews).
 
@@ -17,13 +21,13 @@ Columns (one row per observation):
 | REF_AREA | dimension | unit_code (commune / district / province code) |
 | INDICATOR | dimension | indicator_id |
 | TIME_PERIOD | dimension | period, ``2024-H1`` → ``2024-S1`` |
-| OBS_VALUE | measure | ratio (percent, working days, count…), or points where the indicator has no ratio (QD766 group scores and total); the count for BIEU06 |
+| OBS_VALUE | measure | ratio (percent, working days, count…), or points where the indicator has no ratio (QD766 group scores and total); the count for BIEU06; **empty** when there is no value (OBS_STATUS M or Q) |
 | UNIT_MEASURE | attribute | the indicator's unit (PERCENT, POINTS, DOSSIERS, WORKING_DAYS, COUNT) |
 | OBS_STATUS | attribute | as published (CL_OBS_STATUS: A, P, B, E, M, Q); BIEU06: P running period, A otherwise |
 | REF_AREA_VALID_FROM | dimension | unit_valid_from: a code reused after the 2025 reorganisation is a different unit |
-| AGENCY | dimension | agency_code, empty = whole unit |
-| FIELD | dimension | ma_linh_vuc, empty = all fields |
-| PROCEDURE | dimension | ma_tthc, empty = all procedures |
+| AGENCY | dimension | agency_code, ``_T`` = whole unit |
+| FIELD | dimension | ma_linh_vuc, ``_T`` = all fields |
+| PROCEDURE | dimension | ma_tthc, ``_T`` = all procedures |
 | FORMULA_VERSION | dimension | formula version of the value |
 | OBS_POINTS | measure | points scored (QD766), empty elsewhere |
 """
@@ -42,6 +46,7 @@ SDMX_COLUMNS = ["STRUCTURE", "STRUCTURE_ID", "ACTION", "FREQ", "REF_AREA", "INDI
                 "UNIT_MEASURE", "OBS_STATUS", "REF_AREA_VALID_FROM", "AGENCY", "FIELD", "PROCEDURE",
                 "FORMULA_VERSION", "OBS_POINTS"]
 FREQ = {"M": "M", "Q": "Q", "H": "S", "Y": "A"}
+TOTAL = "_T"  # SDMX's "all" member of a dimension (whole unit, all fields, all procedures)
 
 FAMILY_SQL = """CASE WHEN indicator_id LIKE 'QD766%' THEN 'QD766' WHEN indicator_id LIKE 'BIEU06%' THEN 'BIEU06'
                      WHEN indicator_id LIKE 'SIPAS%' THEN 'SIPAS' ELSE 'MONITORING' END"""
@@ -58,7 +63,9 @@ def _rows_sql(unit_measures: dict[str, str], source: str, action: str, with_valu
     family = FAMILY_SQL.replace("indicator_id", "x.indicator_id")
     freq = "CASE x.period_type " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in FREQ.items()) + " END"
     # counts as integers (Biểu 06), everything else as DuckDB writes a DOUBLE
-    value = ("CASE WHEN x.value IS NULL THEN NULL WHEN x.indicator_id LIKE 'BIEU06%' THEN CAST(CAST(x.value AS BIGINT) AS VARCHAR)"
+    # no value (M: missing, Q: not scored — METHODOLOGY §7) is an empty OBS_VALUE, never the 0 points it scores
+    value = ("CASE WHEN x.value IS NULL OR x.obs_status IN ('M', 'Q') THEN NULL "
+             "WHEN x.indicator_id LIKE 'BIEU06%' THEN CAST(CAST(x.value AS BIGINT) AS VARCHAR)"
              " ELSE CAST(x.value AS VARCHAR) END") if with_values else "CAST(NULL AS VARCHAR)"
     points = "x.points" if with_values else "CAST(NULL AS DOUBLE)"
     select = f"""
@@ -69,15 +76,17 @@ def _rows_sql(unit_measures: dict[str, str], source: str, action: str, with_valu
                coalesce(m.um, CASE WHEN x.indicator_id LIKE 'BIEU06%' THEN 'DOSSIERS'
                                    WHEN x.value IS NOT NULL AND x.value = x.points THEN 'POINTS' ELSE 'PERCENT' END) AS UNIT_MEASURE,
                x.obs_status AS OBS_STATUS, x.unit_valid_from AS REF_AREA_VALID_FROM,
-               nullif(x.agency_code, '') AS AGENCY, nullif(x.ma_linh_vuc, '') AS FIELD, nullif(x.ma_tthc, '') AS PROCEDURE,
+               coalesce(nullif(x.agency_code, ''), '{TOTAL}') AS AGENCY,
+               coalesce(nullif(x.ma_linh_vuc, ''), '{TOTAL}') AS FIELD,
+               coalesce(nullif(x.ma_tthc, ''), '{TOTAL}') AS PROCEDURE,
                x.formula_version AS FORMULA_VERSION, {points} AS OBS_POINTS,
                {family} AS _family, x.source_table AS _source, x.province AS province, {key_sql('x.period')} AS period
         FROM {source} x LEFT JOIN _units_measure m ON m.indicator_id = x.indicator_id"""
     return setup, select
 
 
-ORDER = ("INDICATOR, FREQ, TIME_PERIOD, REF_AREA, REF_AREA_VALID_FROM, AGENCY NULLS FIRST, FIELD NULLS FIRST, "
-         "PROCEDURE NULLS FIRST, FORMULA_VERSION, ACTION")
+ORDER = ("INDICATOR, FREQ, TIME_PERIOD, REF_AREA, REF_AREA_VALID_FROM, AGENCY = '_T' DESC, AGENCY, "
+         "FIELD = '_T' DESC, FIELD, PROCEDURE = '_T' DESC, PROCEDURE, FORMULA_VERSION, ACTION")
 
 
 def write_sdmx_parts(mem, release: Path, unit_measures: dict[str, str], cur: str = "cur") -> dict[tuple[str, str, str], list[str]]:

@@ -14,6 +14,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.ingest import changes
+from orchestration.lib import run_output
 from orchestration.lib.resources import CchcSettings
 from orchestration.lib.settings import DBT_PROJECT_DIR
 from orchestration.transform import incremental
@@ -59,7 +60,8 @@ def dbt_build_args(as_of: str | None, plan: BuildPlan | None = None) -> list[str
     variable. dbt's unit tests (given/expect on mocked inputs) are left out: they test the code, not the data, so
     they run in the test suite (tests/test_dbt_build.py's plain ``dbt build``) and not in every production run, as
     dbt advises (they took about a fifth of the sample run's dbt step)."""
-    args = ["build", "--exclude", "resource_type:unit_test"]
+    # no colour codes: dbt's lines go to log files and pipes as often as to a terminal
+    args = ["build", "--no-use-colors", "--exclude", "resource_type:unit_test"]
     dbt_vars = {"as_of": as_of} if as_of else {}
     if plan is not None:
         dbt_vars.update(plan.dbt_vars())
@@ -87,8 +89,9 @@ def cchc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cchc
     # dbt's artifacts of the run (run_results.json, logs) beside the warehouse they describe, replaced by the next
     # run: dagster-dbt's default is a new target/<step>-<id>/ folder in the repo per run (≈ 21 MB each, never pruned)
     try:
-        yield from dbt.cli(dbt_build_args(settings.as_of, plan), context=context,
-                           target_path=settings.out_dir / "dbt_target").stream()
+        with run_output.dbt_output():  # a quiet CLI run: dbt's lines to the run log, not the terminal
+            yield from dbt.cli(dbt_build_args(settings.as_of, plan), context=context,
+                               target_path=settings.out_dir / "dbt_target").stream()
     except BaseException:
         incremental.clear_state(warehouse)  # a failed build (a dbt error, a failed test) is followed by a full one
         raise
