@@ -291,7 +291,7 @@ def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work
     problems: list[str] = []
 
     out = runs / "out"
-    results["full"] = measure_pipeline("full", [_cchc(), "run", "--raw", str(history), "--out", str(out)], runs / "full.log",
+    results["full"] = measure_pipeline("full", [_cchc(), "run", "--verbose", "--raw", str(history), "--out", str(out)], runs / "full.log",
                                        say=say, disk_root=workdir)
     results["floor"] = measure("floor", _stage("floor", history, runs / "floor.json"), runs / "floor.log", say=say)
     if results["full"].returncode == 0 and results["floor"].returncode == 0:
@@ -306,7 +306,7 @@ def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work
         p_history = raw_view(p_data / "raw", runs / "raw_pandas_history", HISTORY_END)
         p_out = runs / "out_pandas_size"
         pipeline_at_p = results["pipeline_at_pandas_size"] = measure_pipeline(
-            "pipeline_at_pandas_size", [_cchc(), "run", "--raw", str(p_history), "--out", str(p_out)],
+            "pipeline_at_pandas_size", [_cchc(), "run", "--verbose", "--raw", str(p_history), "--out", str(p_out)],
             runs / "pipeline_at_pandas_size.log", say=say)
     results["pandas"] = measure("pandas", _stage("pandas", p_history, runs / "pandas.json"), runs / "pandas.log", say=say)
     if results["pandas"].returncode == 0 and pipeline_at_p.returncode == 0:
@@ -318,7 +318,7 @@ def run_bench(dossiers: int = DEFAULT_DOSSIERS, workdir: Path = Path("bench_work
         say(f"removed {p_out} (values compared; --keep-outputs keeps it)")
 
     # (d) one more month on top of (a): same output folder, the raw root now holds the new month's files too
-    results["incremental"] = measure_pipeline("incremental", [_cchc(), "run", "--raw", str(full13), "--out", str(out)],
+    results["incremental"] = measure_pipeline("incremental", [_cchc(), "run", "--verbose", "--raw", str(full13), "--out", str(out)],
                                               runs / "incremental.log", say=say, disk_root=workdir)
     if results["incremental"].returncode != 0:
         problems.append("the incremental run failed (see its log)")
