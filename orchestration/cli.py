@@ -55,14 +55,16 @@ class RunResult(tuple):
 
 
 def run_pipeline(settings, as_of: str | None = None, force: bool = False, verbose: bool = True,
-                 progress: bool = False) -> RunResult:
+                 progress: bool = False, persistent: bool = False) -> RunResult:
     """See _run_pipeline; the environment variables the run sets for its assets are restored afterwards, so an
     in-process caller (tests, the bench's parent) never hands this run's raw root or as-of to the next run.
     verbose: the Dagster/dbt log on the terminal too (it always goes to <out>/logs/); progress: one line per stage
-    (a live bar on a terminal)."""
+    (a live bar on a terminal); persistent: record the run in the Dagster instance of ``dagster_home`` (the CLI does;
+    in-process callers — tests, scripts — get an ephemeral instance unless they ask: writing every event to SQLite
+    costs seconds per run)."""
     saved = {k: os.environ.get(k) for k in ("CCHC_RAW_DIR", "CCHC_OUT_DIR", "CCHC_AS_OF")}
     try:
-        return _run_pipeline(settings, as_of, force, verbose, progress)
+        return _run_pipeline(settings, as_of, force, verbose, progress, persistent)
     finally:
         for k, v in saved.items():
             _restore_env(k, v)
@@ -144,7 +146,7 @@ def _stage_progress(graph, keys, months: int, enabled: bool, labels: dict | None
 
 
 def _run_pipeline(settings, as_of: str | None = None, force: bool = False, verbose: bool = True,
-                  progress: bool = False) -> RunResult:
+                  progress: bool = False, persistent: bool = False) -> RunResult:
     """Materialise every asset of the Dagster definitions for one raw root: run 1 lands every source
     (it tells which reception months the dossiers cover), run 2 writes those monthly partitions and
     everything downstream (dbt, quality gate, release). Between the two, unless ``force``: when the inputs (by
@@ -171,7 +173,8 @@ def _run_pipeline(settings, as_of: str | None = None, force: bool = False, verbo
     log_path = _log_path(settings)
     run_config = {"loggers": run_output.logger_config(log_path, verbose)}
     # a persistent instance: `dagster dev` on the same output shows these runs, materialisations and checks
-    instance = dg.DagsterInstance.from_config(str(dagster_home(settings)))
+    instance = (dg.DagsterInstance.from_config(str(dagster_home(settings))) if persistent
+                else dg.DagsterInstance.ephemeral())
     try:
         _close_interrupted_runs(instance)
         return _materialize_all(settings, defs, graph, assets, executable, landing_keys, instance, run_config,
@@ -299,7 +302,7 @@ def cmd_run(args) -> int:
     started = time.time()
     try:
         result = run_pipeline(settings, args.as_of, force=getattr(args, "force", False),
-                              verbose=getattr(args, "verbose", False), progress=True)
+                              verbose=getattr(args, "verbose", False), progress=True, persistent=True)
     finally:  # an in-process caller (tests) must not inherit this run's source database or full build
         _restore_env("CCHC_SOURCE_URL", before)
         _restore_env("CCHC_FULL_BUILD", full_before)

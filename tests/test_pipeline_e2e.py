@@ -27,7 +27,7 @@ def sample_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("sample_out")
     settings = Settings(raw_dir=SAMPLE, out_dir=out)
     started = time.time()
-    failures, warnings, done = run_pipeline(settings)
+    failures, warnings, done = run_pipeline(settings, persistent=True)  # recorded as a CLI run is (instance test)
     return settings, failures, warnings, done, started
 
 
