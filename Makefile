@@ -28,8 +28,9 @@ test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 dev: setup
+	$(BIN)/python -m orchestration.lib.dagster_instance $(CURDIR)/out
 	CCHC_RAW_DIR=$(CURDIR)/raw/sample CCHC_OUT_DIR=$(CURDIR)/out DAGSTER_HOME=$(CURDIR)/out/dagster_home \
-	  PATH=$(CURDIR)/$(BIN):$$PATH sh -c 'mkdir -p $$DAGSTER_HOME && cp -n dagster.yaml $$DAGSTER_HOME/ 2>/dev/null; $(BIN)/dagster dev'
+	  PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dagster dev
 
 # Re-resolve the lock from pyproject's ranges (deliberate upgrades only).
 lock:

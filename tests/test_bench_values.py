@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from orchestration.bench.compare import diff, published_values
 from orchestration.bench.floor import BIEU06_COLUMNS, render, run_floor
 from orchestration.bench.pandas_ref import run_pandas
-from orchestration.cli import run_pipeline
+from orchestration.runner import run_pipeline
 from orchestration.lib.settings import REPO_ROOT, Settings
 from orchestration.publish import release
 
@@ -24,15 +23,8 @@ SAMPLE = REPO_ROOT / "raw" / "sample"
 @pytest.fixture(scope="module")
 def sample_release(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench_sample_out")
-    before = os.environ.get("CCHC_DATA_DOCS")
-    os.environ["CCHC_DATA_DOCS"] = "0"  # the HTML Data Docs are not what this test is about (saves a few seconds)
-    try:
-        failures, _, _ = run_pipeline(Settings(raw_dir=SAMPLE, out_dir=out))
-    finally:
-        if before is None:
-            os.environ.pop("CCHC_DATA_DOCS", None)
-        else:
-            os.environ["CCHC_DATA_DOCS"] = before
+    # the HTML Data Docs are not what this test is about (saves a few seconds)
+    failures, _, _ = run_pipeline(Settings(raw_dir=SAMPLE, out_dir=out, data_docs=False))
     assert failures == []
     return (out / "publish" / "latest").resolve()
 

@@ -8,7 +8,7 @@ import json
 import duckdb
 import pytest
 
-from orchestration.cli import run_pipeline
+from orchestration.runner import run_pipeline
 from orchestration.generate import generate
 from orchestration.ingest import landing
 from orchestration.ingest.assets import read_file_state

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.cli import run_pipeline
+from orchestration.runner import run_pipeline
 from orchestration.ingest import changes
 from orchestration.lib.settings import REPO_ROOT, settings_from_env
 from orchestration.transform import incremental

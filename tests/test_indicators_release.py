@@ -6,7 +6,7 @@ import csv
 import duckdb
 import pytest
 
-from orchestration.cli import run_pipeline
+from orchestration.runner import run_pipeline
 from orchestration.generate import generate
 from orchestration.lib.settings import SEEDS_DIR, Settings
 

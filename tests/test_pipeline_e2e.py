@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.cli import run_pipeline
+from orchestration.runner import run_pipeline
 from orchestration.lib.settings import REPO_ROOT, Settings
 from orchestration.publish.release import BIEU06_COLUMNS, OBSERVATION_COLUMNS
 from tests.pg_server import pg_server  # noqa: F401 — PostgreSQL for the fault-injection test
@@ -168,11 +168,17 @@ def _assert_quiet_cli_output(run: subprocess.CompletedProcess, out: Path) -> Non
         assert noise not in run.stdout and noise not in run.stderr, noise
     stages = {}
     for line in lines:
-        m = re.fullmatch(r"  (.+?) +(\d+)/(\d+) assets and checks.*", line)
+        m = re.fullmatch(r"  (landing|lake partitions|warehouse \(dbt\)|checks|release) +(.+) \(\d+\.\d s\)", line)
         if m:
-            stages[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+            stages[m.group(1)] = m.group(2)
     assert list(stages) == ["landing", "lake partitions", "warehouse (dbt)", "checks", "release"], lines
-    assert all(done == total > 0 for done, total in stages.values()), stages
+    # each stage in its own terms, every count complete (x/x)
+    assert re.match(r"11 file\(s\), 658 record\(s\) loaded, 0 quarantined, (\d+)/\1 checks", stages["landing"]), stages
+    assert re.match(r"\d+ of \d+ table-month\(s\) rewritten", stages["lake partitions"]), stages
+    assert re.match(r"(\d+)/\1 dbt models and seeds, (\d+)/\2 dbt tests$", stages["warehouse (dbt)"]), stages
+    assert re.match(r"release parts: [1-9]\d* written, \d+ linked", stages["release"]), stages
+    for counts in (re.findall(r"(\d+)/(\d+)", text) for text in stages.values()):
+        assert all(done == total for done, total in counts), stages
     logs = sorted((out / "logs").glob("run-*.log"))
     assert len(logs) == 1
     log = logs[0].read_text(encoding="utf-8")

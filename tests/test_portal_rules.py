@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import pytest
 
-from orchestration.cli import run_pipeline
+from orchestration.runner import run_pipeline
 from orchestration.lib.settings import REPO_ROOT, Settings
 
 SAMPLE = REPO_ROOT / "raw" / "sample"

@@ -9,8 +9,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.cli import run_pipeline
-from orchestration.lib.settings import EXPECTATIONS_DIR, REPO_ROOT, Settings
+from orchestration.runner import run_pipeline
+from orchestration.lib.settings import EXPECTATIONS_DIR, REPO_ROOT, Settings, settings_from_env
 from orchestration.quality import checks
 from orchestration.quality.gx_suites import build_data_docs, load_suite_json, store_gx_results, validate_frame
 
@@ -133,8 +133,7 @@ SERIES = {"2023-01": 1000, "2023-02": 550, "2023-03": 1000,  # Tết 2023 in Jan
 
 
 def test_volume_drop_vs_previous_month_and_same_month_last_year(tmp_path, monkeypatch):
-    monkeypatch.delenv(checks.VOLUME_ENV, raising=False)
-    settings = Settings(raw_dir=tmp_path, out_dir=tmp_path)
+    settings = Settings(raw_dir=tmp_path, out_dir=tmp_path)  # volume_drop_warn 0.5 by default
     rec, res = checks.check_volume(settings, "dossiers", ["2023-02", "2024-02", "2024-03"], counts=SERIES, current_month=None)
     assert rec.severity == "warning" and not rec.blocking and not rec.passed
     assert rec.to_result().severity == dg.AssetCheckSeverity.WARN
@@ -142,18 +141,16 @@ def test_volume_drop_vs_previous_month_and_same_month_last_year(tmp_path, monkey
     assert "month=2024-02" in text and "previous month" in text  # 300 vs 980: −69 %
     assert "2023-02" not in text and "2024-03" not in text  # −45 % is within the default 50 %
     # a stricter threshold also flags the drop against the same month a year earlier (300 vs 550)
-    monkeypatch.setenv(checks.VOLUME_ENV, "0.4")
-    rec, _ = checks.check_volume(settings, "dossiers", ["2023-02", "2024-02"], counts=SERIES, current_month=None)
+    rec, _ = checks.check_volume(settings.replace(volume_drop_warn=0.4), "dossiers", ["2023-02", "2024-02"], counts=SERIES, current_month=None)
     text = "\n".join(rec.details)
     assert "same month a year earlier" in text and "same_month_last_year_rows=550" in text
     assert "month=2023-02" in text  # the Tết dip of 2023 (−45 %) against January
     # the month still in progress is not judged
-    monkeypatch.setenv(checks.VOLUME_ENV, "0.5")
     rec, _ = checks.check_volume(settings, "dossiers", ["2024-02"], counts=SERIES, current_month="2024-02")
     assert rec.passed
-    monkeypatch.setenv(checks.VOLUME_ENV, "1.5")
+    monkeypatch.setenv(checks.VOLUME_ENV, "1.5")  # read from the environment at the boundary, refused there
     with pytest.raises(ValueError, match=checks.VOLUME_ENV):
-        checks.volume_drop_threshold()
+        settings_from_env(tmp_path, tmp_path)
 
 
 def test_volume_frame_comparisons():
@@ -260,7 +257,7 @@ def test_consistency_computed_period_by_period_equals_the_whole_warehouse_query(
     assert sorted(per_period, key=repr) == sorted(whole, key=repr)
 
 def test_cli_summary_in_plain_words(sample_run, capsys):
-    from orchestration.cli import print_summary
+    from orchestration.run_summary import print_summary
 
     settings, failures, warnings = sample_run
     print_summary(settings, failures, warnings)

@@ -20,7 +20,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from orchestration.cli import run_pipeline
+from orchestration.runner import run_pipeline
 from orchestration.lib.settings import REPO_ROOT, Settings
 from orchestration.publish.release import OBSERVATION_COLUMNS
 

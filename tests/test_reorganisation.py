@@ -30,7 +30,7 @@ import shutil
 import duckdb
 import pytest
 
-from orchestration.cli import run_pipeline
+from orchestration.runner import run_pipeline
 from orchestration.lib.settings import REPO_ROOT, Settings
 
 SAMPLE = REPO_ROOT / "raw" / "sample"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.cli import run_pipeline
+from orchestration.runner import run_pipeline
 from orchestration.lib.settings import REPO_ROOT, Settings
 from orchestration.publish.scorecard import fmt_vi, write_scorecards
 

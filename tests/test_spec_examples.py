@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.cli import run_pipeline
+from orchestration.runner import run_pipeline
 from orchestration.lib.settings import Settings
 
 EXAMPLES = Path(__file__).parent / "fixtures" / "spec_examples"

@@ -118,7 +118,7 @@ def source_db_pull(context: dg.AssetExecutionContext, cchc: CchcSettings) -> dg.
     from orchestration.ingest import source_db
 
     settings = cchc.settings()
-    url = source_db.source_url()
+    url = settings.source_url
     if not url:
         return dg.MaterializeResult(metadata={"summary": dg.MetadataValue.text(
             "no source database configured (CCHC_SOURCE_URL / CCHC_SOURCE_URL_FILE): dossiers come from raw files only")})

@@ -11,6 +11,7 @@ watching, shows no progress.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import sys
 import time
@@ -22,14 +23,52 @@ STAGE_LABELS = {"ingest": "landing", "transform": "warehouse (dbt)", "quality": 
 FORMAT = "%(asctime)s %(levelname)-7s %(message)s"
 
 
+def _meta(metadata: dict, name: str, default=0):
+    value = metadata.get(name, default)
+    return getattr(value, "value", value)
+
+
+def stage_detail(group: str, label: str, assets: dict[str, dict], done: tuple[int, int], total: tuple[int, int]) -> str:
+    """What a stage did, in its own terms, from the metadata of the assets it materialised (``assets``: key →
+    metadata) and its counts of (assets, checks) done and expected."""
+    checks = f"{done[1]}/{total[1]} checks" if total[1] else ""
+    if group == "ingest" and label == "landing":
+        files = sum(_meta(m, "files") for m in assets.values())
+        loaded = sum(_meta(m, "rows_loaded") for m in assets.values())
+        quarantined = sum(_meta(m, "rows_quarantined") for m in assets.values())
+        text = f"{files} file(s), {loaded:,} record(s) loaded, {quarantined:,} quarantined"
+    elif group == "ingest":
+        written = in_run = 0
+        for key, m in assets.items():
+            if "partitions_written" in m:
+                written += len(json.loads(_meta(m, "partitions_written", "{}")))
+                in_run += _meta(m, "months_in_run")
+        text = f"{written} of {in_run} table-month(s) rewritten"
+    elif group == "transform":
+        text = f"{done[0]}/{total[0]} dbt models and seeds, {done[1]}/{total[1]} dbt tests"
+        checks = ""
+    elif group == "publish" and any("parts_written" in m for m in assets.values()):
+        m = next(m for m in assets.values() if "parts_written" in m)
+        text = f"release parts: {_meta(m, 'parts_written')} written, {_meta(m, 'parts_linked')} linked"
+    elif group == "quality":
+        text = "publication gate (Great Expectations on the published tables)"
+    else:
+        text = f"{done[0]}/{total[0]} step(s)"
+    return ", ".join(t for t in (text, checks) if t)
+
+
 class StageProgress:
     """Counts, per stage, the steps of a run (assets materialised, checks evaluated) against what the run selected;
-    prints one line per stage when it ends, and a live bar on a terminal meanwhile (rich)."""
+    prints one line per stage when it ends — what it did in its own terms (files landed, months rewritten, dbt
+    models built, checks run, release parts written) — and a live bar on a terminal meanwhile (rich)."""
 
     def __init__(self, groups: dict[str, str], totals: dict[str, int], out=None, live: bool | None = None,
-                 labels: dict[str, str] | None = None):
+                 labels: dict[str, str] | None = None, check_totals: dict[str, int] | None = None):
         self.groups = groups  # asset key (user string) → group
         self.totals = totals  # group → steps expected (assets + checks selected)
+        self.check_totals = check_totals or {}  # group → checks among them
+        self.checks_done: dict[str, int] = {g: 0 for g in totals}
+        self.metadata: dict[str, dict[str, dict]] = {g: {} for g in totals}  # group → asset → its metadata
         self.labels = {**STAGE_LABELS, **(labels or {})}
         self.out = out or sys.stdout
         self.live = self.out.isatty() if live is None else live
@@ -79,24 +118,55 @@ class StageProgress:
         seconds, self.mark = now - self.mark, now
         notes = "".join(f", {n} {what}" for n, what in ((self.failed[group], "check(s) failed"),
                                                          (self.warned[group], "check(s) warned")) if n)
-        line = (f"  {self.labels.get(group, group):<18} {self.done[group]}/{self.totals[group]} assets and checks"
-                f"{notes} ({seconds:.1f} s)")
+        label = self.labels.get(group, group)
+        checks = self.check_totals.get(group, 0)
+        detail = stage_detail(group, label, self.metadata[group],
+                              (self.done[group] - self.checks_done[group], self.checks_done[group]),
+                              (self.totals[group] - checks, checks))
+        line = f"  {label:<18} {detail}{notes} ({seconds:.1f} s)"
         (self._bar.console.print(line, highlight=False) if self._bar is not None else print(line, file=self.out, flush=True))
 
     def on_event(self, event) -> None:
         kind = event.event_type_value
         if kind == "ASSET_MATERIALIZATION":
-            self._step(event.asset_key.to_user_string())
+            key = event.asset_key.to_user_string()
+            group = self.groups.get(key)
+            if group in self.metadata:
+                self.metadata[group][key] = dict(event.event_specific_data.materialization.metadata or {})
+            self._step(key)
         elif kind == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
             outcome = "ok" if data.passed else ("failed" if data.severity.value == "ERROR" else "warned")
-            self._step(data.asset_key.to_user_string(), outcome)
+            key = data.asset_key.to_user_string()
+            if self.groups.get(key) in self.checks_done:
+                self.checks_done[self.groups[key]] += 1
+            self._step(key, outcome)
 
     def close(self) -> None:
         for group in list(self.started):
             self._end(group)
         if self._bar is not None:
             self._bar.stop()
+
+
+def stage_progress(graph, keys, months: int, enabled: bool, labels: dict | None = None) -> StageProgress | None:
+    """A StageProgress over the assets ``keys`` of an asset graph (a partitioned asset counts once per month) and
+    their checks; None when not ``enabled``."""
+    if not enabled:
+        return None
+    order = ["ingest", "transform", "quality", "publish"]
+    groups, totals, checks = {}, {}, {}
+    for k in keys:
+        node = graph.get(k)
+        groups[k.to_user_string()] = node.group_name
+        totals[node.group_name] = totals.get(node.group_name, 0) + (months if node.is_partitioned else 1)
+    for check in graph.asset_check_keys:
+        if check.asset_key in keys:
+            group = graph.get(check.asset_key).group_name
+            totals[group] = totals.get(group, 0) + 1
+            checks[group] = checks.get(group, 0) + 1
+    ordered = {g: totals[g] for g in sorted(totals, key=lambda g: order.index(g) if g in order else 9)}
+    return StageProgress(groups, ordered, labels=labels, check_totals=checks)
 
 
 _CURRENT: StageProgress | None = None  # the CLI's progress while its run goes on (loggers are built by Dagster)

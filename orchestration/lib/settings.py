@@ -1,6 +1,8 @@
 """Run settings: where the raw root, lake, warehouse and releases live, and the tunable limits.
 
-Everything comes from the command line or from environment variables, never from code edits:
+One typed object (``Settings``) describes a run; the runner and the Dagster resource (``CchcSettings``) are handed
+it — nothing is passed between them through ``os.environ``. The environment is read in one place,
+``settings_from_env``, at the boundary (the CLI, ``dagster dev``'s definitions); the CLI's options override it:
 
 - ``CCHC_RAW_DIR``  raw root (landing zone) — default ``raw/sample`` of this checkout
 - ``CCHC_OUT_DIR``  output root: ``lake/``, ``warehouse.duckdb``, ``publish/`` — default ``out/``
@@ -16,12 +18,23 @@ Everything comes from the command line or from environment variables, never from
 - ``CCHC_AS_OF`` explicit as-of time (ISO) instead of the latest NgayCapNhat
 - ``CCHC_NATIONAL_CSV`` ``1``: also write the single national ``indicator_observations.csv`` and
   ``report_bieu06.csv`` at the release root (off by default: a release is its parts, DATA_CONTRACT §2.2)
+- ``CCHC_FULL_BUILD`` ``1``: rebuild the warehouse's incremental models from scratch
+- ``CCHC_SOURCE_URL`` (or the file named by ``CCHC_SOURCE_URL_FILE``) one-stop database to pull from — read by
+  the pull asset only when the settings carry no URL (``dagster dev``); ``cchc run`` pulls only with --source-url
+- ``CCHC_VOLUME_DROP_WARN`` drop of a month's rows vs the previous month / a year earlier that warns (default 0.5)
+- ``CCHC_DATA_DOCS`` ``0``: no HTML Data Docs (the validation results are still written)
+
+Process tuning (how fast, never what is published) stays in the environment, read where it is used:
+``CCHC_INGEST_WORKERS``, ``CCHC_LANDING_ATTEMPTS``, ``CCHC_GX_CHUNK_ROWS``, ``CCHC_SOURCE_RETRIES``,
+``CCHC_SOURCE_RETRY_SECONDS``, ``CCHC_DUCKDB_MEMORY``, ``CCHC_DUCKDB_THREADS``, ``CCHC_DBT_THREADS``,
+``CCHC_DUCKDB_STORAGE_VERSION``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +57,19 @@ class Settings:
     max_text_length: int = 2000
     as_of: str | None = None
     national_csv: bool = False
+    full_build: bool = False  # rebuild every incremental model from scratch
+    # a secret (a password in the URL): never printed (repr) and never in a fingerprint
+    source_url: str | None = field(default=None, repr=False)
+    volume_drop_warn: float = 0.5
+    data_docs: bool = True
+
+    def __post_init__(self):
+        if not 0 < self.volume_drop_warn <= 1:
+            raise ValueError(f"volume_drop_warn (CCHC_VOLUME_DROP_WARN) = {self.volume_drop_warn!r} must be a share "
+                             "in (0, 1]")
+
+    def replace(self, **changes) -> "Settings":
+        return replace(self, **changes)
 
     @property
     def lake_dir(self) -> Path:
@@ -63,21 +89,47 @@ class Settings:
         return self.out_dir / "quality"
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment the dbt profile reads (profiles.yml only reads environment variables)."""
-        env = {
+        """Environment the dbt profile and sources read (profiles.yml only reads environment variables)."""
+        return {
             "CCHC_LAKE_DIR": str(self.lake_dir),
             "CCHC_WAREHOUSE": str(self.warehouse_path),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
-        if self.as_of:
-            env["CCHC_AS_OF"] = self.as_of
-        return env
+
+    @contextlib.contextmanager
+    def dbt_environment(self):
+        """dbt's environment set for the dbt subprocess a step starts (dagster-dbt hands it a copy of os.environ),
+        restored afterwards: dbt reads its profile only from environment variables."""
+        saved = {k: os.environ.get(k) for k in self.dbt_env()}
+        os.environ.update(self.dbt_env())
+        try:
+            yield self
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
 
 
-def settings_from_env(raw_dir: str | os.PathLike | None = None, out_dir: str | os.PathLike | None = None) -> Settings:
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes")
+
+
+def _share(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    try:
+        return float(raw) if raw.strip() else default
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a number (a share such as 0.5)") from None
+
+
+def settings_from_env(raw_dir: str | os.PathLike | None = None, out_dir: str | os.PathLike | None = None,
+                      **overrides) -> Settings:
+    """The settings of the environment (the module docstring), with ``overrides`` (the CLI's options) on top."""
     raw = Path(raw_dir or os.environ.get("CCHC_RAW_DIR") or REPO_ROOT / "raw" / "sample").resolve()
     out = Path(out_dir or os.environ.get("CCHC_OUT_DIR") or REPO_ROOT / "out").resolve()
-    return Settings(
+    values = dict(
         raw_dir=raw,
         out_dir=out,
         pseudonym_key=os.environ.get("CCHC_PSEUDONYM_KEY") or DEVELOPMENT_PSEUDONYM_KEY,
@@ -85,8 +137,13 @@ def settings_from_env(raw_dir: str | os.PathLike | None = None, out_dir: str | o
         max_quarantine_min_records=int(os.environ.get("CCHC_MAX_QUARANTINE_MIN_RECORDS", "5")),
         max_text_length=int(os.environ.get("CCHC_MAX_TEXT_LENGTH", "2000")),
         as_of=os.environ.get("CCHC_AS_OF") or None,
-        national_csv=os.environ.get("CCHC_NATIONAL_CSV", "").strip().lower() in ("1", "true", "yes"),
+        national_csv=_flag("CCHC_NATIONAL_CSV"),
+        full_build=_flag("CCHC_FULL_BUILD"),
+        volume_drop_warn=_share("CCHC_VOLUME_DROP_WARN", 0.5),
+        data_docs=os.environ.get("CCHC_DATA_DOCS", "1") != "0",
     )
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)
 
 
 def duckdb_memory_limit() -> str:

@@ -26,5 +26,6 @@ def release(context: dg.AssetExecutionContext, cchc: CchcSettings) -> dg.Materia
                f"{counts.get('bieu06', 0)} Biểu 06 rows; {written} of {sum(p['parts'] for p in parts.values())} parts "
                f"written, the others hard-linked); publish/latest points to it.\n"
                + manifest["quality"]["summary"])
-    return dg.MaterializeResult(metadata={"release_id": folder.name, "path": str(folder),
+    return dg.MaterializeResult(metadata={"release_id": folder.name, "path": str(folder), "parts_written": written,
+                                          "parts_linked": sum(p["linked"] for p in parts.values()),
                                           "summary": dg.MetadataValue.md(summary.replace("\n", "\n\n"))})

@@ -33,7 +33,7 @@ CODE_PARTS = [REPO_ROOT / "orchestration", DBT_PROJECT_DIR / "models", DBT_PROJE
               DBT_PROJECT_DIR / "seeds", DBT_PROJECT_DIR / "tests", DBT_PROJECT_DIR / "dbt_project.yml",
               DBT_PROJECT_DIR / "profiles.yml", EXPECTATIONS_DIR]
 # Environment settings read by the run that can change a published value, a quality outcome or a file's format.
-VALUE_SETTINGS = ("CCHC_VOLUME_DROP_WARN", "CCHC_DUCKDB_STORAGE_VERSION")
+VALUE_SETTINGS = ("CCHC_DUCKDB_STORAGE_VERSION",)
 LOAD_KEYS = ("rows_read", "rows_loaded", "rows_quarantined", "duplicates_dropped", "extract_time")
 
 
@@ -115,6 +115,7 @@ def settings_digest(settings: Settings) -> str:
         ("max_quarantine_min_records", settings.max_quarantine_min_records),
         ("max_text_length", settings.max_text_length),
         ("national_csv", settings.national_csv),  # the release's files differ
+        ("volume_drop_warn", settings.volume_drop_warn),  # the manifest's warnings differ
         *((name, os.environ.get(name, "")) for name in VALUE_SETTINGS),
     ])
 

@@ -102,7 +102,7 @@ def quality_section(settings: Settings, extra: dict | None = None) -> dict:
     """The manifest's ``quality``: every check of the output folder (``<out>/quality/checks/*.json``, written by
     the lake and publish checks) with name, asset, severity, blocking, passed, message and up to 20 details;
     the failed warnings again in ``warnings``; where the Data Docs are."""
-    from orchestration.quality.checks import gate_summary, read_records, volume_drop_threshold
+    from orchestration.quality.checks import gate_summary, read_records
 
     records = read_records(settings.reports_dir)
     checks = [{k: r.get(k) for k in ("name", "asset", "severity", "blocking", "passed", "message", "checked_at")}
@@ -115,7 +115,7 @@ def quality_section(settings: Settings, extra: dict | None = None) -> dict:
         "warnings": [{"check": f"{c['asset']}:{c['name']}", "message": c["message"]} for c in checks
                      if not c["passed"] and c["severity"] != "critical"],
         "data_docs": str(docs.relative_to(settings.out_dir)) if docs.exists() else None,
-        "volume_drop_warn": volume_drop_threshold(),
+        "volume_drop_warn": settings.volume_drop_warn,
     }
     if extra:
         section["gate"] = {k: v for k, v in extra.items() if k not in ("checks", "summary")}

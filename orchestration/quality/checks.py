@@ -45,20 +45,8 @@ from orchestration.quality.gx_suites import (SuiteResult, build_data_docs, store
                                              validate_frame, write_results)
 
 VOLUME_ENV = "CCHC_VOLUME_DROP_WARN"
-DEFAULT_VOLUME_DROP = 0.5
 LAKE_SUITES = {t: f"lake_{t}" for t, (_, folder, _) in lake_schema.TABLES.items() if folder}
 TIME_BASED = [t for t, (_, _, part) in lake_schema.TABLES.items() if part]  # dossiers, petitions, ratings
-
-
-def volume_drop_threshold() -> float:
-    raw = os.environ.get(VOLUME_ENV, "")
-    try:
-        value = float(raw) if raw.strip() else DEFAULT_VOLUME_DROP
-    except ValueError:
-        raise ValueError(f"{VOLUME_ENV}={raw!r} is not a number (a share such as 0.5)") from None
-    if not 0 < value <= 1:
-        raise ValueError(f"{VOLUME_ENV}={raw!r} must be a share in (0, 1]")
-    return value
 
 
 # --- check records --------------------------------------------------------------------------------------
@@ -137,10 +125,6 @@ def suite_records(check_base: str, asset: str, results: list[SuiteResult], sever
     return out
 
 
-def data_docs_enabled() -> bool:
-    return os.environ.get("CCHC_DATA_DOCS", "1") != "0"
-
-
 def finish(settings: Settings, records: list[CheckRecord], results: list[SuiteResult], run_name: str,
            report_name: str, docs: bool = False) -> list[dg.AssetCheckResult]:
     """Write the records and the GX results (JSON; HTML Data Docs rebuilt when ``docs`` or when a check
@@ -157,7 +141,7 @@ def write_outcome(settings: Settings, records: list[CheckRecord], results: list[
     if results:
         write_results(results, reports, report_name)
         store_gx_results(reports, results, run_name or "run")
-    if data_docs_enabled() and (docs or any(not r.passed for r in records)):
+    if settings.data_docs and (docs or any(not r.passed for r in records)):
         build_data_docs(reports)
     return records
 
@@ -274,7 +258,7 @@ def check_volume(settings: Settings, table: str, months: list[str] | None, count
     counts = monthly_counts(settings, table) if counts is None else counts
     current = as_of_month(settings) if current_month == "auto" else current_month
     frame = volume_frame(counts, months, current)
-    threshold = volume_drop_threshold()
+    threshold = settings.volume_drop_warn
     result = validate_frame("lake_volume", frame, f"{table}", parameters={"max_drop": threshold})
     failed = result.warnings + result.critical_failures
     details = []

@@ -16,7 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from orchestration.ingest import changes
 from orchestration.lib import run_output
 from orchestration.lib.resources import CchcSettings
-from orchestration.lib.settings import DBT_PROJECT_DIR
+from orchestration.lib.settings import DBT_PROJECT_DIR, REPO_ROOT, settings_from_env
 from orchestration.transform import incremental
 from orchestration.transform.incremental import BuildPlan
 
@@ -34,15 +34,22 @@ def _manifest_is_fresh() -> bool:
     return all(p.stat().st_mtime <= built for p in sources)
 
 
+def parse_project() -> bool:
+    """`dbt parse` (target/manifest.json, which Dagster loads, and target/partial_parse.msgpack). Parsed with the
+    profile of the checkout's default output (out/, what `make run` writes): dbt reuses a partial parse only when
+    the profile (the warehouse path) and the --vars are the same, so a first full run on out/ skips the ≈ 4 s parse."""
+    from dbt.cli.main import dbtRunner  # seconds to import: only when a parse is needed
+
+    with settings_from_env(out_dir=REPO_ROOT / "out").dbt_environment():
+        res = dbtRunner().invoke(["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+                                  "--quiet"])
+    return bool(res.success)
+
+
 def ensure_manifest() -> None:
     """Write target/manifest.json with `dbt parse` when it is missing or older than the project's files."""
-    if _manifest_is_fresh():
-        return
-    from dbt.cli.main import dbtRunner
-
-    res = dbtRunner().invoke(["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"])
-    if not res.success:
-        raise RuntimeError(f"dbt parse failed: {res.exception}")
+    if not _manifest_is_fresh() and not parse_project():
+        raise RuntimeError("dbt parse failed (run `cchc prepare` to see why)")
 
 
 ensure_manifest()
@@ -74,7 +81,7 @@ def dbt_build_args(as_of: str | None, plan: BuildPlan | None = None) -> list[str
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=CchcDbtTranslator(), pool="warehouse_writer")
 def cchc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cchc: CchcSettings):
-    settings = cchc.export_env()
+    settings = cchc.settings()
     settings.out_dir.mkdir(parents=True, exist_ok=True)
     warehouse = settings.warehouse_path
     recovered = incremental.recover_wal(warehouse)  # a run killed while writing the warehouse left its log
@@ -82,14 +89,15 @@ def cchc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cchc
         context.log.info(recovered)
     fingerprint = incremental.fingerprint(settings)
     plan = incremental.plan_build(incremental.read_state(warehouse), fingerprint, changes.read_changes(settings.lake_dir),
-                                  full_requested=cchc.full_build_requested(),
+                                  full_requested=settings.full_build,
                                   interrupted=incremental.read_interrupted(warehouse))
     context.log.info(plan.describe())
     incremental.begin_build(warehouse, plan, fingerprint)
     # dbt's artifacts of the run (run_results.json, logs) beside the warehouse they describe, replaced by the next
     # run: dagster-dbt's default is a new target/<step>-<id>/ folder in the repo per run (≈ 21 MB each, never pruned)
     try:
-        with run_output.dbt_output():  # a quiet CLI run: dbt's lines to the run log, not the terminal
+        # a quiet CLI run: dbt's lines to the run log, not the terminal
+        with run_output.dbt_output(), settings.dbt_environment():
             yield from dbt.cli(dbt_build_args(settings.as_of, plan), context=context,
                                target_path=settings.out_dir / "dbt_target").stream()
     except BaseException:
