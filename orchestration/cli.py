@@ -4,6 +4,7 @@
     cchc run --source-url URL --out DIR           the same from a one-stop system's database (with --raw: both)
     cchc generate --out DIR [--seed N] …          synthetic extracts (Bạch Thông district, --scale province|national)
     cchc prepare                                   parse the dbt project (manifest for Dagster)
+    cchc docs [--out DIR] [--serve]                the warehouse's dbt docs (<out>/docs/dbt/static_index.html)
     cchc bench [--dossiers N] [--workdir DIR]      the performance benchmark (docs/benchmarks.md)
 """
 
@@ -150,6 +151,32 @@ def cmd_prepare(args) -> int:
     return 0 if parse_project() else 1
 
 
+def cmd_docs(args) -> int:
+    """dbt's documentation of an output root's warehouse into <out>/docs/dbt/, then opened as a file or served."""
+    from orchestration.transform.dbt_assets import generate_docs  # Dagster and dbt: seconds to import
+
+    settings = settings_from_env(out_dir=args.out)
+    folder = settings.out_dir / "docs" / "dbt"
+    try:
+        page = generate_docs(settings, folder)
+    except (FileNotFoundError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"dbt docs of {settings.warehouse_path}: {page} (one file: open it in a browser)")
+    if args.serve:
+        import functools
+        import http.server
+
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+        with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+            print(f"serving http://127.0.0.1:{args.port}/ (Ctrl-C stops)", flush=True)
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                pass
+    return 0
+
+
 def quiet_warnings() -> None:
     """No beta, preview or deprecation warning of the libraries reaches a user of the CLI (tests still see them)."""
     warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -229,6 +256,11 @@ def main(argv: list[str] | None = None) -> int:
     rl.add_argument("--keep", type=int, default=3, help="releases --prune keeps (default 3; latest always)")
     rl.add_argument("--dry-run", action="store_true", help="with --prune: say what would be removed, remove nothing")
     rl.set_defaults(func=cmd_releases)
+    d = sub.add_parser("docs", help="the warehouse's documentation (dbt docs: models, columns, lineage) of an output root")
+    d.add_argument("--out", default=None, help="output root (default: CCHC_OUT_DIR, else out/ of this checkout)")
+    d.add_argument("--serve", action="store_true", help="also serve it on http://127.0.0.1:PORT/ until Ctrl-C")
+    d.add_argument("--port", type=int, default=8080)
+    d.set_defaults(func=cmd_docs)
     pg = sub.add_parser("publish-pg", help="load a release into PostgreSQL (row-level security per province)")
     pg.add_argument("--release", default=None, help="release folder to load")
     pg.add_argument("--out", default=None, help="output root: load its publish/latest (when --release is not given)")

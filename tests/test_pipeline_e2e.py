@@ -209,6 +209,23 @@ def test_cli_runs_are_recorded_in_a_persistent_dagster_instance(sample_run):
         instance.dispose()
 
 
+def test_cchc_docs_writes_the_warehouse_documentation_into_the_output_root(sample_run, capsys):
+    """`cchc docs --out OUT` (issue 22): dbt's documentation of that output's warehouse, as one file a browser opens
+    from disk — every published model with its column descriptions and the catalog of the real tables."""
+    from orchestration.cli import main
+
+    settings = sample_run[0]
+    assert main(["docs", "--out", str(settings.out_dir)]) == 0
+    page = settings.out_dir / "docs" / "dbt" / "static_index.html"
+    assert str(page) in capsys.readouterr().out
+    html = page.read_text(encoding="utf-8")
+    catalog = json.loads((page.parent / "catalog.json").read_text(encoding="utf-8"))
+    assert "model.cchc.indicator_observations" in catalog["nodes"]  # read from the warehouse file itself
+    assert "indicator_observations" in html and "Bi\\u1ec3u 06" in html  # the manifest, embedded (JSON-escaped)
+    assert main(["docs", "--out", str(settings.out_dir / "nowhere")]) == 2  # no warehouse: a clear refusal
+    assert "run `cchc run --out" in capsys.readouterr().err
+
+
 def test_a_crash_mid_publication_leaves_the_previous_release_as_latest(sample_run, monkeypatch):
     """Any failure while a release is being written (here: the scorecards step, the last one before the rename)
     leaves publish/latest and every existing release untouched, and no half release visible."""

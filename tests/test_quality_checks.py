@@ -360,3 +360,33 @@ def test_a_large_validated_frame_is_freed_as_soon_as_it_is_dropped(monkeypatch):
         assert alive() is None
     finally:
         gc.enable()
+
+
+def test_a_finding_stays_in_force_until_its_month_changes(tmp_path):
+    """Issue 22: the lake checks judge only the months a run rewrote; a warning found on a month that has not changed
+    since is still listed (and the check still warned) on the next run, until that month is rewritten."""
+    settings = Settings(raw_dir=tmp_path, out_dir=tmp_path)
+    for month in ("2023-01", "2023-02", "2023-03"):
+        (settings.lake_dir / "dossiers" / f"thang_tiep_nhan={month}").mkdir(parents=True)
+
+    def record(details):
+        return checks.CheckRecord(name="completeness_lake_dossiers", asset="lake/dossiers", severity="warning",
+                                  passed=not details, message="fresh", details=details, batches=[])
+
+    found = "agency with dossiers in the previous month has none this month: agency=A1 month=2023-02 previous_month_rows=2"
+    first = checks.carry_forward(settings, "dossiers", record([found]), ["2023-01", "2023-02", "2023-03"])
+    assert not first.passed and first.details == [found]  # nothing carried: every month was judged now
+    # run 2 rewrites no month: the finding of 2023-02 is still in force
+    second = checks.carry_forward(settings, "dossiers", record([]), [])
+    assert not second.passed and len(second.details) == 1 and second.details[0].startswith(found)
+    assert "month unchanged since" in second.details[0] and "1 finding(s) of 1 unchanged month(s)" in second.message
+    # run 3 rewrites 2023-03 only: 2023-02's finding still holds
+    third = checks.carry_forward(settings, "dossiers", record([]), ["2023-03"])
+    assert not third.passed and "2023-02" in third.message
+    # run 4 rewrites 2023-02 and the agency is back: the finding is gone
+    fourth = checks.carry_forward(settings, "dossiers", record([]), ["2023-02"])
+    assert fourth.passed and fourth.details == [] and fourth.message == "fresh"
+    # a month that left the lake takes its findings with it
+    checks.carry_forward(settings, "dossiers", record([found]), ["2023-02"])
+    (settings.lake_dir / "dossiers" / "thang_tiep_nhan=2023-02").rmdir()
+    assert checks.carry_forward(settings, "dossiers", record([]), []).passed

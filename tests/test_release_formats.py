@@ -113,6 +113,19 @@ def releases(tmp_path_factory):
     return {"out": out, "early": runs[0], "first": runs[1], "second": runs[2], "dossier": correction["data"][0]["MaHoSo"]}
 
 
+def test_a_warning_stays_in_the_manifest_while_its_month_is_unchanged(releases):
+    """Issue 22: agency 000.13.63.H06 has January dossiers and none in February (the sample's completeness warning).
+    Release 'first' only adds March — February is not rewritten, so not re-checked — and still lists the warning;
+    'second' rewrites February (a correction) and finds it again."""
+    for name in ("early", "first", "second"):
+        checks = {c["name"]: c for c in _manifest(releases[name])["quality"]["checks"] if c["asset"] == "lake/dossiers"}
+        rec = checks["completeness_lake_dossiers"]
+        assert not rec["passed"], (name, rec)
+        assert any("agency=000.13.63.H06 month=2023-02" in d for d in rec["details"]), (name, rec["details"])
+        carried = any("month unchanged since" in d for d in rec["details"])
+        assert carried == (name == "first"), (name, rec["details"])
+
+
 # ------------------------------------------------------------------------------------------------------ layout v2
 
 def _part_rows(path: Path) -> list[tuple]:

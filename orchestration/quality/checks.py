@@ -367,9 +367,38 @@ def _run_lake_checks(settings: Settings, table: str, months: list[str] | None, r
         rec, res = check_completeness(settings, months)
         records.append(rec)
         results.append(res)
+    if lake_schema.TABLES[table][2]:
+        records = [carry_forward(settings, table, rec, months or []) for rec in records]
     out = write_outcome(settings, records, results, run_name, f"gx_lake_{table}")
     _note_overhead(settings, f"lake/{table}", time.perf_counter() - started)
     return out
+
+
+def carry_forward(settings: Settings, table: str, rec: CheckRecord, evaluated: list[str]) -> CheckRecord:
+    """A finding stays in force until its month's data changes (issue 22): the checks of a monthly lake table judge
+    only the months the run rewrote, so the findings of the other months present — kept per month in
+    ``<out>/quality/lake_months/<asset>__<check>.json`` — are added to the record, marked with when they were found.
+    A month rewritten replaces its findings; a month gone from the lake drops them."""
+    part = lake_schema.TABLES[table][2]
+    path = settings.reports_dir / "lake_months" / f"{rec.asset.replace('/', '.')}__{rec.name}.json"
+    store = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    for month in evaluated:
+        # GX details name their batch "[2023-02]", the volume and completeness ones "month=2023-02"
+        store[month] = {"checked_at": now, "details": [d for d in rec.details if f"[{month}]" in d or f"month={month}" in d]}
+    present = {p.name.split("=", 1)[1] for p in (settings.lake_dir / table).glob(f"{part}=*")}
+    store = {m: e for m, e in sorted(store.items()) if m in present}
+    kept = [(m, e) for m, e in store.items() if m not in evaluated and e["details"]]
+    if kept:
+        old = [f"{d} (found {e['checked_at']}; month unchanged since)" for m, e in kept for d in e["details"]]
+        note = (f"{len(old)} finding(s) of {len(kept)} unchanged month(s) still in force "
+                f"({', '.join(m for m, _ in kept)})")
+        rec = CheckRecord(**{**asdict(rec), "passed": False, "details": rec.details + old,
+                             "message": note + ": " + "; ".join(old[:3]) if rec.passed else f"{rec.message}; {note}",
+                             "batches": sorted(set(rec.batches) | {m for m, _ in kept})})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(store, ensure_ascii=False, indent=1), encoding="utf-8")
+    return rec
 
 
 def check_lake_dossiers(settings: Settings, months: list[str]) -> list[dg.AssetCheckResult]:

@@ -8,6 +8,7 @@ the dbt step runs in the ``warehouse_writer`` pool, the others read through read
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -44,6 +45,22 @@ def parse_project() -> bool:
         res = dbtRunner().invoke(["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
                                   "--quiet"])
     return bool(res.success)
+
+
+def generate_docs(settings, folder: Path) -> Path:
+    """dbt's documentation of the warehouse of ``settings`` (every model and column, the lineage graph, the catalog of
+    its tables) into ``folder``; returns ``static_index.html``, one self-contained file a browser opens from disk."""
+    from dbt.cli.main import dbtRunner  # seconds to import: only for `cchc docs`
+
+    if not settings.warehouse_path.exists():
+        raise FileNotFoundError(f"{settings.warehouse_path} does not exist: run `cchc run --out {settings.out_dir}` first")
+    with settings.dbt_environment():
+        res = dbtRunner().invoke(["docs", "generate", "--static", "--no-use-colors", "--quiet",
+                                  "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+                                  "--target-path", str(folder)])
+    if not res.success:
+        raise RuntimeError(f"dbt docs generate failed: {res.exception}")
+    return folder / "static_index.html"
 
 
 def ensure_manifest() -> None:
