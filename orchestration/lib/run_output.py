@@ -49,7 +49,7 @@ def stage_detail(group: str, label: str, assets: dict[str, dict], done: tuple[in
         checks = ""
     elif group == "publish" and any("parts_written" in m for m in assets.values()):
         m = next(m for m in assets.values() if "parts_written" in m)
-        text = f"release parts: {_meta(m, 'parts_written')} written, {_meta(m, 'parts_linked')} linked"
+        text = f"{_meta(m, 'parts_written')} part(s) written, {_meta(m, 'parts_linked')} unchanged (linked)"
     elif group == "quality":
         text = "publication gate (Great Expectations on the published tables)"
     else:
