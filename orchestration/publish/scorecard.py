@@ -171,10 +171,10 @@ class Release:
     fields: dict[str, str]
     procedures: dict[str, str]
     has_data: dict[str, bool] = field(default_factory=dict)
-    reconciliation: pd.DataFrame | None = None  # reconciliation.csv (the portal's figures vs ours), when published
-    peers: dict = field(default_factory=dict)  # (indicator, period type, period, unit, valid_from) → peer_benchmarks row
     con: object = None         # in-memory DuckDB over the release's files (explain tables are read once)
     _tables: set[str] = field(default_factory=set)  # explain tables loaded into ``con``
+    reconciliation: pd.DataFrame | None = None  # reconciliation.csv (the portal's figures vs ours), when published
+    peers: dict = field(default_factory=dict)  # (indicator, period type, period, unit, valid_from) → peer_benchmarks row
 
     def province_obs(self, province: str) -> pd.DataFrame:
         """The whole-unit QD766 rows (no agency / field / procedure) of one province's subtree, with
@@ -647,10 +647,26 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
     return {"top": causes[:10], "n_all": len(causes), "late_by_proc": late_by_proc[:10], "n_late_procs": len(late_by_proc)}
 
 
+def reconciliation_line(rel: Release, province: str) -> str | None:
+    """One line: does the province's own data agree with what the national portal shows (reconciliation.csv)?"""
+    rec = rel.reconciliation
+    if rec is None or not len(rec):
+        return None
+    units = set(rel.units.loc[rel.units["province_code"] == province, "unit_code"]) if len(rel.units) else set()
+    mine = rec[rec["unit_code"].isin(units | {province}) & rec["agrees"].isin(["True", "False"])]
+    if not len(mine):
+        return None
+    differ = int((mine["agrees"] == "False").sum())
+    if not differ:
+        return f"Đối chiếu với Cổng DVCQG: số liệu của tỉnh khớp với số liệu Cổng công bố ({len(mine)} chỉ số đã so sánh)."
+    return (f"Đối chiếu với Cổng DVCQG: {differ}/{len(mine)} chỉ số lệch so với số liệu Cổng công bố — lý do từng "
+            "chênh lệch trong reconciliation.csv.")
+
+
 def _add_peers(cell: dict, peer: dict | None) -> None:
     """The unit's place among its peers beside its rank (peer_benchmarks.csv): percentile, peers' median and P75."""
-    if cell.get("out") or cell.get("absent") or not peer:
-        cell["peer"] = None
+    if cell.get("out") or cell.get("absent") or not peer or (_num(peer.get("peer_n")) or 0) < 2:
+        cell["peer"] = None  # alone among its peers: nothing to compare with
         return
     pct = _num(peer.get("percentile"))
     cell["peer"] = {"percentile": "—" if pct is None else fmt_vi(pct, 0), "median": fmt_vi(peer.get("peer_median")),
