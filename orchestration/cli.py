@@ -5,6 +5,7 @@
     cchc generate --out DIR [--seed N] …          synthetic extracts (Bạch Thông district, --scale province|national)
     cchc prepare                                   parse the dbt project (manifest for Dagster)
     cchc docs [--out DIR] [--serve]                the warehouse's dbt docs (<out>/docs/dbt/static_index.html)
+    cchc reconcile --portal DIR [--out DIR]        the portal's published figures beside ours
     cchc bench [--dossiers N] [--workdir DIR]      the performance benchmark (docs/benchmarks.md)
 """
 
@@ -177,6 +178,27 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def cmd_reconcile(args) -> int:
+    """The portal's published figures (DIR) beside the warehouse of an output root: <out>/reconciliation/."""
+    from orchestration.publish.reconcile import run_reconciliation  # DuckDB: only for this command
+
+    settings = settings_from_env(out_dir=args.out)
+    portal = Path(args.portal).resolve()
+    if not portal.is_dir():
+        print(f"error: --portal {portal} is not a folder", file=sys.stderr)
+        return 2
+    if not settings.warehouse_path.exists():
+        print(f"error: {settings.warehouse_path} does not exist: run `cchc run --out {settings.out_dir}` first",
+              file=sys.stderr)
+        return 2
+    result = run_reconciliation(settings, portal)
+    for message in result.messages:
+        print(f"  {message}")
+    print(result.line())
+    print(f"  {settings.out_dir / 'reconciliation' / 'reconciliation.csv'}")
+    return 0
+
+
 def quiet_warnings() -> None:
     """No beta, preview or deprecation warning of the libraries reaches a user of the CLI (tests still see them)."""
     warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -261,6 +283,11 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--serve", action="store_true", help="also serve it on http://127.0.0.1:PORT/ until Ctrl-C")
     d.add_argument("--port", type=int, default=8080)
     d.set_defaults(func=cmd_docs)
+    rc = sub.add_parser("reconcile", help="set the national portal's published 766 figures beside ours "
+                                          "(reconciliation.csv with the differences and their reasons)")
+    rc.add_argument("--portal", required=True, help="folder of the portal's JSON answers and requests.json")
+    rc.add_argument("--out", default=None, help="output root whose warehouse is compared (default: CCHC_OUT_DIR, else out/)")
+    rc.set_defaults(func=cmd_reconcile)
     pg = sub.add_parser("publish-pg", help="load a release into PostgreSQL (row-level security per province)")
     pg.add_argument("--release", default=None, help="release folder to load")
     pg.add_argument("--out", default=None, help="output root: load its publish/latest (when --release is not given)")

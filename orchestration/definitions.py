@@ -15,12 +15,12 @@ from orchestration.lib.resources import CchcSettings
 from orchestration.lib.run_output import LOGGERS
 from orchestration.lib.settings import Settings
 from orchestration.lib.sensors import raw_files_sensor
-from orchestration.publish.assets import release
+from orchestration.publish.assets import portal_reconciliation, release
 from orchestration.publish.postgres_assets import postgres_publication
 from orchestration.quality.checks import quality_gate
 from orchestration.transform.dbt_assets import cchc_dbt_models, dbt_resource
 
-ALL_ASSETS = [*INGEST_ASSETS, cchc_dbt_models, quality_gate, release, postgres_publication]
+ALL_ASSETS = [*INGEST_ASSETS, cchc_dbt_models, quality_gate, portal_reconciliation, release, postgres_publication]
 
 refresh_job = dg.define_asset_job(
     "cchc_refresh", selection=dg.AssetSelection.all(),

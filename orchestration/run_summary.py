@@ -72,10 +72,15 @@ def print_summary(settings: Settings, failures: list[str], warnings: list[str], 
         for p, u, n, r, pts, grade, rank, st in summary:
             print(f"  {p:<9}{u:<6}{(n or '')[:21]:<22}{'' if r is None else r:>8}{'' if pts is None else pts:>8}  "
                   f"{grade or '':<11}{rank or '':<7}{st}")
-    parts = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("parts_summary", {})
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    if manifest.get("reconciliation"):
+        print(f"  {manifest['reconciliation']['line']}")
+        for message in manifest["reconciliation"]["messages"][:5]:
+            print(f"    {message}")
+    parts = manifest.get("parts_summary", {})
     if parts:
         print("  parts: " + "; ".join(f"{t} {p['written']} written, {p['linked']} linked" for t, p in sorted(parts.items())))
-    for name in ("by_province", "target_tracking.csv", "explain", "data_dictionary.md"):
+    for name in ("by_province", "target_tracking.csv", "reconciliation.csv", "explain", "data_dictionary.md"):
         if (folder / name).exists():
             print(f"  {name}: {folder / name}")
 

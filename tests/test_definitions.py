@@ -22,7 +22,7 @@ def test_asset_groups_and_key_assets():
     assert {"publish/indicator_observations", "publish/report_bieu06", "indicators/ind_values_qd766_2_1",
             "indicators/ind_scored_values", "indicators/ind_qd766_groups", "indicators/ind_observations_all",
             "indicators/ind_bieu06", "marts/fct_dossiers"} <= groups["transform"]
-    assert groups["quality"] == {"quality_gate"} and groups["publish"] == {"release", "postgres_publication"}
+    assert groups["quality"] == {"quality_gate"} and groups["publish"] == {"portal_reconciliation", "release", "postgres_publication"}
     partitioned = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).is_partitioned}
     assert partitioned == {"lake/dossiers", "lake/petitions", "lake/ratings"}  # the time-based sources, by month
     # the source-database pull feeds the dossier and rating partitions and the catalogue

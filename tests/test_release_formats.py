@@ -96,6 +96,7 @@ def releases(tmp_path_factory):
     march = raw / "dossiers" / "dongbo_202303_001.json"
     held = march.read_bytes()
     march.unlink()
+    _portal(raw / "portal")
     out = tmp_path_factory.mktemp("formats_out")
     settings = Settings(raw_dir=raw, out_dir=out)
     runs = []
@@ -124,6 +125,62 @@ def test_a_warning_stays_in_the_manifest_while_its_month_is_unchanged(releases):
         assert any("agency=000.13.63.H06 month=2023-02" in d for d in rec["details"]), (name, rec["details"])
         carried = any("month unchanged since" in d for d in rec["details"])
         assert carried == (name == "first"), (name, rec["details"])
+
+
+def _portal(folder: Path) -> None:
+    """The portal's answer for Bắc Kạn (root department H06 = province 06) in February 2023, with figures that are
+    not ours, and a truncated answer for March (issue 23: reported, never blocking)."""
+    folder.mkdir()
+    dep = {"departmentCode": "H06", "departmentName": "UBND tỉnh Bắc Kạn", "totalReceived": 1, "totalOnTime": 1,
+           "ratio": 100.0, "totalScore": 20.0, "totalMaxScore": 20}
+    (folder / "dvc-progress-tree_2023-02.json").write_text(json.dumps({"code": "OK", "data": {"parent": dep, "children": []}}),
+                                                           encoding="utf-8")
+    (folder / "dvc-progress-tree_2023-03.json").write_text('{"code": "OK", "data": {"par', encoding="utf-8")
+    (folder / "requests.json").write_text(json.dumps({
+        f"dvc-progress-tree_2023-0{m}.json": {"url": "/api/v1/reporting/evaluation/dvc-progress-tree",
+                                               "payload": {"timeType": "month", "year": 2023, "month": m}} for m in (2, 3)}),
+        encoding="utf-8")
+
+
+def test_the_portal_reconciliation_is_published_and_never_blocks(releases):
+    """A raw root with portal/ (issue 23): the release carries reconciliation.csv, its manifest the summary line and
+    the message naming the truncated file, the province's scorecard one line on whether our data agrees."""
+    rel = releases["early"]
+    rows = list(csv.DictReader((rel / "reconciliation.csv").open(encoding="utf-8")))
+    row = next(r for r in rows if r["department_code"] == "H06" and r["indicator_id"] == "QD766_2_1")
+    assert row["unit_code"] == "06" and row["period"] == "2023-02" and row["agrees"] == "False"
+    assert float(row["portal_denominator"]) == 1 and float(row["our_denominator"]) > 1 and row["reasons"]
+    recon = _manifest(rel)["reconciliation"]
+    assert recon["differing"] >= 1 and "differ from the portal's" in recon["line"]
+    assert any("dvc-progress-tree_2023-03.json: not JSON" in m for m in recon["messages"])
+    page = (rel / "by_province" / "06" / "scorecard.html").read_text(encoding="utf-8")
+    assert "Đối chiếu với Cổng DVCQG:" in page and "chỉ số lệch" in page
+
+
+def test_a_workbook_per_province_with_a_sheet_per_group(releases):
+    """Issue 23: by_province/<code>/diem_theo_nhom_<period>.xlsx for the province's latest month and year — a sheet
+    per group, units as rows, each row's numerator, denominator, ratio and points as numbers (equal to the published
+    observations), the header frozen, printable on A4 landscape one page wide with the header repeated."""
+    rel = releases["early"]
+    month = duckdb.sql(f"""SELECT max(period) FROM read_parquet('{rel}/observations/*/*/part.parquet',
+        hive_partitioning = false) WHERE period_type = 'M' AND starts_with(indicator_id, 'QD766_')""").fetchall()[0][0]
+    assert {p.name for p in (rel / "by_province" / "06").glob("diem_theo_nhom_*.xlsx")} == {
+        f"diem_theo_nhom_{month}.xlsx", "diem_theo_nhom_2023.xlsx"}
+    wb = openpyxl.load_workbook(rel / "by_province" / "06" / f"diem_theo_nhom_{month}.xlsx")
+    assert {"CKMB", "TDGQ", "MDSH", "MDHL"} <= set(wb.sheetnames)
+    ws = wb["TDGQ"]
+    assert ws.freeze_panes == "C5" and ws.print_title_rows == "$3:$4"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    # one page wide (1 is OOXML's default: absent from the file, None here), as many pages down as needed
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+    header = [c.value for c in ws[3]]
+    assert header[3].startswith("2_1 ") and [c.value for c in ws[4]][3:7] == ["Tử số", "Mẫu số", "Tỷ lệ (%)", "Điểm"]
+    row = next(r for r in ws.iter_rows(min_row=5, values_only=True) if r[0] == "063")
+    obs = duckdb.sql(f"""SELECT numerator, denominator, points FROM read_parquet('{rel}/observations/*/*/part.parquet',
+        hive_partitioning = false) WHERE indicator_id = 'QD766_2_1' AND unit_code = '063' AND period = '{month}'
+        AND agency_code IS NULL AND ma_linh_vuc IS NULL AND ma_tthc IS NULL""").fetchall()[0]
+    assert all(isinstance(v, (int, float)) for v in (row[3], row[4], row[6]))  # numbers, not text
+    assert (row[3], row[4], row[6]) == tuple(float(v) for v in obs)
 
 
 # ------------------------------------------------------------------------------------------------------ layout v2

@@ -4,6 +4,7 @@ reading of METHODOLOGY §2/§4 (no code shared with the pipeline), and compared 
 District 063 (all sample agencies belong to it) for February 2023, a closed month: P = [2023-02-01, 2023-02-28].
 """
 
+import csv
 import datetime as dt
 import json
 
@@ -19,7 +20,9 @@ def ts(v):
     return dt.datetime.strptime(v, "%Y%m%d%H%M%S") if v else None
 
 
-def oracle():
+def oracle(members: list | None = None):
+    """Biểu 06 counts of district 063 for February 2023 from the raw JSON; ``members`` (when given) receives, for
+    every dossier of QD766_2_1's denominator, (dossier code, synced to the portal, in the numerator)."""
     c = dict.fromkeys(["received_online", "received_direct_postal", "carried_over", "resolved_early", "resolved_on_time",
                        "resolved_late", "pending_within_time", "pending_overdue"], 0)
     for path in sorted((SAMPLE / "dossiers").glob("*.json")):
@@ -47,15 +50,18 @@ def oracle():
                 if len(sups) == 1 and sups[0].get("NgayTiepNhanBoSung"):
                     adjusted = end - (ts(sups[0]["NgayTiepNhanBoSung"]) - ts(sups[0]["NgayBoSung"]))
                 if status in (7, 8):
-                    c["resolved_on_time"] += 1
+                    cls = "resolved_on_time"
                 elif len(sups) > 1 or adjusted.date() > due:
-                    c["resolved_late"] += 1
+                    cls = "resolved_late"
                 elif adjusted.date() < due:
-                    c["resolved_early"] += 1
+                    cls = "resolved_early"
                 else:
-                    c["resolved_on_time"] += 1
+                    cls = "resolved_on_time"
             else:
-                c["pending_overdue" if len(sups) > 1 or due < END else "pending_within_time"] += 1
+                cls = "pending_overdue" if len(sups) > 1 or due < END else "pending_within_time"
+            c[cls] += 1
+            if members is not None:
+                members.append((d["MaHoSo"], str(d.get("TrangThaiDongBoDVC")) == "1", cls not in ("resolved_late", "pending_overdue")))
     return c
 
 
@@ -101,3 +107,40 @@ def test_sample_dossier_shares_match_an_independent_computation(sample_run):  # 
     assert received == 108  # = Biểu 06 received online 43 + direct 65 above
     assert got["QD766_1_4"] == (synced, received)
     assert got["QD766_4_3"] == (digitised, received)
+
+
+def test_cchc_reconcile_names_the_unsynced_dossiers_behind_a_difference(sample_run, tmp_path, capsys):  # noqa: F811
+    """Issue 23: the portal can only count dossiers synced to it. Its figure for district 063, February 2023, is
+    recomputed here from the raw JSON over the synced dossiers of QD766_2_1's denominator; `cchc reconcile` sets it
+    beside ours, and the difference of the denominators is exactly the unsynced dossiers, named as the reason."""
+    from orchestration.cli import main
+
+    members: list = []
+    oracle(members)
+    synced = [m for m in members if m[1]]
+    unsynced = len(members) - len(synced)
+    assert unsynced > 0  # the sample has unsynced dossiers in February's denominator (else the test proves nothing)
+    on_time = sum(1 for m in synced if m[2])
+    ratio = 100 * on_time / len(synced)
+    portal = tmp_path / "portal"
+    portal.mkdir()
+    department = {"departmentCode": "BK.063", "departmentName": "UBND huyện Bạch Thông", "level": "DISTRICT",
+                  "totalReceived": len(synced), "totalOnTime": on_time, "ratio": round(ratio, 2),
+                  "score": round(20 * ratio / 100, 2), "maxScore": 20}
+    (portal / "dvc-progress-tree_2023-02.json").write_text(json.dumps(
+        {"code": "OK", "data": {"parent": {**department, "totalScore": department["score"]}, "children": []}}), encoding="utf-8")
+    (portal / "requests.json").write_text(json.dumps({"dvc-progress-tree_2023-02.json": {
+        "url": "/api/v1/reporting/evaluation/dvc-progress-tree", "payload": {"timeType": "month", "year": 2023, "month": 2}}}),
+        encoding="utf-8")
+    (portal / "department_map.csv").write_text("department_code,unit_code,agency_code\nBK.063,063,\n", encoding="utf-8")
+    out = sample_run[0].out_dir
+    assert main(["reconcile", "--portal", str(portal), "--out", str(out)]) == 0
+    assert "figure(s) differ from the portal's" in capsys.readouterr().out
+    rows = [r for r in csv.DictReader((out / "reconciliation" / "reconciliation.csv").open(encoding="utf-8"))
+            if r["indicator_id"] == "QD766_2_1"]
+    assert len(rows) == 1
+    row = rows[0]
+    assert (float(row["our_denominator"]), float(row["portal_denominator"])) == (len(members), len(synced))
+    assert float(row["diff_denominator"]) == unsynced and row["agrees"] == "False"
+    assert f"{unsynced} dossier(s) we count are not synced to the national portal" in row["reasons"]
+    assert "the whole difference of the denominator" in row["reasons"]

@@ -8,8 +8,11 @@ from pathlib import Path
 from orchestration.lib.safe_cells import neutralise
 from orchestration.lib.settings import DBT_PROJECT_DIR
 
-PUBLISHED_MODELS = {"indicator_observations": "indicator_observations.csv", "report_bieu06": "report_bieu06.csv",
-                    "target_tracking": "target_tracking.csv"}
+# model → (its schema, the file a province opens)
+PUBLISHED_MODELS = {"indicator_observations": ("publish", "indicator_observations.csv"),
+                    "report_bieu06": ("publish", "report_bieu06.csv"),
+                    "target_tracking": ("publish", "target_tracking.csv"),
+                    "ind_peer_benchmarks": ("indicators", "peer_benchmarks.csv")}
 
 
 def published_columns(manifest_path: Path | None = None) -> list[dict]:
@@ -20,13 +23,20 @@ def published_columns(manifest_path: Path | None = None) -> list[dict]:
         if node["resource_type"] != "model":
             continue
         name = node["name"]
-        if name in PUBLISHED_MODELS and node.get("schema") == "publish" or name.startswith("explain_"):
+        if name in PUBLISHED_MODELS and node.get("schema") == PUBLISHED_MODELS[name][0] or name.startswith("explain_"):
             # the file a province opens (by_province/<code>/<period>/…); explain tables are Parquet parts only
-            file = PUBLISHED_MODELS.get(name, f"explain/{name}/")
+            file = PUBLISHED_MODELS[name][1] if name in PUBLISHED_MODELS else f"explain/{name}/"
             rows.append({"kind": "table", "file": file, "name": name, "type": "", "description": " ".join(node["description"].split())})
             for col in node["columns"].values():
                 rows.append({"kind": "column", "file": file, "name": col["name"], "type": col.get("data_type") or "",
                              "description": " ".join((col.get("description") or "").split())})
+    # reconciliation.csv is written by Python (orchestration.publish.reconcile), not by a dbt model
+    from orchestration.publish.reconcile import DICTIONARY
+
+    rows.append({"kind": "table", "file": "reconciliation.csv", "name": "reconciliation", "type": "",
+                 "description": DICTIONARY["reconciliation"]})
+    rows += [{"kind": "column", "file": "reconciliation.csv", "name": c, "type": "", "description": DICTIONARY[c]}
+             for c in DICTIONARY if c != "reconciliation"]
     rows.sort(key=lambda r: (r["file"], r["kind"] != "table"))
     return rows
 

@@ -73,6 +73,11 @@ def current_inputs(settings: Settings) -> list[dict]:
         elif landed.get("file") and landed["file"] != file:
             entry["same_content_as"] = landed["file"]  # landed in an earlier run under that name
         inputs.append(entry)
+    # the portal's published figures (never an input of a value, but of the release's reconciliation.csv)
+    portal = settings.raw_dir / "portal"
+    if portal.is_dir():
+        inputs += [{"table": "portal", "file": p.relative_to(settings.raw_dir).as_posix(), "sha256": _sha256(p)}
+                   for p in sorted(portal.iterdir()) if p.is_file()]
     return inputs
 
 

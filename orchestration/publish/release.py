@@ -241,6 +241,22 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         if "target_tracking" in tables:
             query = f'SELECT * FROM "{tables["target_tracking"]}"."target_tracking" ORDER BY ALL'
             counts["target_tracking.csv"] = copy_csv(con, query, staging / "target_tracking.csv")
+        # per province, its latest month and year: a workbook with a sheet per Decision 766 group (issue 23)
+        from orchestration.publish.group_workbook import group_rows, write_group_workbooks
+
+        for book in write_group_workbooks(group_rows(con, obs, definitions, "_release_units"), staging):
+            counts[str(book.relative_to(staging))] = 1
+        times.done("group workbooks")
+        if "ind_peer_benchmarks" in tables:  # small (groups × units × periods): rewritten every release
+            query = f'SELECT * FROM "{tables["ind_peer_benchmarks"]}"."ind_peer_benchmarks" ORDER BY ALL'
+            counts["peer_benchmarks.csv"] = copy_csv(con, query, staging / "peer_benchmarks.csv")
+        # the portal reconciliation of this run (orchestration.publish.reconcile), when the raw root has portal/
+        reconciliation = None
+        recon_dir = settings.out_dir / "reconciliation"
+        if (settings.raw_dir / "portal").is_dir() and (recon_dir / "reconciliation.csv").exists():
+            shutil.copyfile(recon_dir / "reconciliation.csv", staging / "reconciliation.csv")
+            reconciliation = json.loads((recon_dir / "reconciliation.json").read_text(encoding="utf-8"))
+            counts["reconciliation.csv"] = reconciliation["figures"]
         from orchestration.publish.dictionary import write_dictionary
 
         write_dictionary(con, staging, _relation(con, "indicator_definitions"))
@@ -264,6 +280,7 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         "previous_release": latest,
         "bieu06_running": bieu06_running,
         "bieu06_breaks": bieu06_breaks,
+        "reconciliation": reconciliation,  # the portal's figures vs ours (None: no portal/ folder)
     }
     # revisions over the rewritten parts against the previous release (publish/latest before the swap), then the
     # SDMX parts (ACTION=I) and sdmx/revisions.csv (ACTION=R/D)

@@ -173,6 +173,8 @@ class Release:
     has_data: dict[str, bool] = field(default_factory=dict)
     con: object = None         # in-memory DuckDB over the release's files (explain tables are read once)
     _tables: set[str] = field(default_factory=set)  # explain tables loaded into ``con``
+    reconciliation: pd.DataFrame | None = None  # reconciliation.csv (the portal's figures vs ours), when published
+    peers: dict = field(default_factory=dict)  # (indicator, period type, period, unit, valid_from) → peer_benchmarks row
 
     def province_obs(self, province: str) -> pd.DataFrame:
         """The whole-unit QD766 rows (no agency / field / procedure) of one province's subtree, with
@@ -299,6 +301,13 @@ def _load(release_dir: Path) -> Release:
                 WHERE coalesce(ma_linh_vuc, '') <> '' AND coalesce(ten_linh_vuc, '') <> '' GROUP BY 1""").fetchall())
     rel = Release(release_dir, str(release_id), str(manifest.get("created_at", "")), names_vi, units, targets,
                   fields, {}, {k: bool(v) for k, v in has_data.items()}, con)
+    if (release_dir / "reconciliation.csv").exists():
+        rel.reconciliation = _read(release_dir / "reconciliation.csv")
+    if (release_dir / "peer_benchmarks.csv").exists():
+        pb = _read(release_dir / "peer_benchmarks.csv")
+        pb = pb[pb["indicator_id"] == "QD766_TOTAL"] if len(pb) else pb
+        rel.peers = {(r["indicator_id"], r["period_type"], r["period"], r["unit_code"], r["unit_valid_from"]): r
+                     for r in pb.to_dict("records")}
     procs_source = _release_table(release_dir, "explain/explain_qd766_procedures", "explain/explain_qd766_procedures.csv")
     if procs_source:
         rel.procedures = dict(con.execute(f"""
@@ -638,6 +647,33 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
     return {"top": causes[:10], "n_all": len(causes), "late_by_proc": late_by_proc[:10], "n_late_procs": len(late_by_proc)}
 
 
+def reconciliation_line(rel: Release, province: str) -> str | None:
+    """One line: does the province's own data agree with what the national portal shows (reconciliation.csv)?"""
+    rec = rel.reconciliation
+    if rec is None or not len(rec):
+        return None
+    units = set(rel.units.loc[rel.units["province_code"] == province, "unit_code"]) if len(rel.units) else set()
+    mine = rec[rec["unit_code"].isin(units | {province}) & rec["agrees"].isin(["True", "False"])]
+    if not len(mine):
+        return None
+    differ = int((mine["agrees"] == "False").sum())
+    if not differ:
+        return f"Đối chiếu với Cổng DVCQG: số liệu của tỉnh khớp với số liệu Cổng công bố ({len(mine)} chỉ số đã so sánh)."
+    return (f"Đối chiếu với Cổng DVCQG: {differ}/{len(mine)} chỉ số lệch so với số liệu Cổng công bố — lý do từng "
+            "chênh lệch trong reconciliation.csv.")
+
+
+def _add_peers(cell: dict, peer: dict | None) -> None:
+    """The unit's place among its peers beside its rank (peer_benchmarks.csv): percentile, peers' median and P75."""
+    if cell.get("out") or cell.get("absent") or not peer or (_num(peer.get("peer_n")) or 0) < 2:
+        cell["peer"] = None  # alone among its peers: nothing to compare with
+        return
+    pct = _num(peer.get("percentile"))
+    cell["peer"] = {"percentile": "—" if pct is None else fmt_vi(pct, 0), "median": fmt_vi(peer.get("peer_median")),
+                    "p75": fmt_vi(peer.get("peer_p75")), "n": peer.get("peer_n"),
+                    "scope": "cả nước" if peer.get("peer_scope") == "national" else "cùng cấp trong tỉnh"}
+
+
 def build_page(rel: Release, province: str) -> dict:
     obs = rel.province_obs(province)
     prov_rows = obs[obs["unit_code"] == province]
@@ -662,6 +698,12 @@ def build_page(rel: Release, province: str) -> dict:
             panels[-1]["subtitle"] = f"số liệu đến {month_label(ymonths[-1])}"
     if month:
         panels.append(_period_panel(obs, "M", month, prov_key))
+    for panel in panels:
+        _add_peers(panel["total"], rel.peers.get(("QD766_TOTAL", panel["period_type"], panel["period"]) + prov_key))
+    units_table = _units_table(obs, order, year, month)
+    for u in units_table:
+        _add_peers(u["year"], rel.peers.get(("QD766_TOTAL", "Y", year, u["code"], u["valid_from"])))
+        _add_peers(u["month"], rel.peers.get(("QD766_TOTAL", "M", month, u["code"], u["valid_from"])))
     causes = {"top": [], "late_by_proc": [], "n_all": 0, "n_late_procs": 0}
     if year:
         ycur = obs[(obs["period_type"] == "Y") & (obs["period"] == year)]
@@ -676,10 +718,11 @@ def build_page(rel: Release, province: str) -> dict:
     return {
         "release_id": rel.release_id, "created_at": rel.created_at[:10], "province": province, "province_name": prov_name,
         "year": year, "month": month, "month_label": month_label(month) if month else "", "panels": panels,
-        "units": _units_table(obs, order, year, month), "group_short": [GROUP_SHORT[g] for g, _, _ in GROUPS],
+        "units": units_table, "group_short": [GROUP_SHORT[g] for g, _, _ in GROUPS],
         "group_names": [label for _, label, _ in GROUPS],
         "trend": _trend(obs, order, province), "targets": _targets(rel, province, order), "causes": causes,
         "has_data": rel.has_data.get(province, False), "grade_bands": GRADE_BANDS,
+        "reconciliation": reconciliation_line(rel, province),
     }
 
 
