@@ -58,8 +58,10 @@ def warehouse():
             ("QD766_3_4", "19", "H19.05", 3, 7, 42.857142857, 1.07), ("QD766_3_5", "19", "H19.05", 6, 7, 85.7, 2.0),
             ("QD766_3_6", "19", "H19.05", 150, 200, 75.0, 4.5), ("QD766_CLGQ", "19", "H19.05", None, None, None, 7.57)]
     con.executemany("INSERT INTO obs VALUES (?, 'M', '2026-08', ?, DATE '2025-07-01', ?, NULL, NULL, ?, ?, ?, ?)", rows)
-    con.execute("CREATE TABLE agencies AS SELECT * FROM (VALUES ('H19.05', DATE '2025-07-01', '19'), "
-                "('H19.120', DATE '2025-07-01', '04000')) t(agency_code, valid_from, unit_code)")
+    # H19.05 existed before the 2025 reorganisation under Bắc Kạn's 06: a figure is matched to the version of its period
+    con.execute("CREATE TABLE agencies AS SELECT * FROM (VALUES ('H19.05', DATE '2020-01-01', DATE '2025-06-30', '06'), "
+                "('H19.05', DATE '2025-07-01', NULL, '19'), ('H19.120', DATE '2025-07-01', NULL, '04000')) "
+                "t(agency_code, valid_from, valid_to, unit_code)")
     con.execute("CREATE TABLE tree AS SELECT * FROM (VALUES ('19', '19'), ('19', '04000'), ('04000', '04000')) "
                 "t(ancestor_code, descendant_code)")
     status = [(f"S{i}", "H19.05", "19", True) for i in range(5)] + [(f"C{i}", "H19.120", "04000", True) for i in range(3)]
@@ -147,3 +149,27 @@ def test_malformed_and_unknown_files_are_named_and_skipped(warehouse, tmp_path):
     # the examples themselves are reconciled: H19.05 and H19.120 match our agencies, H19 the province
     rows = _by(result)
     assert rows[("H19.120", "QD766_2_1")]["portal_denominator"] == 850 and rows[("H19.120", "QD766_2_1")]["our_denominator"] == 3
+
+
+def test_a_department_is_matched_to_the_agency_version_of_its_period(warehouse, tmp_path):
+    """H19.05 filed under province 06 until 2025-06-30 and under 19 from 2025-07-01: a June 2025 figure is set
+    beside unit 06's row, an August 2026 figure beside unit 19's."""
+    con, relations = warehouse
+    assert reconcile.period_end("M", "2025-06").isoformat() == "2025-06-30"
+    assert reconcile.period_end("Q", "2026-Q3").isoformat() == "2026-09-30"
+    assert reconcile.period_end("Y", "2025").isoformat() == "2025-12-31"
+    assert reconcile.period_end("M", "2024-12").isoformat() == "2024-12-31"
+    portal = tmp_path / "portal"
+    portal.mkdir()
+    requests = {}
+    for month, year in ((6, 2025), (8, 2026)):
+        name = f"dvc-progress-tree_{year}-{month:02d}.json"
+        dep = _dep("H19.05", "Sở Tư pháp", "PROVINCE", totalReceived=5, totalOnTime=4, score=16.0)
+        (portal / name).write_text(json.dumps({"code": "OK", "data": {"parent": _dep("H19", "UBND tỉnh", None),
+                                                                       "children": [dep]}}), encoding="utf-8")
+        requests[name] = {"url": "/x/dvc-progress-tree", "payload": {"timeType": "month", "year": year, "month": month}}
+    (portal / "requests.json").write_text(json.dumps(requests), encoding="utf-8")
+    rows = {(r["period"], r["indicator_id"]): r for r in reconcile.reconcile(con, portal, relations).rows
+            if r["department_code"] == "H19.05"}
+    assert rows[("2025-06", "QD766_2_1")]["unit_code"] == "06"
+    assert rows[("2026-08", "QD766_2_1")]["unit_code"] == "19" and rows[("2026-08", "QD766_2_1")]["agrees"] is True

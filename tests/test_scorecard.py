@@ -414,3 +414,27 @@ def test_a_province_without_data_is_neither_graded_nor_ranked(release, written):
         assert re.findall(r'<div class="kpi">([^<]*)</div>', panel) == ["—", "—"]  # grade, rank
     assert re.search(r'<tr class="lvl-tinh out" data-unit="19" data-coverage="out">', page)
     assert 'class="grade ' not in page and '<svg id="trend"' not in page
+
+
+def test_each_commune_shows_its_percentile_among_the_communes_beside_its_rank(release, rendered):
+    """Issue 23: peer_benchmarks.csv's percentile of every commune's total for the latest year — recomputed here from
+    the published totals as the share of the other communes (with data) scoring strictly less — is on the page beside
+    the commune's rank ("BPV")."""
+    dom = rendered["dom"]
+    year = latest_total(release, "06")["period"]
+    totals = {r["unit_code"]: float(r["points"]) for r in observations(release)
+              if r["indicator_id"] == "QD766_TOTAL" and r["period_type"] == "Y" and r["period"] == year
+              and r["unit_level"] == "xa" and r["points"] and not r["agency_code"] and not r["ma_linh_vuc"]
+              and not r["ma_tthc"] and r["obs_status"] != "M"}
+    assert len(totals) > 5
+    peers = {r["unit_code"]: r for r in read_csv(release / "peer_benchmarks.csv")
+             if r["indicator_id"] == "QD766_TOTAL" and r["period_type"] == "Y" and r["period"] == year
+             and r["unit_level"] == "xa"}
+    n = len(totals)
+    for code, points in totals.items():
+        expected = 100 * sum(1 for other in totals.values() if other < points) / (n - 1)
+        assert float(peers[code]["percentile"]) == pytest.approx(expected, abs=0.005), code
+        assert int(peers[code]["peer_n"]) == n
+        row = re.search(rf'<tr class="lvl-xa" data-unit="{code}">(.*?)</tr>', dom, re.S).group(1)
+        year_rank = re.findall(r'<td class="c">[^<]*<span class="sub">BPV ([^<]*)</span></td>', row)[0]
+        assert year_rank == fmt_vi(expected, 0), (code, row)

@@ -44,10 +44,9 @@ from orchestration.ingest import dossiers, landing
 from orchestration.ingest.pull_state import read_pull_state, write_pull_state
 from orchestration.ingest.tables import SPECS
 from orchestration.lib import source_db_schema as schema
-from orchestration.lib.secrets import mask_url, masked_error, resolve_url
+from orchestration.lib.secrets import mask_url, masked_error
 from orchestration.lib.settings import Settings
 
-SOURCE_URL_ENV = "CCHC_SOURCE_URL"
 SOURCE_PREFIX = "source_db"  # the "file" of a pulled batch: source_db/<table>/<batch>
 
 
@@ -92,11 +91,6 @@ class PullReport:
             parts.append(f"{t.table}: {t.rows_read} row(s) read in {t.batches} batch(es), {t.rows_loaded} loaded, "
                          f"{t.rows_quarantined} quarantined{cur}")
         return f"pulled from {self.source}: " + "; ".join(parts) + "."
-
-
-def source_url() -> str | None:
-    """``CCHC_SOURCE_URL``, else the first line of the file named by ``CCHC_SOURCE_URL_FILE``; None = no source DB."""
-    return resolve_url(None, SOURCE_URL_ENV)
 
 
 def make_engine(url: str) -> sa.Engine:

@@ -4,8 +4,8 @@ only with ``--verbose``.
 
 The stages are the asset groups (ingest, transform, quality, publish). Progress is read from the run's own events
 by a Dagster logger (``progress_logger``): every asset materialised and every check evaluated advances its group.
-The loggers are Definitions-level, so a run started in ``dagster dev`` logs to the same file and, with no CLI
-watching, shows no progress.
+The loggers are Definitions-level (orchestration.definitions): in ``dagster dev`` the file logger has no path
+(nothing written) and, with no CLI watching, the progress logger does nothing.
 """
 
 from __future__ import annotations

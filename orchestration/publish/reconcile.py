@@ -15,6 +15,7 @@ blocks the indicators.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
@@ -189,11 +190,15 @@ def reconcile(con, folder: Path, relations: dict[str, str]) -> Reconciliation:
     figures, messages = read_portal(folder)
     mapping = read_department_map(folder)
     result = Reconciliation(messages=messages)
-    agencies = {code: unit for code, unit in con.execute(
-        f"SELECT agency_code, arg_max(unit_code, valid_from) FROM {relations['agencies']} GROUP BY 1").fetchall()}
+    # an agency's versions: across the 2025 reorganisation one code files under its old unit, then its new one
+    versions: dict[str, list] = {}
+    for code, start, end, unit in con.execute(
+            f"SELECT agency_code, valid_from, valid_to, unit_code FROM {relations['agencies']} ORDER BY valid_from").fetchall():
+        versions.setdefault(code, []).append((start, end, unit))
     unmatched: set[str] = set()
     for fig in figures:
         spec = REPORTS[fig.report]
+        agencies = {code: _unit_on(v, period_end(fig.period_type, fig.period)) for code, v in versions.items()}
         unit, agency = _match(fig.department_code, mapping, agencies, root=fig.level == "ROOT")
         if unit is None:
             unmatched.add(fig.department_code)
@@ -215,6 +220,22 @@ def reconcile(con, folder: Path, relations: dict[str, str]) -> Reconciliation:
         result.messages.append(f"portal department {code} matches none of our agencies or units: add it to "
                                "portal/department_map.csv (department_code, unit_code, agency_code)")
     return result
+
+
+def period_end(period_type: str, period: str) -> dt.date:
+    """Last day of a period: 2026-08 → 2026-08-31, 2026-Q3 → 2026-09-30, 2026 → 2026-12-31."""
+    year = int(period[:4])
+    month = {"M": lambda: int(period[5:7]), "Q": lambda: 3 * int(period[-1])}.get(period_type, lambda: 12)()
+    first_next = dt.date(year + month // 12, month % 12 + 1, 1)
+    return first_next - dt.timedelta(days=1)
+
+
+def _unit_on(versions: list, day: dt.date) -> str:
+    """The unit of the agency version valid on ``day``; else its latest version's."""
+    for start, end, unit in versions:
+        if (start is None or start <= day) and (end is None or day <= end):
+            return unit
+    return versions[-1][2]
 
 
 def _match(code: str, mapping: dict, agencies: dict, root: bool = False) -> tuple[str | None, str | None]:
