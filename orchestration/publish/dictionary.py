@@ -12,6 +12,7 @@ from orchestration.lib.settings import DBT_PROJECT_DIR
 PUBLISHED_MODELS = {"indicator_observations": ("publish", "indicator_observations.csv"),
                     "report_bieu06": ("publish", "report_bieu06.csv"),
                     "target_tracking": ("publish", "target_tracking.csv"),
+                    "improvement_plan": ("publish", "improvement_plan.csv"),
                     "ind_peer_benchmarks": ("indicators", "peer_benchmarks.csv")}
 
 

@@ -241,6 +241,10 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         if "target_tracking" in tables:
             query = f'SELECT * FROM "{tables["target_tracking"]}"."target_tracking" ORDER BY ALL'
             counts["target_tracking.csv"] = copy_csv(con, query, staging / "target_tracking.csv")
+        if "improvement_plan" in tables:  # the latest month and year only (publish.improvement_plan): small
+            query = (f'SELECT * FROM "{tables["improvement_plan"]}"."improvement_plan" ORDER BY province_code, '
+                     "unit_code, unit_valid_from, period_type, period, formula_version, action_rank")
+            counts["improvement_plan.csv"] = copy_csv(con, query, staging / "improvement_plan.csv")
         # per province, its latest month and year: a workbook with a sheet per Decision 766 group (issue 23)
         from orchestration.publish.group_workbook import group_rows, write_group_workbooks
 

@@ -175,6 +175,7 @@ class Release:
     _tables: set[str] = field(default_factory=set)  # explain tables loaded into ``con``
     reconciliation: pd.DataFrame | None = None  # reconciliation.csv (the portal's figures vs ours), when published
     peers: dict = field(default_factory=dict)  # (indicator, period type, period, unit, valid_from) → peer_benchmarks row
+    plan: pd.DataFrame | None = None  # improvement_plan.csv (the planner's actions), when published
 
     def province_obs(self, province: str) -> pd.DataFrame:
         """The whole-unit QD766 rows (no agency / field / procedure) of one province's subtree, with
@@ -304,10 +305,11 @@ def _load(release_dir: Path) -> Release:
     if (release_dir / "reconciliation.csv").exists():
         rel.reconciliation = _read(release_dir / "reconciliation.csv")
     if (release_dir / "peer_benchmarks.csv").exists():
-        pb = _read(release_dir / "peer_benchmarks.csv")
-        pb = pb[pb["indicator_id"] == "QD766_TOTAL"] if len(pb) else pb
+        pb = _read(release_dir / "peer_benchmarks.csv")  # the total and the groups: small
         rel.peers = {(r["indicator_id"], r["period_type"], r["period"], r["unit_code"], r["unit_valid_from"]): r
                      for r in pb.to_dict("records")}
+    if (release_dir / "improvement_plan.csv").exists():
+        rel.plan = _read(release_dir / "improvement_plan.csv")
     procs_source = _release_table(release_dir, "explain/explain_qd766_procedures", "explain/explain_qd766_procedures.csv")
     if procs_source:
         rel.procedures = dict(con.execute(f"""
@@ -647,6 +649,32 @@ def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set,
     return {"top": causes[:10], "n_all": len(causes), "late_by_proc": late_by_proc[:10], "n_late_procs": len(late_by_proc)}
 
 
+ITEM_WORDS = {"dossier": "hồ sơ", "procedure": "TTHC", "petition": "PAKN"}
+
+
+def actions(rel: Release, unit_key: tuple, period_type: str, period: str | None, k: int = 5) -> dict:
+    """The planner's top ``k`` actions of a unit in a period (improvement_plan.csv, most points recovered first)."""
+    plan = rel.plan
+    if plan is None or not len(plan) or period is None:
+        return {"top": [], "n_all": 0, "gain_all": ""}
+    mine = plan[(plan["unit_code"] == unit_key[0]) & (plan["unit_valid_from"] == unit_key[1])
+                & (plan["period_type"] == period_type) & (plan["period"] == period)]
+    mine = mine.assign(_rank=pd.to_numeric(mine["action_rank"])).sort_values("_rank", kind="stable")
+    top = []
+    for r in mine.head(k).to_dict("records"):
+        n = int(float(r["items_to_full"]))
+        named = [c for c in (r.get("named_items") or "").split(";") if c]
+        top.append({"indicator": r["indicator_id"].replace("QD766_", ""), "indicator_name": r["indicator_name_vi"],
+                    "action": r.get("action_vi") or r["indicator_name_vi"], "n_items": fmt_int(n),
+                    "item_word": ITEM_WORDS.get(r.get("item_kind") or "", ""),
+                    "failing": fmt_int(r["failing_items"]), "threshold": r.get("scoring_rule") == "threshold",
+                    "gain": fmt_vi(r["gain_to_full"]), "gain_first": fmt_vi(r["gain_first_item"]),
+                    "points": f"{fmt_vi(r['points'])} / {fmt_vi(r['max_points'], 0)}",
+                    "named": named[:3], "named_more": max(0, int(float(r.get("named_items_total") or 0)) - 3)})
+    gain_all = pd.to_numeric(mine["gain_to_full"]).sum() if len(mine) else 0.0
+    return {"top": top, "n_all": len(mine), "gain_all": fmt_vi(gain_all)}
+
+
 def reconciliation_line(rel: Release, province: str) -> str | None:
     """One line: does the province's own data agree with what the national portal shows (reconciliation.csv)?"""
     rec = rel.reconciliation
@@ -723,6 +751,7 @@ def build_page(rel: Release, province: str) -> dict:
         "trend": _trend(obs, order, province), "targets": _targets(rel, province, order), "causes": causes,
         "has_data": rel.has_data.get(province, False), "grade_bands": GRADE_BANDS,
         "reconciliation": reconciliation_line(rel, province),
+        "actions": actions(rel, prov_key, "Y", year),
     }
 
 

@@ -19,18 +19,18 @@ with scored as (
       and s.denominator > 0 and s.points < d.max_points and s.obs_status not in ('M', 'Q')
 ),
 sized as (
-    select *,
-        -- what fails behind a row (METHODOLOGY §3): procedures for the procedure-based rows, PAKN for 5_2/5_3
-        case when indicator_id in ('QD766_1_1', 'QD766_1_2', 'QD766_1_3', 'QD766_3_1', 'QD766_3_2', 'QD766_3_4',
-                                   'QD766_3_5', 'QD766_4_5a') then 'procedure'
-             when indicator_id in ('QD766_5_2', 'QD766_5_3') then 'petition'
-             else 'dossier' end as item_kind,
-        denominator - numerator as failing_items,
-        case when scoring_rule = 'threshold'
+    select s.*,
+        -- what fails behind a row (METHODOLOGY §3; the improvement_actions seed): dossier, procedure or petition
+        -- (NULL for a row the seed does not list: its gain is computed, no item is named)
+        a.item_kind,
+        s.denominator - s.numerator as failing_items,
+        case when s.scoring_rule = 'threshold'
              -- the fewest items taking the ratio to T: ceil(T × den / 100 − num), at most the failing ones
-             then least(denominator - numerator, greatest(1, ceil(threshold * denominator / 100.0 - numerator - 1e-9)))
-             else denominator - numerator end as items_to_full
-    from scored
+             then least(s.denominator - s.numerator,
+                        greatest(1, ceil(s.threshold * s.denominator / 100.0 - s.numerator - 1e-9)))
+             else s.denominator - s.numerator end as items_to_full
+    from scored s
+    left join {{ ref('improvement_actions') }} a using (indicator_id)
 ),
 gains as (
     select *,
