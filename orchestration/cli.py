@@ -6,6 +6,7 @@
     cchc prepare                                   parse the dbt project (manifest for Dagster)
     cchc docs [--out DIR] [--serve]                the warehouse's dbt docs (<out>/docs/dbt/static_index.html)
     cchc reconcile --portal DIR [--out DIR]        the portal's published figures beside ours
+    cchc leadership [--release DIR] --unit CODE    one-page leadership report (PDF) of a commune, on request
     cchc bench [--dossiers N] [--workdir DIR]      the performance benchmark (docs/benchmarks.md)
 """
 
@@ -46,7 +47,8 @@ def cmd_run(args) -> int:
     # the environment's settings with the options on top; the CLI pulls only when asked (--source-url), even if
     # CCHC_SOURCE_URL happens to be exported
     settings = settings_from_env(raw, args.out, as_of=args.as_of, full_build=getattr(args, "full_build", False) or None,
-                                 national_csv=getattr(args, "national_csv", False) or None).replace(source_url=url)
+                                 national_csv=getattr(args, "national_csv", False) or None,
+                                 leadership_units=tuple(args.leadership_unit) or None).replace(source_url=url)
     if not settings.raw_dir.is_dir():
         print(f"error: raw root {settings.raw_dir} is not a folder", file=sys.stderr)
         return 2
@@ -178,6 +180,25 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def cmd_leadership(args) -> int:
+    """The one-page leadership report of units of an existing release (a commune on request), written elsewhere:
+    a published release is never changed after the fact."""
+    from orchestration.publish.leadership import write_leadership_reports  # DuckDB, pandas: only for this command
+
+    release = Path(args.release).resolve()
+    if not (release / "manifest.json").exists():
+        print(f"error: {release} is not a release folder (no manifest.json)", file=sys.stderr)
+        return 2
+    result = write_leadership_reports(release, args.unit, to=args.to, provinces=not args.unit)
+    for path in result.written:
+        print(f"  {path}")
+    if result.skipped:
+        print(f"  {result.skipped}")
+    for message in result.messages:
+        print(f"  {message}", file=sys.stderr)
+    return 1 if result.messages and not result.written else 0
+
+
 def cmd_reconcile(args) -> int:
     """The portal's published figures (DIR) beside the warehouse of an output root: <out>/reconciliation/."""
     from orchestration.publish.reconcile import run_reconciliation  # DuckDB: only for this command
@@ -226,12 +247,21 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--national-csv", action="store_true",
                    help="also write the single national indicator_observations.csv and report_bieu06.csv at the release "
                         "root (a release is its per-province, per-period parts; the national files are optional)")
+    r.add_argument("--leadership-unit", action="append", default=[], metavar="CODE",
+                   help="also print the one-page leadership report of this unit (commune, district; repeatable; every "
+                        "province with data gets one): by_province/<province>/bao_cao_lanh_dao_<CODE>.pdf")
     r.add_argument("--force", action="store_true",
                    help="publish a new release even when the inputs, code and settings are those of publish/latest "
                         "(default: nothing changed ⇒ nothing published, exit 0)")
     r.add_argument("--verbose", action="store_true",
                    help="show the full Dagster and dbt log on the terminal (it always goes to <out>/logs/run-*.log)")
     r.set_defaults(func=cmd_run)
+    ld = sub.add_parser("leadership", help="print the one-page leadership report of units of a release (PDF)")
+    ld.add_argument("--release", default="out/publish/latest", help="release folder (default out/publish/latest)")
+    ld.add_argument("--unit", action="append", default=[], metavar="CODE",
+                    help="unit code (commune, district, province; repeatable); none = every province with data")
+    ld.add_argument("--to", default="leadership", help="output folder (default ./leadership): <to>/by_province/<province>/")
+    ld.set_defaults(func=cmd_leadership)
     g = sub.add_parser("generate", help="write synthetic extracts (Bạch Thông district, or national)")
     g.add_argument("--out", required=True)
     g.add_argument("--seed", type=int, default=1)

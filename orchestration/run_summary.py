@@ -73,6 +73,12 @@ def print_summary(settings: Settings, failures: list[str], warnings: list[str], 
             print(f"  {p:<9}{u:<6}{(n or '')[:21]:<22}{'' if r is None else r:>8}{'' if pts is None else pts:>8}  "
                   f"{grade or '':<11}{rank or '':<7}{st}")
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    reports = manifest.get("leadership_reports") or {}
+    if reports:
+        print(f"  leadership reports: {reports.get('pdf', 0)} PDF(s), {reports.get('html', 0)} page(s)"
+              + (f" — {reports['skipped']}" if reports.get("skipped") else ""))
+        for message in reports.get("messages", [])[:5]:
+            print(f"    {message}")
     if manifest.get("reconciliation"):
         print(f"  {manifest['reconciliation']['line']}")
         for message in manifest["reconciliation"]["messages"][:5]:
@@ -80,7 +86,7 @@ def print_summary(settings: Settings, failures: list[str], warnings: list[str], 
     parts = manifest.get("parts_summary", {})
     if parts:
         print("  parts: " + "; ".join(f"{t} {p['written']} written, {p['linked']} linked" for t, p in sorted(parts.items())))
-    for name in ("by_province", "target_tracking.csv", "reconciliation.csv", "explain", "data_dictionary.md"):
+    for name in ("by_province", "target_tracking.csv", "improvement_plan.csv", "reconciliation.csv", "explain", "data_dictionary.md"):
         if (folder / name).exists():
             print(f"  {name}: {folder / name}")
 

@@ -438,3 +438,81 @@ def test_each_commune_shows_its_percentile_among_the_communes_beside_its_rank(re
         row = re.search(rf'<tr class="lvl-xa" data-unit="{code}">(.*?)</tr>', dom, re.S).group(1)
         year_rank = re.findall(r'<td class="c">[^<]*<span class="sub">BPV ([^<]*)</span></td>', row)[0]
         assert year_rank == fmt_vi(expected, 0), (code, row)
+
+
+# ------------------------------------------------------------------ the one-page leadership report (issue 23 point 4)
+
+def pdf_text(path: Path) -> tuple[int, tuple[float, float], str]:
+    """(pages, first page's size in points, text without whitespace: pypdf breaks lines where Chromium wrapped)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    box = reader.pages[0].mediabox
+    text = "".join(page.extract_text() for page in reader.pages)
+    return len(reader.pages), (float(box.width), float(box.height)), re.sub(r"\s+", "", text)
+
+
+def nospace(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def test_leadership_report_is_one_a4_page_with_the_province_numbers(release):
+    """The pipeline printed province 06's report with headless Chromium: exactly one A4 page carrying the latest
+    year's total and grade, the six group scores, the latest month's total and the planner's top five actions
+    (their points recovered and items) as the release's own files give them. Province 19 has no data: no report."""
+    pdf = release / "by_province" / "06" / "bao_cao_lanh_dao.pdf"
+    pages, (w, h), text = pdf_text(pdf)
+    assert pages == 1
+    assert (round(w), round(h)) == (595, 842)  # A4 in points
+    total = latest_total(release, "06")
+    year = total["period"]
+    assert nospace(f"Tổng điểm năm {year}".upper()) in text or nospace(f"năm {year}") in text
+    assert vi(total["points"]) in text and nospace(total["grade"]) in text
+    groups = {r["indicator_id"]: r for r in observations(release)
+              if r["unit_code"] == "06" and r["period_type"] == "Y" and r["period"] == year and not r["agency_code"]
+              and not r["ma_linh_vuc"] and not r["ma_tthc"]}
+    for gid in ("QD766_CKMB", "QD766_TDGQ", "QD766_TTTT", "QD766_CLGQ", "QD766_MDSH", "QD766_MDHL"):
+        assert vi(groups[gid]["points"]) in text, gid
+    month = max(r["period"] for r in observations(release) if r["period_type"] == "M" and r["unit_code"] == "06")
+    (mrow,) = [r for r in observations(release) if r["indicator_id"] == "QD766_TOTAL" and r["period_type"] == "M"
+               and r["period"] == month and r["unit_code"] == "06" and not r["agency_code"]]
+    assert vi(mrow["points"]) in text
+    plan = sorted((r for r in read_csv(release / "improvement_plan.csv") if r["unit_code"] == "06"
+                   and r["period_type"] == "Y" and r["period"] == year), key=lambda r: int(r["action_rank"]))
+    assert len(plan) >= 5
+    for r in plan[:5]:
+        assert nospace(f"+{vi(r['gain_to_full'])}") in text, r
+        assert nospace(r["action_vi"]) in text, r
+    assert not (release / "by_province" / "19" / "bao_cao_lanh_dao.pdf").exists()
+    reports = json.loads((release / "manifest.json").read_text(encoding="utf-8"))["leadership_reports"]
+    assert reports["pdf"] == 1 and reports["skipped"] is None
+    # the 12-month trend: the last twelve months of the province's total, each labelled
+    page = (release / "by_province" / "06" / "bao_cao_lanh_dao.html").read_text(encoding="utf-8")
+    trend = re.search(r'<svg id="trend".*?</svg>', page, re.S).group(0)
+    assert len(re.findall(r"<circle ", trend)) == 12
+
+
+def test_a_commune_report_on_request_and_html_only_without_chromium(release, tmp_path):
+    """`cchc leadership --unit CODE` (a published release is never changed: the pages go to --to): one A4 page
+    with the commune's total, rank among the province's communes and its top action. Without Chromium the page is
+    written as HTML and the PDF is skipped with the reason."""
+    from orchestration.cli import main
+    from orchestration.publish.leadership import write_leadership_reports
+
+    commune = next(r for r in read_csv(release / "improvement_plan.csv")
+                   if r["unit_level"] == "xa" and r["period_type"] == "Y" and r["action_rank"] == "1")
+    code = commune["unit_code"]
+    assert main(["leadership", "--release", str(release), "--unit", code, "--to", str(tmp_path / "pdf")]) == 0
+    pdf = tmp_path / "pdf" / "by_province" / "06" / f"bao_cao_lanh_dao_{code}.pdf"
+    pages, _, text = pdf_text(pdf)
+    total = latest_total(release, code)
+    assert pages == 1
+    assert vi(total["points"]) in text and f"{total['rank']}/{total['rank_of']}" in text
+    assert nospace(commune["action_vi"]) in text and nospace(f"+{vi(commune['gain_to_full'])}") in text
+    assert not list((tmp_path / "pdf").glob("by_province/*/bao_cao_lanh_dao.pdf"))  # only the unit asked for
+    assert not (release / "by_province" / "06" / f"bao_cao_lanh_dao_{code}.pdf").exists()
+
+    result = write_leadership_reports(release, [code, "99999"], chromium=None, to=tmp_path / "html", provinces=False)
+    assert [p.name for p in result.written] == [f"bao_cao_lanh_dao_{code}.html"] and result.pdfs == 0
+    assert "Chromium not found" in result.skipped
+    assert result.messages == ["leadership report for unit 99999: not a unit of this release (units.csv)"]

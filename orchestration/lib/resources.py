@@ -23,6 +23,7 @@ class CchcSettings(dg.ConfigurableResource):
     max_text_length: int = 2000
     volume_drop_warn: float = 0.5
     data_docs: bool = True
+    leadership_units: list[str] = []
     pseudonym_key: str = ""  # secret: "" = CCHC_PSEUDONYM_KEY, else the development key
     source_url: str = ""  # secret
     # dagster dev: no URL in the config, the pull reads CCHC_SOURCE_URL / CCHC_SOURCE_URL_FILE. cchc run pulls only
@@ -35,6 +36,7 @@ class CchcSettings(dg.ConfigurableResource):
                    full_build=s.full_build, max_quarantine_share=s.max_quarantine_share,
                    max_quarantine_min_records=s.max_quarantine_min_records, max_text_length=s.max_text_length,
                    volume_drop_warn=s.volume_drop_warn, data_docs=s.data_docs,
+                   leadership_units=list(s.leadership_units),
                    pseudonym_key=s.pseudonym_key if s.pseudonym_key != DEVELOPMENT_PSEUDONYM_KEY else "",
                    source_url=s.source_url or "", source_url_from_env=source_url_from_env)
 
@@ -49,6 +51,7 @@ class CchcSettings(dg.ConfigurableResource):
                             max_quarantine_share=self.max_quarantine_share,
                             max_quarantine_min_records=self.max_quarantine_min_records,
                             max_text_length=self.max_text_length, volume_drop_warn=self.volume_drop_warn,
-                            data_docs=self.data_docs, pseudonym_key=self.pseudonym_key or base.pseudonym_key,
+                            data_docs=self.data_docs, leadership_units=tuple(self.leadership_units),
+                            pseudonym_key=self.pseudonym_key or base.pseudonym_key,
                             source_url=self.source_url or (resolve_url(None, "CCHC_SOURCE_URL")
                                                            if self.source_url_from_env else None))

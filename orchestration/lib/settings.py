@@ -23,6 +23,8 @@ it — nothing is passed between them through ``os.environ``. The environment is
   the pull asset only when the settings carry no URL (``dagster dev``); ``cchc run`` pulls only with --source-url
 - ``CCHC_VOLUME_DROP_WARN`` drop of a month's rows vs the previous month / a year earlier that warns (default 0.5)
 - ``CCHC_DATA_DOCS`` ``0``: no HTML Data Docs (the validation results are still written)
+- ``CCHC_LEADERSHIP_UNITS`` comma-separated unit codes (communes, districts) that also get the one-page leadership
+  report (every province with data gets one): ``by_province/<province>/bao_cao_lanh_dao_<unit>.pdf``
 
 Process tuning (how fast, never what is published) stays in the environment, read where it is used:
 ``CCHC_INGEST_WORKERS``, ``CCHC_LANDING_ATTEMPTS``, ``CCHC_GX_CHUNK_ROWS``, ``CCHC_SOURCE_RETRIES``,
@@ -62,6 +64,8 @@ class Settings:
     source_url: str | None = field(default=None, repr=False)
     volume_drop_warn: float = 0.5
     data_docs: bool = True
+    # units (beyond the provinces) whose one-page leadership report each release prints
+    leadership_units: tuple[str, ...] = ()
 
     def __post_init__(self):
         if not 0 < self.volume_drop_warn <= 1:
@@ -141,6 +145,7 @@ def settings_from_env(raw_dir: str | os.PathLike | None = None, out_dir: str | o
         full_build=_flag("CCHC_FULL_BUILD"),
         volume_drop_warn=_share("CCHC_VOLUME_DROP_WARN", 0.5),
         data_docs=os.environ.get("CCHC_DATA_DOCS", "1") != "0",
+        leadership_units=tuple(u.strip() for u in os.environ.get("CCHC_LEADERSHIP_UNITS", "").split(",") if u.strip()),
     )
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)

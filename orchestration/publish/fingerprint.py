@@ -121,6 +121,7 @@ def settings_digest(settings: Settings) -> str:
         ("max_text_length", settings.max_text_length),
         ("national_csv", settings.national_csv),  # the release's files differ
         ("volume_drop_warn", settings.volume_drop_warn),  # the manifest's warnings differ
+        ("leadership_units", ",".join(settings.leadership_units)),  # the release's files differ
         *((name, os.environ.get(name, "")) for name in VALUE_SETTINGS),
     ])
 

@@ -303,6 +303,15 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
     for page in write_scorecards(staging):
         counts[str(page.relative_to(staging))] = 1
     times.done("scorecards")
+    # the one-page leadership report of every province (and of the units asked for), printed by headless Chromium;
+    # without Chromium the HTML only, said in the manifest and the run summary — never a failed release
+    from orchestration.publish.leadership import write_leadership_reports
+
+    reports = write_leadership_reports(staging, settings.leadership_units)
+    for path in reports.written:
+        counts[str(path.relative_to(staging))] = 1
+    manifest["leadership_reports"] = reports.as_manifest()
+    times.done("leadership reports")
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     final = publish / release_id
     os.rename(staging, final)  # the release appears whole or not at all
