@@ -227,7 +227,7 @@ def test_self_contained_nothing_fetched(rendered):
 def test_values_from_provinces_files_are_escaped(release, tmp_path):
     copy = tmp_path / "release"
     copy.mkdir()
-    for name in ("units.csv", "target_tracking.csv", "peer_benchmarks.csv", "manifest.json"):
+    for name in ("units.csv", "target_tracking.csv", "peer_benchmarks.csv", "improvement_plan.csv", "manifest.json"):
         shutil.copy(release / name, copy / name)
     for name in ("explain", "bieu06"):
         shutil.copytree(release / name, copy / name)
@@ -255,7 +255,7 @@ def test_pages_of_a_release_before_layout_v2_equal_pages_of_its_parts(release, t
 
     copy = tmp_path / "v1"
     copy.mkdir()
-    for name in ("units.csv", "target_tracking.csv", "peer_benchmarks.csv", "manifest.json"):
+    for name in ("units.csv", "target_tracking.csv", "peer_benchmarks.csv", "improvement_plan.csv", "manifest.json"):
         shutil.copy(release / name, copy / name)
     for table, name in (("observations", "indicator_observations"), ("bieu06", "report_bieu06")):
         duckdb.sql(f"COPY (SELECT * FROM read_parquet('{release}/{table}/*/*/part.parquet', hive_partitioning = false)) "
