@@ -490,6 +490,11 @@ def test_leadership_report_is_one_a4_page_with_the_province_numbers(release):
     page = (release / "by_province" / "06" / "bao_cao_lanh_dao.html").read_text(encoding="utf-8")
     trend = re.search(r'<svg id="trend".*?</svg>', page, re.S).group(0)
     assert len(re.findall(r"<circle ", trend)) == 12
+    # the data dictionary describes the planner's table, column by column, and the report itself
+    dictionary = {(r["kind"], r["file"], r["name"]) for r in read_csv(release / "data_dictionary.csv")}
+    plan_columns = set(read_csv(release / "improvement_plan.csv")[0])
+    assert {name for kind, file, name in dictionary if kind == "column" and file == "improvement_plan.csv"} == plan_columns
+    assert ("file", "by_province/<code>/bao_cao_lanh_dao.pdf", "bao_cao_lanh_dao.pdf") in dictionary
 
 
 def test_a_commune_report_on_request_and_html_only_without_chromium(release, tmp_path):

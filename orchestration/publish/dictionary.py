@@ -16,6 +16,22 @@ PUBLISHED_MODELS = {"indicator_observations": ("publish", "indicator_observation
                     "ind_peer_benchmarks": ("indicators", "peer_benchmarks.csv")}
 
 
+# the release's files that are not tables: what each one is (issue 23 asks the dictionary to describe them too)
+PUBLISHED_FILES = {
+    "by_province/<code>/scorecard.html": "The province's scorecard: a self-contained page (no network) — totals, groups, "
+    "ranks and percentiles, the monthly trend, targets, the reasons points were lost, the planner's top five actions.",
+    "by_province/<code>/bao_cao_lanh_dao.pdf": "The one-page (A4) leadership report of a province with data, printed by "
+    "headless Chromium: total and grade, rank and percentile, the six groups against their maxima and the peers' "
+    "median, the last 12 months, the year's targets, the top five actions (improvement_plan.csv). The .html beside it "
+    "is the same page; without Chromium only the .html is written (manifest leadership_reports.skipped says so).",
+    "by_province/<code>/bao_cao_lanh_dao_<unit>.pdf": "The same page for a unit asked for (cchc run --leadership-unit, "
+    "CCHC_LEADERSHIP_UNITS).",
+    "by_province/<code>/diem_theo_nhom_<period>.xlsx": "Per-group workbook of the latest month and year: a sheet per "
+    "Decision 766 group, units as rows, each row's numerator, denominator and points (numbers as numbers, frozen "
+    "header, printable).",
+}
+
+
 def published_columns(manifest_path: Path | None = None) -> list[dict]:
     """(file, column, type, description) of every published table, from the dbt manifest."""
     manifest = json.loads((manifest_path or DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
@@ -38,7 +54,9 @@ def published_columns(manifest_path: Path | None = None) -> list[dict]:
                  "description": DICTIONARY["reconciliation"]})
     rows += [{"kind": "column", "file": "reconciliation.csv", "name": c, "type": "", "description": DICTIONARY[c]}
              for c in DICTIONARY if c != "reconciliation"]
-    rows.sort(key=lambda r: (r["file"], r["kind"] != "table"))
+    rows += [{"kind": "file", "file": f, "name": f.rsplit("/", 1)[-1], "type": "", "description": d}
+             for f, d in PUBLISHED_FILES.items()]
+    rows.sort(key=lambda r: (r["kind"] == "file", r["file"], r["kind"] != "table"))
     return rows
 
 
@@ -66,6 +84,8 @@ def write_dictionary(con, folder: Path, definitions_relation: str) -> tuple[Path
     md = ["# Data dictionary", "", "Generated from the dbt project's descriptions and the indicator definitions seed.", ""]
     current = None
     for r in cols:
+        if r["kind"] == "file":
+            continue
         if r["file"] != current:
             current = r["file"]
             md += ["", f"## `{current}`", ""]
@@ -73,6 +93,8 @@ def write_dictionary(con, folder: Path, definitions_relation: str) -> tuple[Path
                 md += [r["description"], "", "| column | type | description |", "|---|---|---|"]
                 continue
         md.append(f"| `{r['name']}` | {r['type']} | {r['description'].replace('|', '/')} |")
+    md += ["", "## Other files", "", "| file | what it is |", "|---|---|"]
+    md += [f"| `{r['file']}` | {r['description'].replace('|', '/')} |" for r in cols if r["kind"] == "file"]
     md += ["", "## Indicators", "", "| id | name | version | Pmax | scoring | empty rule | confidence | unit | methodology |",
            "|---|---|---|---|---|---|---|---|---|"]
     for (iid, vi, en, grp, pmax, rule, thr, empty, ver, vf, vt, conf, unit, note) in indicators:
