@@ -106,7 +106,7 @@ def test_agreeing_and_differing_figures_with_the_reason_named(warehouse, tmp_pat
     assert rows[("H19", "QD766_TDGQ")]["diff_points"] == -2.5  # 17.50 − 20.00
     for row in ("QD766_3_4", "QD766_3_5"):
         fee = rows[("H19.05", row)]
-        assert fee["diff_denominator"] == -1 and "procedure lists differ" in fee["reasons"], fee
+        assert fee["diff_denominator"] == -1 and "procedure lists differ: we count 1 fee-bearing procedure(s) fewer" in fee["reasons"], fee
     assert rows[("H19.05", "QD766_3_6")]["agrees"] is True and rows[("H19.05", "QD766_CLGQ")]["agrees"] is True
     assert result.messages == []
     assert result.line().startswith("portal reconciliation: 6 of 10 figure(s) differ")

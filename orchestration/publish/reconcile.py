@@ -317,8 +317,9 @@ def _reasons(con, relations, fig: PortalFigure, indicator: str, unit: str, agenc
             [fig.period_type, fig.period, key]).fetchall()[0][0]
         reasons += _sync_reason(n, diff_den)
     elif indicator in PROCEDURE_ROWS and diff_den:
-        reasons.append(f"procedure lists differ: we count {diff_den:+.0f} fee-bearing procedure(s) against the "
-                       "portal's list for this department (procedures/applicability.csv vs the national catalogue)")
+        reasons.append(f"procedure lists differ: we count {abs(diff_den):.0f} fee-bearing procedure(s) "
+                       f"{'more' if diff_den > 0 else 'fewer'} than the portal lists for this department "
+                       "(procedures/applicability.csv vs the national catalogue)")
     if not reasons:
         reasons.append("not explained by the dossiers we hold (the portal's own snapshot or rule)")
     return reasons
