@@ -6,15 +6,14 @@
 
 from __future__ import annotations
 
-
 import dagster as dg
 
 from orchestration.ingest.assets import ASSETS as INGEST_ASSETS
 from orchestration.lib.partitions import RANGE_END_TAG, RANGE_START_TAG, monthly
 from orchestration.lib.resources import CchcSettings
 from orchestration.lib.run_output import LOGGERS
-from orchestration.lib.settings import Settings
 from orchestration.lib.sensors import raw_files_sensor
+from orchestration.lib.settings import Settings
 from orchestration.publish.assets import portal_reconciliation, release
 from orchestration.publish.postgres_assets import postgres_publication
 from orchestration.quality.checks import quality_gate

@@ -13,9 +13,9 @@ import pytest
 from orchestration.bench.compare import diff, published_values
 from orchestration.bench.floor import BIEU06_COLUMNS, render, run_floor
 from orchestration.bench.pandas_ref import run_pandas
-from orchestration.runner import run_pipeline
 from orchestration.lib.settings import REPO_ROOT, Settings
 from orchestration.publish import release
+from orchestration.runner import run_pipeline
 
 SAMPLE = REPO_ROOT / "raw" / "sample"
 

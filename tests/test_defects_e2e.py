@@ -8,11 +8,11 @@ import json
 import duckdb
 import pytest
 
-from orchestration.runner import run_pipeline
 from orchestration.generate import generate
 from orchestration.ingest import landing
 from orchestration.ingest.assets import read_file_state
 from orchestration.lib.settings import Settings
+from orchestration.runner import run_pipeline
 
 # generator source → (lake table, key column in the lake)
 SOURCE_TABLES = {"dossiers": ("dossiers", "ma_ho_so"), "petitions": ("petitions", "ma_pakn"),

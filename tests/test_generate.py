@@ -202,7 +202,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
 def test_json_and_csv_carry_the_same_dossiers(tmp_path):
     kwargs = dict(seed=5, start="2023-01", end="2023-04", dossiers_per_year=2500)
     sj = generate(tmp_path / "j", fmt="json", **kwargs)
-    sc = generate(tmp_path / "c", fmt="csv", **kwargs)
+    generate(tmp_path / "c", fmt="csv", **kwargs)
     js = {d["MaHoSo"]: reduce_json(d) for d in load_json_dossiers(tmp_path / "j")}
     cs = {r["ma_ho_so"]: r for r in load_csv_dossiers(tmp_path / "c")}
     assert len(js) == sj["counts"]["dossiers"] > 500

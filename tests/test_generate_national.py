@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.generate import generate
 from orchestration.cli import main as cli_main
+from orchestration.generate import generate
 
 SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
 PER_YEAR = 20_000
@@ -190,7 +190,7 @@ def test_every_dossier_attributable(versions, register):
     units, agencies = register
     unit_of = {a["agency_code"]: a["unit_code"] for a in agencies}
     parent = {u["unit_code"]: u["parent_code"] or u["unit_code"] for u in units}
-    for month, province, name, r in versions:
+    for _month, province, name, r in versions:
         m = CODE_RX.match(r["MaHoSo"])
         assert m, r["MaHoSo"]
         agency = m.group(1)
@@ -202,7 +202,7 @@ def test_every_dossier_attributable(versions, register):
 
 def test_file_month_is_the_extract_month(versions):
     seen_month = defaultdict(list)
-    for month, province, name, r in versions:
+    for month, _province, name, r in versions:
         T = _extract_time(month)
         for f in EVENT_FIELDS:
             assert _d(r.get(f)) is None or _d(r.get(f)) <= T, (name, r["MaHoSo"], f)
@@ -222,7 +222,7 @@ def test_file_month_is_the_extract_month(versions):
             assert first["TrangThaiHoSo"] == 1 and t_in <= _extract_time(first_month)
         caps = [_d(r["NgayCapNhat"]) for _, r in vs]
         assert all(a < b for a, b in zip(caps, caps[1:])), f"{code}: a later version must carry a later NgayCapNhat"
-        for (m1, r1), (m2, r2) in zip(vs, vs[1:]):  # a new version only when something happened in its month
+        for (m1, r1), (_m2, r2) in zip(vs, vs[1:]):  # a new version only when something happened in its month
             assert _d(r2["NgayCapNhat"]) > _extract_time(m1)
             assert r1 != r2
 
@@ -230,7 +230,7 @@ def test_file_month_is_the_extract_month(versions):
 def test_volume_and_shares(runs, versions):
     s = runs["summary"]
     latest = {}
-    for month, _, _, r in versions:
+    for _month, _, _, r in versions:
         latest[r["MaHoSo"]] = r
     n = len(latest)
     assert n == s["counts"]["dossiers"] and len(versions) == s["counts"]["dossier_records"]

@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.runner import run_pipeline
 from orchestration.ingest import changes
 from orchestration.lib.settings import REPO_ROOT, settings_from_env
+from orchestration.runner import run_pipeline
 from orchestration.transform import incremental
 
 SAMPLE = REPO_ROOT / "raw" / "sample"

@@ -6,9 +6,9 @@ import csv
 import duckdb
 import pytest
 
-from orchestration.runner import run_pipeline
 from orchestration.generate import generate
 from orchestration.lib.settings import SEEDS_DIR, Settings
+from orchestration.runner import run_pipeline
 
 QD766_GROUPS = {"QD766_CKMB", "QD766_TDGQ", "QD766_TTTT", "QD766_CLGQ", "QD766_DVTT", "QD766_MDSH", "QD766_MDHL", "QD766_TOTAL"}
 

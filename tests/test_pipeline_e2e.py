@@ -13,10 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.runner import run_pipeline
 from orchestration.lib.settings import REPO_ROOT, Settings
 from orchestration.publish.release import BIEU06_COLUMNS, OBSERVATION_COLUMNS
-from tests.pg_server import pg_server  # noqa: F401 — PostgreSQL for the fault-injection test
+from orchestration.runner import run_pipeline
 
 SAMPLE = REPO_ROOT / "raw" / "sample"
 CCHC = str(Path(sys.executable).with_name("cchc"))
@@ -316,7 +315,7 @@ def _assert_complete(release: Path) -> None:
     """A whole release: its manifest, every file it counts, the observation CSV's rows as counted."""
     manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["release_id"] == release.name and manifest["run_fingerprint"]["digest"]
-    for name, rows in manifest["row_counts"].items():
+    for name, _rows in manifest["row_counts"].items():
         assert (release / name).exists(), f"{release.name}: {name} missing"
     lines = 0
     for path in release.glob("by_province/*/*/indicator_observations.csv"):

@@ -20,8 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import pytest
 
-from orchestration.runner import run_pipeline
 from orchestration.lib.settings import REPO_ROOT, Settings
+from orchestration.runner import run_pipeline
 
 SAMPLE = REPO_ROOT / "raw" / "sample"
 PHU_THONG, VI_HUONG, DEPT = "000.01.63.H06", "000.02.63.H06", "H06.03"

@@ -22,11 +22,17 @@ from types import SimpleNamespace
 
 import pytest
 
-from orchestration.publish.postgres import (MANIFEST_COUNT, NATIONAL_ROLE, TABLES, cmd_publish_pg, mask_url,
-                                            publish_release_to_postgres, resolve_pg_url)
+from orchestration.publish.postgres import (
+    MANIFEST_COUNT,
+    NATIONAL_ROLE,
+    TABLES,
+    cmd_publish_pg,
+    mask_url,
+    publish_release_to_postgres,
+    resolve_pg_url,
+)
 from orchestration.publish.release import BIEU06_COLUMNS, OBSERVATION_COLUMNS
-from tests.pg_server import ADMIN, PASSWORD, pg_server  # noqa: F401 — the module's PostgreSQL server fixture
-
+from tests.pg_server import ADMIN, PASSWORD
 
 # ------------------------------------------------------------------------------------------------ a tiny release
 UNITS_COLUMNS = ["unit_code", "unit_valid_from", "unit_valid_to", "unit_level", "unit_name", "parent_code",
@@ -150,8 +156,9 @@ def test_load_counts_idempotent_and_no_password(pg_server, releases, caplog):
     assert result["status"] == "loaded" and result["release_id"] == "2026-01-05.1"
     assert result["row_counts"] == expected_counts(first)
     assert result["provinces"] == ["06", "19"] and set(result["unmapped_rows"].values()) == {0}
-    counts = lambda: {t: _query(pg_server.url, f"SELECT count(*) FROM cchc.{t} WHERE release_id = '2026-01-05.1'")[0][0]
-                      for t in TABLES}
+    def counts():
+        return {t: _query(pg_server.url, f"SELECT count(*) FROM cchc.{t} WHERE release_id = '2026-01-05.1'")[0][0]
+                for t in TABLES}
     assert counts() == expected_counts(first)
     # typed columns, codes stay text
     types = dict(_query(pg_server.url, "SELECT column_name, data_type FROM information_schema.columns"

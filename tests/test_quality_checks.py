@@ -9,10 +9,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.runner import run_pipeline
 from orchestration.lib.settings import EXPECTATIONS_DIR, REPO_ROOT, Settings, settings_from_env
 from orchestration.quality import checks
 from orchestration.quality.gx_suites import build_data_docs, load_suite_json, store_gx_results, validate_frame
+from orchestration.runner import run_pipeline
 
 SAMPLE = REPO_ROOT / "raw" / "sample"
 

@@ -20,9 +20,9 @@ import duckdb
 import openpyxl
 import pytest
 
-from orchestration.runner import run_pipeline
 from orchestration.lib.settings import REPO_ROOT, Settings
 from orchestration.publish.release import OBSERVATION_COLUMNS
+from orchestration.runner import run_pipeline
 
 INJECTION = '=HYPERLINK("x")'
 BIEU06_COUNTS = ["received_total", "received_online", "received_direct_postal", "carried_over", "resolved_total",

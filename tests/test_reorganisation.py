@@ -30,8 +30,8 @@ import shutil
 import duckdb
 import pytest
 
-from orchestration.runner import run_pipeline
 from orchestration.lib.settings import REPO_ROOT, Settings
+from orchestration.runner import run_pipeline
 
 SAMPLE = REPO_ROOT / "raw" / "sample"
 A, B, C, D, E, F = "000.01.63.H06", "000.02.63.H06", "000.15.64.H06", "000.21.63.H06", "000.40.19.H56", "000.31.19.H56"

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.runner import run_pipeline
 from orchestration.lib.settings import REPO_ROOT, Settings
 from orchestration.publish.scorecard import fmt_vi, write_scorecards
+from orchestration.runner import run_pipeline
 
 GROUP_LABELS = ["Công khai minh bạch", "Tiến độ giải quyết", "Dịch vụ trực tuyến", "Mức độ số hóa", "Mức độ hài lòng"]
 ATTAINMENT_VI = {"met": "Đạt", "not_met": "Không đạt", "on_track": "Đúng tiến độ", "at_risk": "Có nguy cơ",
@@ -193,7 +193,7 @@ def test_targets_and_reasons(release, rendered):
                if r["unit_code"] == "06" and r["period"] == year and r["period_type"] == "Y" and r["denominator"]
                and not r["agency_code"] and not r["ma_linh_vuc"] and not r["ma_tthc"]}
     shown: dict[str, int] = {}
-    for label, ind, count, unit in re.findall(
+    for _label, ind, count, unit in re.findall(
             r'<tr>\s*<td class="c">\d+</td>\s*<td><b>(.*?)</b></td>\s*<td>(\S+?)<span.*?<td class="num"><b>([\d.]+)</b> (\S+)',
             causes.group(1), re.S):
         if unit == "hồ" and ind != "5_4":  # "hồ sơ": a dossier cause (5_4's reasons overlap: one dossier, several)

@@ -28,7 +28,7 @@ from orchestration.generate import generate
 from orchestration.ingest import source_db
 from orchestration.ingest.pull_state import read_pull_state
 from orchestration.lib.settings import REPO_ROOT
-from tests.pg_server import PASSWORD, pg_server  # noqa: F401 — the module's PostgreSQL server fixture
+from tests.pg_server import PASSWORD
 
 # No applicability list (procedures/applicability.csv): a one-stop database has no such table, so route C could
 # not carry it and its procedure-based rows (the level rule) would differ from A's (the list) — by design.
@@ -82,8 +82,9 @@ def routes(tmp_path_factory, pg_server):
 @pytest.fixture(scope="module")
 def published(routes):
     base, sqlite_url, pg_url = routes
-    from orchestration.cli import cmd_run
     from types import SimpleNamespace
+
+    from orchestration.cli import cmd_run
 
     def run(**kw) -> int:
         return cmd_run(SimpleNamespace(**{"raw": None, "source_url": None, "as_of": None, **kw}))

@@ -22,7 +22,7 @@ from orchestration.ingest import landing, source_db
 from orchestration.ingest.assets import current_loads
 from orchestration.ingest.pull_state import read_pull_state
 from orchestration.lib.settings import Settings
-from tests.pg_server import PASSWORD, pg_server  # noqa: F401 — the module's PostgreSQL server fixture
+from tests.pg_server import PASSWORD
 
 SEED = 11
 BATCH = 40

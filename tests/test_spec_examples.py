@@ -23,8 +23,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.runner import run_pipeline
 from orchestration.lib.settings import Settings
+from orchestration.runner import run_pipeline
 
 EXAMPLES = Path(__file__).parent / "fixtures" / "spec_examples"
 

@@ -22,8 +22,14 @@ import numpy as np
 import pandas as pd
 
 from orchestration.bench.reference import (
-    HOURS_PER_WORKING_DAY, OFFICE_DAY_SECONDS, OFFICE_HOURS, SEEDS_DIR, TIMESTAMP_FORMATS, dossier_json_files,
-    reference_csv_files, working_calendar,
+    HOURS_PER_WORKING_DAY,
+    OFFICE_DAY_SECONDS,
+    OFFICE_HOURS,
+    SEEDS_DIR,
+    TIMESTAMP_FORMATS,
+    dossier_json_files,
+    reference_csv_files,
+    working_calendar,
 )
 
 FIELDS = ["MaHoSo", "MaTTHC", "MaLinhVuc", "TenLinhVuc", "MaDonViXuLy", "KenhThucHien", "NgayNopHoSo",

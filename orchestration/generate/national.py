@@ -29,9 +29,9 @@ of the district writer's record, framed as ``writers.write_dossier_json`` frames
 from __future__ import annotations
 
 import bisect
+import calendar as _calendar
 import functools
 import gzip
-import calendar as _calendar
 import json
 import math
 import multiprocessing

@@ -27,7 +27,7 @@ from sqlalchemy import delete, insert
 from orchestration.lib.lake_schema import JSON_TO_FLAT
 from orchestration.lib.secrets import mask_url
 from orchestration.lib.source_db_engine import make_source_engine
-from orchestration.lib.source_db_schema import (CHILDREN, DANH_GIA_HO_SO, HO_SO, THU_TUC_HANH_CHINH, metadata)
+from orchestration.lib.source_db_schema import CHILDREN, DANH_GIA_HO_SO, HO_SO, THU_TUC_HANH_CHINH, metadata
 
 BATCH_ROWS = 5_000  # rows per executemany
 IN_CHUNK = 1_000  # keys per DELETE … WHERE key IN (…): well under any driver's parameter limit

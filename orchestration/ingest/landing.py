@@ -342,7 +342,6 @@ def land_dossier_source(settings: Settings, con: duckdb.DuckDBPyConnection, load
     ``_bad_supplement``, as dossiers.read_dossier_json/read_dossier_flat or the source-database pull leave it)
     under ``load.sha256``; closes ``con``."""
     lake = LakeFiles(settings.lake_dir)
-    sha = load.sha256
     dossiers.add_cell_issues(con, "src")
     agencies_reference(con, settings)
     con.execute("CREATE OR REPLACE TEMP MACRO month_of(t_recv, t_sub) AS strftime(coalesce(t_recv, t_sub), '%Y-%m')")
@@ -408,7 +407,6 @@ def land_table_source(settings: Settings, spec: TableSpec, con: duckdb.DuckDBPyC
     """Type, check and land the rows of temp table ``src`` (text columns ``present`` + ``_rec``) as one landed
     file of ``spec.table`` under ``load.sha256``; closes ``con``."""
     lake = LakeFiles(settings.lake_dir)
-    sha = load.sha256
     schema = lake_schema.TABLES[spec.table][0]
     dossiers.add_cell_issues(con, "src")
     kinds = set(spec.kinds.values())
@@ -553,7 +551,6 @@ def land_files(settings: Settings, table: str, paths: list[Path], on_load=None, 
         con.close()
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-
     from concurrent.futures.process import BrokenProcessPool
 
     loads: list[FileLoad] = []

@@ -39,7 +39,7 @@ def stage_detail(group: str, label: str, assets: dict[str, dict], done: tuple[in
         text = f"{files} file(s), {loaded:,} record(s) loaded, {quarantined:,} quarantined"
     elif group == "ingest":
         written = in_run = 0
-        for key, m in assets.items():
+        for _key, m in assets.items():
             if "partitions_written" in m:
                 written += len(json.loads(_meta(m, "partitions_written", "{}")))
                 in_run += _meta(m, "months_in_run")

@@ -20,8 +20,7 @@ columns it needs, by name, before reading anything: a missing or renamed column 
 
 from __future__ import annotations
 
-from sqlalchemy import (Column, DateTime, Date, ForeignKey, Index, Integer, MetaData, Numeric, SmallInteger, String,
-                        Table, Text)
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, SmallInteger, String, Table, Text
 
 metadata = MetaData()
 

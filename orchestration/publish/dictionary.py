@@ -97,9 +97,11 @@ def write_dictionary(con, folder: Path, definitions_relation: str) -> tuple[Path
     md += [f"| `{r['file']}` | {r['description'].replace('|', '/')} |" for r in cols if r["kind"] == "file"]
     md += ["", "## Indicators", "", "| id | name | version | Pmax | scoring | empty rule | confidence | unit | methodology |",
            "|---|---|---|---|---|---|---|---|---|"]
-    for (iid, vi, en, grp, pmax, rule, thr, empty, ver, vf, vt, conf, unit, note) in indicators:
+    for (iid, vi, en, _grp, pmax, rule, thr, empty, ver, _vf, _vt, conf, unit, note) in indicators:
         scoring = f"{rule} {thr:g}" if thr is not None else rule
-        md.append(f"| `{iid}` | {vi} — {en} | {ver} | {'' if pmax is None else f'{pmax:g}'} | {scoring} | {empty} | {conf} | {unit} | {(note or '').replace('|', '/')} |")
+        pmax_text = "" if pmax is None else f"{pmax:g}"
+        md.append(f"| `{iid}` | {vi} — {en} | {ver} | {pmax_text} | {scoring} | {empty} | {conf} | {unit} "
+                  f"| {(note or '').replace('|', '/')} |")
     md_path = folder / "data_dictionary.md"
     md_path.write_text("\n".join(md) + "\n", encoding="utf-8")
     return csv_path, md_path

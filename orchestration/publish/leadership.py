@@ -17,9 +17,25 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.lib.chromium import INSTALL_HINT, ChromiumError, find_chromium, print_to_pdf
-from orchestration.publish.scorecard import (ATTAINMENT_VI, COMPARATOR, GROUPS, LEVELS, Release, _environment,
-                                             STATUS_VI, _load, _num, _period_panel, _score_cell, actions, fmt_int, fmt_pct,
-                                             fmt_vi, month_label, month_short)
+from orchestration.publish.scorecard import (
+    ATTAINMENT_VI,
+    COMPARATOR,
+    GROUPS,
+    LEVELS,
+    STATUS_VI,
+    Release,
+    _environment,
+    _load,
+    _num,
+    _period_panel,
+    _score_cell,
+    actions,
+    fmt_int,
+    fmt_pct,
+    fmt_vi,
+    month_label,
+    month_short,
+)
 
 TEMPLATE = "leadership.html.j2"
 REPORT = "bao_cao_lanh_dao"
@@ -110,6 +126,11 @@ def _targets(rel: Release, key: tuple, year: str) -> dict:
     return {"rows": rows[:MAX_TARGET_ROWS], "more": max(0, len(rows) - MAX_TARGET_ROWS), "summary": summary}
 
 
+def _share(value: float | None, maximum: float | None) -> float | None:
+    """``value`` as a percentage of ``maximum``, within 0–100 (a bar's width)."""
+    return max(0.0, min(100.0, value / maximum * 100)) if (value is not None and maximum) else None
+
+
 def report_page(rel: Release, unit_code: str) -> dict | None:
     """What the page shows for one unit (a province, district or commune), or None when it has no total."""
     units = rel.units
@@ -142,9 +163,9 @@ def report_page(rel: Release, unit_code: str) -> dict | None:
         gpeer = rel.peers.get((gid, "Y", year) + key) or {}
         # the peers' median only where there are peers (a unit alone at its level compares with itself)
         med = _num(gpeer.get("peer_median")) if (_num(gpeer.get("peer_n")) or 0) >= 2 else None
-        share = lambda v: max(0.0, min(100.0, v / mx * 100)) if (v is not None and mx) else None  # noqa: E731
-        groups.append({"id": gid, "label": label, "points": fmt_vi(pts), "max": fmt_vi(mx, 0), "share": share(pts) or 0.0,
-                       "peer_median": fmt_vi(med) if med is not None else "—", "peer_share": share(med),
+        groups.append({"id": gid, "label": label, "points": fmt_vi(pts), "max": fmt_vi(mx, 0),
+                       "share": _share(pts, mx) or 0.0,
+                       "peer_median": fmt_vi(med) if med is not None else "—", "peer_share": _share(med, mx),
                        "status": STATUS_VI.get(r["obs_status"], "") if r else "thiếu dữ liệu"})
     mpanel = _period_panel(obs, "M", month, key) if month else None
     ymonths = sorted(obs.loc[(obs["period_type"] == "M") & (obs["period"].str.startswith(year + "-")), "period"].unique())

@@ -38,7 +38,8 @@ import re
 import time
 from pathlib import Path
 
-from orchestration.lib.secrets import mask_url, masked_error as _masked_error, resolve_url
+from orchestration.lib.secrets import mask_url, resolve_url
+from orchestration.lib.secrets import masked_error as _masked_error
 
 log = logging.getLogger(__name__)
 

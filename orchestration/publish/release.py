@@ -23,7 +23,16 @@ import duckdb
 from orchestration.lib.settings import REPO_ROOT, Settings, limit_memory
 from orchestration.publish.formats import copy_csv
 from orchestration.publish.parts import (
-    LAYOUT_VERSION, PART_FILE, Part, PartSet, add_files, part_dir, part_files, plan, previous_parts, table_sql,
+    LAYOUT_VERSION,
+    PART_FILE,
+    Part,
+    PartSet,
+    add_files,
+    part_dir,
+    part_files,
+    plan,
+    previous_parts,
+    table_sql,
     write_parts,
 )
 from orchestration.publish.parts import summary as parts_summary

@@ -87,8 +87,8 @@ def pin(publish: Path, release_id: str, on: bool = True) -> None:
 
 def analysts_release(publish: Path) -> str | None:
     """The release the analysts' database reads (its views point into that release's parts)."""
-    from orchestration.publish.fingerprint import analyst_copy_release
     from orchestration.lib.settings import Settings
+    from orchestration.publish.fingerprint import analyst_copy_release
 
     return analyst_copy_release(Settings(raw_dir=publish.parent, out_dir=publish.parent))
 

@@ -365,7 +365,7 @@ def _group_bars(rows: dict, unit_key: tuple) -> list[dict]:
     """The five groups (and DVTT's two sub-groups) of a unit in one period, with bar geometry (0–100 % width)."""
     bars = []
     for gid, label, subs in GROUPS:
-        for sid, slabel, sub in [(gid, label, False)] + [(s, l, True) for s, l in subs]:
+        for sid, slabel, sub in [(gid, label, False)] + [(s, sl, True) for s, sl in subs]:
             r = rows.get((sid,) + unit_key)
             pts, mx = (_num(r["points"]), _num(r["max_points"])) if r else (None, None)
             share = (pts / mx * 100) if (pts is not None and mx) else 0.0

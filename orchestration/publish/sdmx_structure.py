@@ -16,8 +16,7 @@ from pathlib import Path
 
 from pysdmx.io import write_sdmx
 from pysdmx.io.format import Format
-from pysdmx.model import (Code, Codelist, Component, Components, Concept, ConceptScheme, DataStructureDefinition,
-                          Dataflow, DataType, Role)
+from pysdmx.model import Code, Codelist, Component, Components, Concept, ConceptScheme, Dataflow, DataStructureDefinition, DataType, Role
 
 from orchestration.publish.sdmx import AGENCY_ID, FAMILIES, FREQ, TOTAL
 

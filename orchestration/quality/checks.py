@@ -41,8 +41,7 @@ import duckdb
 from orchestration.lib import lake_schema
 from orchestration.lib.resources import CchcSettings
 from orchestration.lib.settings import Settings, limit_memory
-from orchestration.quality.gx_suites import (SuiteResult, build_data_docs, store_gx_results, suite_severities,
-                                             validate_frame, write_results)
+from orchestration.quality.gx_suites import SuiteResult, build_data_docs, store_gx_results, suite_severities, validate_frame, write_results
 
 VOLUME_ENV = "CCHC_VOLUME_DROP_WARN"
 LAKE_SUITES = {t: f"lake_{t}" for t, (_, folder, _) in lake_schema.TABLES.items() if folder}

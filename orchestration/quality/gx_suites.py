@@ -270,8 +270,7 @@ def build_data_docs(reports_dir: Path) -> Path:
     import great_expectations as gx
     from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
     from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier, ValidationResultIdentifier)
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier, ValidationResultIdentifier
 
     site_dir = reports_dir / "data_docs"
     with _lock(reports_dir / ".data_docs.lock"):
