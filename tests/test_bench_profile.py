@@ -7,23 +7,36 @@ import pytest
 from orchestration.bench.profile import STAGES, parse_duration, profile_lines, run_profile
 
 LOG = """\
-2026-11-27 09:49:07 +0000 - dagster - INFO - job - r1 - lake__landed_petition_files - [1/1] petitions/petitions_202507.csv: landed, read 4060, loaded 4060, quarantined 0 , duplicates 0
-2026-11-27 09:49:08 +0000 - dagster - DEBUG - job - r1 - 9329 - lake__landed_petition_files - STEP_SUCCESS - Finished execution of step "lake__landed_petition_files" in 2.03s.
-2026-11-27 09:49:15 +0000 - dagster - INFO - job - r1 - lake__ref_agencies - reference/agencies.csv: landed, read 634, loaded 634, quarantined 0 {}, duplicates 0
-2026-11-27 09:49:15 +0000 - dagster - INFO - job - r1 - lake__ref_agencies - reference/targets.csv: unchanged, read 28, loaded 28, quarantined 0 {}, duplicates 0
-2026-11-27 09:49:15 +0000 - dagster - DEBUG - job - r1 - 9329 - lake__ref_agencies - STEP_SUCCESS - Finished execution of step "lake__ref_agencies" in 317ms.
-2026-11-27 09:49:30 +0000 - dagster - INFO - job - r1 - lake__landed_dossier_files - [1/2] dossiers/dongbo_202507_01_001.json: landed, read 8933, loaded 8930, quarantined 3 , duplicates 0
-2026-11-27 09:49:31 +0000 - dagster - INFO - job - r1 - lake__landed_dossier_files - [2/2] dossiers/dongbo_202507_04_001.json.gz: landed, read 1067, loaded 1067, quarantined 0 , duplicates 0
-2026-11-27 09:50:29 +0000 - dagster - DEBUG - job - r1 - 9329 - lake__landed_dossier_files - STEP_SUCCESS - Finished execution of step "lake__landed_dossier_files" in 50.0s.
-2026-11-27 09:50:51 +0000 - dagster - DEBUG - job - r1 - 9329 - lake__dossiers - STEP_SUCCESS - Finished execution of step "lake__dossiers" in 22.24s.
+2026-11-27 09:49:07 +0000 - dagster - INFO - job - r1 - lake__landed_petition_files - [1/1] petitions/petitions_202507.csv: landed, read \
+4060, loaded 4060, quarantined 0 , duplicates 0
+2026-11-27 09:49:08 +0000 - dagster - DEBUG - job - r1 - 9329 - lake__landed_petition_files - STEP_SUCCESS - Finished execution of step \
+"lake__landed_petition_files" in 2.03s.
+2026-11-27 09:49:15 +0000 - dagster - INFO - job - r1 - lake__ref_agencies - reference/agencies.csv: landed, read 634, loaded 634, \
+quarantined 0 {}, duplicates 0
+2026-11-27 09:49:15 +0000 - dagster - INFO - job - r1 - lake__ref_agencies - reference/targets.csv: unchanged, read 28, loaded 28, \
+quarantined 0 {}, duplicates 0
+2026-11-27 09:49:15 +0000 - dagster - DEBUG - job - r1 - 9329 - lake__ref_agencies - STEP_SUCCESS - Finished execution of step \
+"lake__ref_agencies" in 317ms.
+2026-11-27 09:49:30 +0000 - dagster - INFO - job - r1 - lake__landed_dossier_files - [1/2] dossiers/dongbo_202507_01_001.json: landed, \
+read 8933, loaded 8930, quarantined 3 , duplicates 0
+2026-11-27 09:49:31 +0000 - dagster - INFO - job - r1 - lake__landed_dossier_files - [2/2] dossiers/dongbo_202507_04_001.json.gz: landed, \
+read 1067, loaded 1067, quarantined 0 , duplicates 0
+2026-11-27 09:50:29 +0000 - dagster - DEBUG - job - r1 - 9329 - lake__landed_dossier_files - STEP_SUCCESS - Finished execution of step \
+"lake__landed_dossier_files" in 50.0s.
+2026-11-27 09:50:51 +0000 - dagster - DEBUG - job - r1 - 9329 - lake__dossiers - STEP_SUCCESS - Finished execution of step \
+"lake__dossiers" in 22.24s.
 12 of 293 \x1b[32mOK\x1b[0m created sql table model intermediate.int_qd766_procedure_items ........ [\x1b[32mOK\x1b[0m in 37.52s]
 13 of 293 \x1b[32mOK\x1b[0m created sql view model staging.stg_dossiers__dossiers ................ [\x1b[32mOK\x1b[0m in 4.87s]
 14 of 293 \x1b[32mOK\x1b[0m created sql table model publish.indicator_observations .............. [\x1b[32mOK\x1b[0m in 18.65s]
 15 of 293 \x1b[32mOK\x1b[0m created sql incremental model intermediate.int_dossier_period_status .. [\x1b[32mOK\x1b[0m in 3.25s]
-2026-11-27 09:51:00 +0000 - dagster - INFO - job - r2 - cchc_dbt_models - incremental build: periods ending on or after 2026-06-20 (or the as-of date), dossiers of 1 rewritten month(s) 2026-07; 1 lake rewrite(s) since the last build
-2026-11-27 09:53:07 +0000 - dagster - INFO - job - r2 - cchc_dbt_models - periods rebuilt by digest: ind_qd766_groups 7 of 23, ind_scored_values 7 of 23
-2026-11-27 09:53:08 +0000 - dagster - DEBUG - job - r2 - 9329 - cchc_dbt_models - STEP_SUCCESS - Finished execution of step "cchc_dbt_models" in 2m17s.
-2026-11-27 09:57:30 +0000 - dagster - INFO - job - r2 - release - release parts: national CSV files 40.2 s, Parquet, workbooks and province cuts 120.5 s, scorecards 68.0 s
+2026-11-27 09:51:00 +0000 - dagster - INFO - job - r2 - cchc_dbt_models - incremental build: periods ending on or after 2026-06-20 (or the \
+as-of date), dossiers of 1 rewritten month(s) 2026-07; 1 lake rewrite(s) since the last build
+2026-11-27 09:53:07 +0000 - dagster - INFO - job - r2 - cchc_dbt_models - periods rebuilt by digest: ind_qd766_groups 7 of 23, \
+ind_scored_values 7 of 23
+2026-11-27 09:53:08 +0000 - dagster - DEBUG - job - r2 - 9329 - cchc_dbt_models - STEP_SUCCESS - Finished execution of step \
+"cchc_dbt_models" in 2m17s.
+2026-11-27 09:57:30 +0000 - dagster - INFO - job - r2 - release - release parts: national CSV files 40.2 s, Parquet, workbooks and \
+province cuts 120.5 s, scorecards 68.0 s
 2026-11-27 09:57:31 +0000 - dagster - DEBUG - job - r2 - 9329 - release - STEP_SUCCESS - Finished execution of step "release" in 1h2m3s.
 """
 

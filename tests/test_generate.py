@@ -422,7 +422,8 @@ def test_defects_each_kind_injected_and_reported(defects_csv):
                  "ngay_bo_sung", "ngay_tiep_nhan_bo_sung", "ngay_cap_nhat"]
     for code in rep["nfd_text"]["records"]:
         r = one(code)
-        assert r["chu_ho_so"] != unicodedata.normalize("NFC", r["chu_ho_so"]) or r["ten_tthc"] != unicodedata.normalize("NFC", r["ten_tthc"])
+        assert (r["chu_ho_so"] != unicodedata.normalize("NFC", r["chu_ho_so"])
+                or r["ten_tthc"] != unicodedata.normalize("NFC", r["ten_tthc"]))
     for code in rep["alt_date_format"]["records"]:
         assert re.match(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}$", one(code)["ngay_nop_ho_so"])
     for code in rep["impossible_date"]["records"]:

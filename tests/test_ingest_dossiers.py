@@ -173,12 +173,14 @@ def test_quarantine_limits_come_from_the_environment(monkeypatch):
 
 
 def test_redelivered_file_is_a_no_op_and_newer_version_wins(settings):
-    d1 = write_json(settings.raw_dir / "dossiers" / "2023-06-a.json", [dossier(TrangThaiHoSo=4, NgayKetThucXuLy=None, NgayTra=None, NgayCapNhat="20230612090000")])
+    d1 = write_json(settings.raw_dir / "dossiers" / "2023-06-a.json",
+                    [dossier(TrangThaiHoSo=4, NgayKetThucXuLy=None, NgayTra=None, NgayCapNhat="20230612090000")])
     first = landing.land_dossier_file(settings, d1)
     again = landing.land_dossier_file(settings, d1)
     assert first.status == "landed" and again.status == "unchanged" and again.rows_loaded == first.rows_loaded
     newer = write_json(settings.raw_dir / "dossiers" / "2023-06-b.json", [dossier()])  # finished later
-    older = write_json(settings.raw_dir / "dossiers" / "2023-06-c.json", [dossier(TrangThaiHoSo=2, NgayKetThucXuLy=None, NgayTra=None, NgayCapNhat="20230612081000")])
+    older = write_json(settings.raw_dir / "dossiers" / "2023-06-c.json",
+                       [dossier(TrangThaiHoSo=2, NgayKetThucXuLy=None, NgayTra=None, NgayCapNhat="20230612081000")])
     loads = [landing.land_dossier_file(settings, p) for p in (d1, newer, older)]
     landing.build_dossier_partitions(settings, loads)
     rows = duckdb.sql(f"SELECT trang_thai_ho_so FROM read_parquet('{settings.lake_dir}/dossiers/*/*.parquet')").fetchall()
@@ -202,8 +204,10 @@ def test_flat_csv_gives_the_same_lake_row_as_json(settings):
         w = csv.DictWriter(fh, fieldnames=DOSSIER_FLAT_COLUMNS)
         w.writeheader()
         w.writerow(flat)
-    j = landed_rows(settings, landing.land_dossier_file(settings, jpath)).drop(columns=[c for c in ["_source_file", "_source_sha256", "_loaded_at"]])
-    c = landed_rows(settings, landing.land_dossier_file(settings, cpath)).drop(columns=[c for c in ["_source_file", "_source_sha256", "_loaded_at"]])
+    j = landed_rows(settings, landing.land_dossier_file(settings, jpath)).drop(
+        columns=[c for c in ["_source_file", "_source_sha256", "_loaded_at"]])
+    c = landed_rows(settings, landing.land_dossier_file(settings, cpath)).drop(
+        columns=[c for c in ["_source_file", "_source_sha256", "_loaded_at"]])
     # JSON has no ho_so_co_thanh_phan_so_hoa etc. here: both NULL; every other column identical
     assert j.to_dict("records") == c.to_dict("records")
 

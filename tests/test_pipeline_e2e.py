@@ -73,7 +73,8 @@ def test_bieu06_invariant_and_district_roll_up(sample_run):
     con = duckdb.connect()
     b = f"read_csv('{release}/by_province/*/*/report_bieu06.csv', types={{'unit_code': 'VARCHAR'}})"
     assert con.execute(f"SELECT count(*) FROM {b} WHERE received_total <> resolved_total + pending_total").fetchone()[0] == 0
-    assert con.execute(f"SELECT count(*) FROM {b} WHERE received_total <> received_online + received_direct_postal + carried_over").fetchone()[0] == 0
+    assert con.execute(f"SELECT count(*) FROM {b} WHERE received_total <> received_online + received_direct_postal"
+                       " + carried_over").fetchone()[0] == 0
     # the district's whole-unit row is the sum of its own agencies' and its 14 communes' dossiers: the commune
     # rows add up to at most the district's (the rest are the district agencies' dossiers)
     rows = con.execute(f"""
@@ -104,7 +105,8 @@ def test_no_personal_data_anywhere_in_the_outputs(sample_run):
     leaks = [s for s in pii if any(s.encode() in b for b in blobs)]
     assert leaks == []
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        cols = con.execute("SELECT table_schema, table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR'").fetchall()
+        cols = con.execute("SELECT table_schema, table_name, column_name FROM information_schema.columns"
+                           " WHERE data_type = 'VARCHAR'").fetchall()
         con.execute("CREATE TEMP TABLE pii (s VARCHAR)")
         con.executemany("INSERT INTO pii VALUES (?)", [[s] for s in pii])
         for schema, table, col in cols:

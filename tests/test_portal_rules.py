@@ -105,7 +105,7 @@ def _paid_online_procedures(raw, agency, codes):
             SELECT unnest(data, recursive := true) FROM read_json('{raw}/dossiers/*.json', union_by_name := true)) d
         WHERE coalesce(d.MaDonViXuLy, regexp_extract(d.MaHoSo, '^(.+)-[0-9]{{6}}-[0-9]+$', 1)) = '{agency}' AND CAST(d.TrangThaiHoSo AS INTEGER) NOT IN (1, 3)
           AND CAST(d.DuocThanhToanTrucTuyen AS INTEGER) IN (1, 2)
-          AND substr(CAST(d.NgayTiepNhan AS VARCHAR), 1, 6) BETWEEN '202301' AND '202303'""").fetchall()} & set(codes)
+          AND substr(CAST(d.NgayTiepNhan AS VARCHAR), 1, 6) BETWEEN '202301' AND '202303'""").fetchall()} & set(codes)  # noqa: E501
 
 
 def test_agency_rows_count_every_applied_procedure_and_communes_differ(portal_run):

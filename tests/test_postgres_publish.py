@@ -210,7 +210,8 @@ def test_row_level_security(pg_server, releases):
     first, second = releases
     publish_release_to_postgres(first, pg_server.url)
     publish_release_to_postgres(second, pg_server.url)
-    roles = {r[0]: r[1:] for r in _query(pg_server.url, "SELECT rolname, rolcanlogin, rolsuper FROM pg_roles WHERE rolname LIKE 'cchc\\_%'")}
+    roles = {r[0]: r[1:] for r in _query(pg_server.url,
+                                         "SELECT rolname, rolcanlogin, rolsuper FROM pg_roles WHERE rolname LIKE 'cchc\\_%'")}
     assert {"cchc_province_06", "cchc_province_19", NATIONAL_ROLE} <= set(roles)
     assert all(r == (False, False) for name, r in roles.items() if name != ADMIN)
     flags = _query(pg_server.url, "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c"

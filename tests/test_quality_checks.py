@@ -141,7 +141,8 @@ def test_volume_drop_vs_previous_month_and_same_month_last_year(tmp_path, monkey
     assert "month=2024-02" in text and "previous month" in text  # 300 vs 980: −69 %
     assert "2023-02" not in text and "2024-03" not in text  # −45 % is within the default 50 %
     # a stricter threshold also flags the drop against the same month a year earlier (300 vs 550)
-    rec, _ = checks.check_volume(settings.replace(volume_drop_warn=0.4), "dossiers", ["2023-02", "2024-02"], counts=SERIES, current_month=None)
+    rec, _ = checks.check_volume(settings.replace(volume_drop_warn=0.4), "dossiers", ["2023-02", "2024-02"], counts=SERIES,
+                                 current_month=None)
     text = "\n".join(rec.details)
     assert "same month a year earlier" in text and "same_month_last_year_rows=550" in text
     assert "month=2023-02" in text  # the Tết dip of 2023 (−45 %) against January

@@ -388,7 +388,8 @@ def test_sdmx_columns_and_period_mapping(releases):
             assert r["STRUCTURE"] == "dataflow" and r["STRUCTURE_ID"] == f"VN_CCHC:DF_{fam.split('/')[0]}(1.0)"
             assert r["ACTION"] == "I"  # full parts; revisions are in sdmx/revisions.csv
             assert (r["FREQ"], r["TIME_PERIOD"][:4]) in {("M", "2023"), ("Q", "2023"), ("S", "2023"), ("A", "2023")}
-            assert re.fullmatch({"M": r"\d{4}-\d{2}", "Q": r"\d{4}-Q[1-4]", "S": r"\d{4}-S[12]", "A": r"\d{4}"}[r["FREQ"]], r["TIME_PERIOD"])
+            assert re.fullmatch({"M": r"\d{4}-\d{2}", "Q": r"\d{4}-Q[1-4]", "S": r"\d{4}-S[12]", "A": r"\d{4}"}[r["FREQ"]],
+                                r["TIME_PERIOD"])
             seen.add((r["FREQ"], r["TIME_PERIOD"]))
         if fam in ("QD766", "BIEU06"):
             assert set(mapping.values()) <= seen

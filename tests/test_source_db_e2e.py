@@ -46,7 +46,8 @@ def _observations(out: Path, ids: list[str] | None = None) -> list[tuple]:
 
 
 def _bieu06(out: Path) -> list[tuple]:
-    return sorted(duckdb.sql(f"SELECT * FROM read_csv('{out}/publish/latest/by_province/*/*/report_bieu06.csv', all_varchar=true)").fetchall(),
+    return sorted(duckdb.sql(f"SELECT * FROM read_csv('{out}/publish/latest/by_province/*/*/report_bieu06.csv',"
+                             " all_varchar=true)").fetchall(),
                   key=repr)
 
 

@@ -109,7 +109,8 @@ def _check_incremental(url: str, tmp: Path, logs: list[str]) -> None:
     assert d2.rows_read == 5 and d2.batches == 1 and d2.rows_loaded == 5
     state = read_pull_state(settings.lake_dir)
     last_batch = state["tables"]["dossiers"]["loads"][-1]
-    landed = duckdb.sql(f"SELECT ma_ho_so FROM read_parquet('{settings.lake_dir}/_landed/dossiers/{last_batch['sha256']}.parquet')").fetchall()
+    landed = duckdb.sql(f"SELECT ma_ho_so FROM read_parquet('{settings.lake_dir}/_landed/dossiers/"
+                        f"{last_batch['sha256']}.parquet')").fetchall()
     assert {r[0] for r in landed} == new | updated
     lake = {r[0]: r for r in _lake_dossiers(settings)}
     assert len(lake) == n + 2

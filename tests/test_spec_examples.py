@@ -1,4 +1,5 @@
-"""The spec's own example raw root (a copy of ../shared/spec/examples in tests/fixtures/spec_examples), run end to end, against values computed by hand.
+"""The spec's own example raw root (a copy of ../shared/spec/examples in tests/fixtures/spec_examples), run end to
+end, against values computed by hand.
 
 The three example dossiers (as-of = latest NgayCapNhat = 2023-08-10 16:05, so 2023-08 and 2023-Q3 are running):
   A 000.05.63.H06-230612-0031  Lục Bình (the raw root's reference/agencies.csv maps 000.05 → 01990, overriding

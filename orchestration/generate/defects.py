@@ -122,7 +122,8 @@ def _apply(kind, rec, rng, known_procedures, known_agencies, codes, next_batch, 
     elif kind == "future_date":
         field = "NgayTra" if rec.get("NgayTra") is not None and rng.random() < 0.4 else "NgayCapNhat"
         v = rec[field]
-        rec[field] = v.replace(year=2090 + v.year % 10) if not (v.month == 2 and v.day == 29) else v.replace(year=2090 + v.year % 10, day=28)
+        rec[field] = (v.replace(year=2090 + v.year % 10) if not (v.month == 2 and v.day == 29)
+                      else v.replace(year=2090 + v.year % 10, day=28))
     elif kind == "end_before_reception":
         rec["NgayKetThucXuLy"] = rec["NgayTiepNhan"] - timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 600))
     elif kind == "unknown_status":

@@ -246,7 +246,8 @@ def partitioned_table_assets(table: str, landed_name: str, deps: list):
         summary = (f"{table}: {sum(written.values())} row(s) written in {len(written)} monthly partition(s) "
                    + (", ".join(f"{m} ({n})" for m, n in sorted(written.items())) if written else "")
                    + f"; {len(in_run) - len(written)} month(s) of the run unchanged. "
-                   + f"Checks run on the partitions written: expectations/lake_{table}.json, volume vs previous month / same month last year.")
+                   + f"Checks run on the partitions written: expectations/lake_{table}.json, "
+                     "volume vs previous month / same month last year.")
         meta = {"summary": dg.MetadataValue.text(summary), "partitions_written": json.dumps(written), "months_in_run": len(in_run)}
         if change is not None:
             meta["change_frontier"] = change["frontier"] or "none"
@@ -267,7 +268,8 @@ PARTITIONED_ASSETS = [landed_dossier_files, lake_dossiers, landed_petition_files
 @dg.asset(
     key_prefix=LAKE_PREFIX, group_name="ingest", deps=[lake_dossiers, lake_petitions, lake_ratings, *TABLE_ASSETS.values()],
     kinds={"parquet"},
-    description="One row per source: did the raw root hold any file of it (or the source database a snapshot), how many files and rows it gave. "
+    description="One row per source: did the raw root hold any file of it (or the source database a snapshot), "
+    "how many files and rows it gave. "
     "Indicators of an absent source are published as missing (obs_status M).",
 )
 def source_inventory(cchc: CchcSettings) -> dg.MaterializeResult:

@@ -122,7 +122,7 @@ def reduce_sync_records(con: duckdb.DuckDBPyConnection, records_sql: str, view: 
             list_filter(coalesce(d.DanhSachLePhi, []), lambda x: nullif(trim(x.Gia), '') IS NOT NULL
                 AND NOT coalesce(isfinite(TRY_CAST(x.Gia AS DOUBLE)) AND TRY_CAST(x.Gia AS DOUBLE) >= 0, false))[1].Gia AS _bad_fee
         FROM reduced
-    """)
+    """)  # noqa: E501
 
 
 def read_dossier_flat(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> tuple[list[str], list[str]]:
@@ -253,4 +253,4 @@ def checked_dossiers_sql(view: str, max_text_length: int = 2000) -> str:
         SELECT t.* EXCLUDE (ma_don_vi_xu_ly, agency_key), nullif(t.agency_key, '') AS ma_don_vi_xu_ly,
             {violations_sql(checks, 'r.' + CELL_ISSUES, DOSSIER_FLAT_COLUMNS)} AS _violations
         FROM t JOIN {view} r USING (_rec)
-    """
+    """  # noqa: E501

@@ -352,7 +352,7 @@ def land_dossier_source(settings: Settings, con: duckdb.DuckDBPyConnection, load
         SELECT c.* REPLACE (CASE WHEN count(DISTINCT _fingerprint) OVER (PARTITION BY ma_ho_so, ngay_cap_nhat) > 1
             THEN list_append(_violations, {'rule': 'conflicting_versions', 'field': 'ngay_cap_nhat', 'value': CAST(ngay_cap_nhat AS VARCHAR)})
             ELSE _violations END AS _violations)
-        FROM checked_raw c""")
+        FROM checked_raw c""")  # noqa: E501
     cols = [c for c in lake_schema.DOSSIERS if not c.startswith("_")]
     _finish(con, lake, load, "SELECT * FROM checked_raw", cols, "ma_ho_so", settings)
     stats = con.execute(
@@ -426,7 +426,8 @@ def land_table_source(settings: Settings, spec: TableSpec, con: duckdb.DuckDBPyC
         if bad:
             checks.append(dossiers._violation(bad, "unparseable_date" if kind in ("ts", "date") else "unparseable_value", col, raw))
         if kind == "unit" and col in present:
-            checks.append(dossiers._violation(f"t.{col} IS NOT NULL AND t.{col} NOT IN (SELECT unit_code FROM known_units WHERE unit_code IS NOT NULL)",
+            checks.append(dossiers._violation(f"t.{col} IS NOT NULL AND t.{col} NOT IN "
+                                              "(SELECT unit_code FROM known_units WHERE unit_code IS NOT NULL)",
                                               "unknown_unit", col, raw))
         if kind == "agency" and col in present:
             at = f"CAST(t.{spec.agency_date} AS DATE)" if spec.agency_date else "NULL"
@@ -660,7 +661,7 @@ def build_table(settings: Settings, table: str, loads: list[FileLoad]) -> int:
     cols = ", ".join(schema)
     _copy(con, f"""SELECT {cols} FROM read_parquet({sql.literal_list(files)}, union_by_name=true) l JOIN file_order f ON f.sha = l._source_sha256
                   QUALIFY row_number() OVER (PARTITION BY {', '.join(spec.key)} ORDER BY f.ord DESC, l._source_record DESC) = 1
-                  ORDER BY {', '.join(spec.key)}""", out)
+                  ORDER BY {', '.join(spec.key)}""", out)  # noqa: E501
     n = con.execute("SELECT count(*) FROM read_parquet($out)", {"out": str(out)}).fetchone()[0]
     con.close()
     return n

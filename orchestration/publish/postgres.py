@@ -20,7 +20,8 @@ Roles and RLS (see docs/postgres.md): NOLOGIN roles ``cchc_province_<code>`` for
                          WHERE rolname LIKE 'cchc\\_province\\_%' AND pg_has_role(oid, 'MEMBER'))
 
 i.e. a user reads the provinces whose roles it is a member of (the uncorrelated sub-query is evaluated once per
-query, not per row; so is the national test), and one write policy for the table's owner (the publisher: FORCE'd RLS binds it too). The ``*_latest`` views are ``security_invoker`` (PostgreSQL 15+), so the policies apply to
+query, not per row; so is the national test), and one write policy for the table's owner (the publisher: FORCE'd
+RLS binds it too). The ``*_latest`` views are ``security_invoker`` (PostgreSQL 15+), so the policies apply to
 the user querying the view, not to the view's owner.
 
 Credentials: the URL comes from the caller, ``CCHC_PG_URL`` or the file named by ``CCHC_PG_URL_FILE`` (outside

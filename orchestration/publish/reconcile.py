@@ -186,7 +186,8 @@ def _number(value):
 def reconcile(con, folder: Path, relations: dict[str, str]) -> Reconciliation:
     """Set every portal figure under ``folder`` beside ours, from a warehouse connection. ``relations``: the
     relations of ``observations`` (the published indicator table), ``agencies`` (dim_agencies), ``tree``
-    (int_admin_unit_tree: a unit's subtree), ``period_status`` (int_dossier_period_status) and ``dossier_flags`` (int_qd766_dossier_flags)."""
+    (int_admin_unit_tree: a unit's subtree), ``period_status`` (int_dossier_period_status) and ``dossier_flags``
+    (int_qd766_dossier_flags)."""
     figures, messages = read_portal(folder)
     mapping = read_department_map(folder)
     result = Reconciliation(messages=messages)

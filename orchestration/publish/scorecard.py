@@ -185,13 +185,15 @@ class Release:
     def provinces_scored(self) -> list[str]:
         """Provinces with a QD766 total in the release (each gets a page)."""
         return [r[0] for r in self.con.execute(
-            "SELECT DISTINCT province_code FROM obs_whole WHERE indicator_id = 'QD766_TOTAL' AND province_code <> '' ORDER BY 1").fetchall()]
+            "SELECT DISTINCT province_code FROM obs_whole WHERE indicator_id = 'QD766_TOTAL' AND province_code <> ''"
+            " ORDER BY 1").fetchall()]
 
     def explain(self, name: str, year: str, keys: set | None = None, unit_code: str | None = None,
                 columns: list[str] | None = None) -> pd.DataFrame:
         """The year's rows (period_type Y) of the explain table ``name`` (``explain_qd766_2_1``; published as CSV,
-        the dossier-level one as Parquet) for the units ``keys`` ((unit_code, unit_valid_from) pairs) or the unit ``unit_code``. A national release holds millions of explain rows:
-        each table is loaded once (its Y rows) into DuckDB and every province's page takes its own slice."""
+        the dossier-level one as Parquet) for the units ``keys`` ((unit_code, unit_valid_from) pairs) or the unit
+        ``unit_code``. A national release holds millions of explain rows: each table is loaded once (its Y rows)
+        into DuckDB and every province's page takes its own slice."""
         source = _release_table(self.root, f"explain/{name}", f"explain/{name}.csv")
         if source is None:
             return pd.DataFrame()
@@ -247,7 +249,8 @@ def _load(release_dir: Path) -> Release:
     if {"unit_code", "unit_valid_from", "indicator_id"} <= set(obs_cols):
         con.execute(f"CREATE VIEW obs_all AS SELECT * FROM {obs_source}")
     else:
-        con.execute("CREATE VIEW obs_all AS SELECT * FROM (VALUES (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)) "
+        con.execute("CREATE VIEW obs_all AS SELECT * FROM "
+                    "(VALUES (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)) "
                     "t(release_id, indicator_id, indicator_name_vi, unit_code, unit_valid_from, unit_level, agency_code, "
                     "ma_linh_vuc, ma_tthc, denominator, n, period) WHERE false")
     key = (units[["unit_code", "unit_valid_from", "province_code"]].drop_duplicates(["unit_code", "unit_valid_from"])
@@ -412,7 +415,8 @@ def _unit_order(obs: pd.DataFrame, units: pd.DataFrame, province: str) -> list[d
 
 def _units_table(obs: pd.DataFrame, order: list[dict], year: str | None, month: str | None) -> list[dict]:
     y = _rows_by(obs[(obs["period_type"] == "Y") & (obs["period"] == year)], "indicator_id", "unit_code", "unit_valid_from") if year else {}
-    m = _rows_by(obs[(obs["period_type"] == "M") & (obs["period"] == month)], "indicator_id", "unit_code", "unit_valid_from") if month else {}
+    m = _rows_by(obs[(obs["period_type"] == "M") & (obs["period"] == month)],
+                 "indicator_id", "unit_code", "unit_valid_from") if month else {}
     table = []
     for u in order:
         key = (u["code"], u["valid_from"])
@@ -562,7 +566,8 @@ def _targets(rel: Release, province: str, order: list[dict]) -> dict:
             name += " (các cơ quan của đơn vị)"
         att = r.get("attainment") or "no_data"
         rows.append({"unit": r["unit_name"], "target": r["ma_chi_tieu"], "text": r.get("ghi_chu") or "",
-                     "indicator": name, "goal": f"{COMPARATOR.get(r.get('so_sanh'), r.get('so_sanh') or '')} {fmt(r.get('gia_tri'))}".strip(),
+                     "indicator": name,
+                     "goal": f"{COMPARATOR.get(r.get('so_sanh'), r.get('so_sanh') or '')} {fmt(r.get('gia_tri'))}".strip(),
                      "actual": fmt(r.get("actual")), "projection": fmt(r.get("projection")) if att in ("on_track", "at_risk") else "",
                      "status": ATTAINMENT_VI.get(att, att), "status_class": f"a-{att}",
                      "provisional": r.get("obs_status") == "P",

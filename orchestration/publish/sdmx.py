@@ -16,12 +16,14 @@ Columns (one row per observation):
 |---|---|---|
 | STRUCTURE | — | ``dataflow`` |
 | STRUCTURE_ID | — | ``VN_CCHC:DF_<FAMILY>(1.0)`` |
-| ACTION | — | ``I`` in the part files; in ``revisions.csv`` ``R`` value revised since the previous release, ``D`` value of the previous release withdrawn (no OBS_VALUE) |
+| ACTION | — | ``I`` in the part files; in ``revisions.csv`` ``R`` value revised since the previous release, \
+``D`` value of the previous release withdrawn (no OBS_VALUE) |
 | FREQ | dimension | period_type M/Q/H/Y → M/Q/S/A (METHODOLOGY §7) |
 | REF_AREA | dimension | unit_code (commune / district / province code) |
 | INDICATOR | dimension | indicator_id |
 | TIME_PERIOD | dimension | period, ``2024-H1`` → ``2024-S1`` |
-| OBS_VALUE | measure | ratio (percent, working days, count…), or points where the indicator has no ratio (QD766 group scores and total); the count for BIEU06; **empty** when there is no value (OBS_STATUS M or Q) |
+| OBS_VALUE | measure | ratio (percent, working days, count…), or points where the indicator has no ratio \
+(QD766 group scores and total); the count for BIEU06; **empty** when there is no value (OBS_STATUS M or Q) |
 | UNIT_MEASURE | attribute | the indicator's unit (PERCENT, POINTS, DOSSIERS, WORKING_DAYS, COUNT) |
 | OBS_STATUS | attribute | as published (CL_OBS_STATUS: A, P, B, E, M, Q); BIEU06: P running period, A otherwise |
 | REF_AREA_VALID_FROM | dimension | unit_valid_from: a code reused after the 2025 reorganisation is a different unit |

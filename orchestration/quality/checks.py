@@ -154,8 +154,8 @@ def lake_check_specs(table: str) -> list[dg.AssetCheckSpec]:
     specs = []
     if "critical" in sev:
         specs.append(dg.AssetCheckSpec(f"gx_{suite}", asset=asset, blocking=True,
-                                       description=f"Critical expectations of expectations/{suite}.json (schema, keys, domains, row rules); "
-                                       "a failure blocks everything downstream"))
+                                       description=f"Critical expectations of expectations/{suite}.json "
+                                       "(schema, keys, domains, row rules); a failure blocks everything downstream"))
     if "warning" in sev:
         specs.append(dg.AssetCheckSpec(f"gx_{suite}_warnings", asset=asset, blocking=False,
                                        description=f"Warning expectations of expectations/{suite}.json (reported, not blocking)"))
@@ -465,7 +465,8 @@ def consistency_query(con, per_period: bool = False) -> str:
 
     def b06_rule(rule, lhs, rhs, text):
         return (f"SELECT '{rule}' AS rule, CASE WHEN coalesce({lhs}, 0) <> {' + '.join(f'coalesce({c}, 0)' for c in rhs)} "
-                f"THEN {key_b} || ': {text} ' || coalesce({lhs}, 0) || ' ≠ ' || ({' + '.join(f'coalesce({c}, 0)' for c in rhs)}) END AS violation FROM {b06} b")
+                f"THEN {key_b} || ': {text} ' || coalesce({lhs}, 0) || ' ≠ ' || ({' + '.join(f'coalesce({c}, 0)' for c in rhs)}) "
+                f"END AS violation FROM {b06} b")
 
     in_period = "period_type = $period_type AND period = $period" if per_period else "true"
     b06 = f"(SELECT * FROM {b06} WHERE {in_period})"
@@ -481,10 +482,14 @@ def consistency_query(con, per_period: bool = False) -> str:
                 AND s.unit_valid_from = g.unit_valid_from AND s.agency_code IS NOT DISTINCT FROM g.agency_code
                 AND s.ma_linh_vuc IS NOT DISTINCT FROM g.ma_linh_vuc AND s.ma_tthc IS NOT DISTINCT FROM g.ma_tthc
                WHERE g.indicator_id IN (SELECT group_id FROM members))
-    {b06_rule('bieu06_col3_eq_col7_plus_col11', 'b.received_total', ['b.resolved_total', 'b.pending_total'], 'received (3) vs resolved (7) + pending (11):')}
-    UNION ALL {b06_rule('bieu06_col3_eq_col4_col5_col6', 'b.received_total', ['b.received_online', 'b.received_direct_postal', 'b.carried_over'], 'received (3) vs (4) + (5) + (6):')}
-    UNION ALL {b06_rule('bieu06_col7_eq_col8_col9_col10', 'b.resolved_total', ['b.resolved_early', 'b.resolved_on_time', 'b.resolved_late'], 'resolved (7) vs (8) + (9) + (10):')}
-    UNION ALL {b06_rule('bieu06_col11_eq_col12_col13', 'b.pending_total', ['b.pending_within_time', 'b.pending_overdue'], 'pending (11) vs (12) + (13):')}
+    {b06_rule('bieu06_col3_eq_col7_plus_col11', 'b.received_total', ['b.resolved_total', 'b.pending_total'],
+              'received (3) vs resolved (7) + pending (11):')}
+    UNION ALL {b06_rule('bieu06_col3_eq_col4_col5_col6', 'b.received_total',
+                        ['b.received_online', 'b.received_direct_postal', 'b.carried_over'], 'received (3) vs (4) + (5) + (6):')}
+    UNION ALL {b06_rule('bieu06_col7_eq_col8_col9_col10', 'b.resolved_total',
+                        ['b.resolved_early', 'b.resolved_on_time', 'b.resolved_late'], 'resolved (7) vs (8) + (9) + (10):')}
+    UNION ALL {b06_rule('bieu06_col11_eq_col12_col13', 'b.pending_total', ['b.pending_within_time', 'b.pending_overdue'],
+                        'pending (11) vs (12) + (13):')}
     UNION ALL
     SELECT CASE WHEN g.indicator_id = 'QD766_TOTAL' THEN 'qd766_total_eq_sum_of_groups' ELSE 'qd766_group_eq_sum_of_rows' END,
            CASE WHEN abs(coalesce(g.points, 0) - coalesce(g.pts, 0)) > {TOLERANCE}
@@ -530,7 +535,8 @@ class ValidatedPeriods:
 
     def remember(self, result: SuiteResult, fingerprint: str) -> None:
         if all(o.success for o in result.outcomes):
-            self.kept[result.batch] = {"fingerprint": fingerprint, "validated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            self.kept[result.batch] = {"fingerprint": fingerprint,
+                                       "validated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                                        "result": result.to_dict()}
 
     def save(self) -> None:

@@ -175,7 +175,8 @@ def _run_suite(suite_name: str, expectations: list[dict], frame, batch: str, par
         res = by_index.get(i)
         r = (res.result or {}) if res else {}
         kw = exp["kwargs"]
-        column = kw.get("column") or ",".join(kw.get("column_list", []) or [c for c in (kw.get("column_A"), kw.get("column_B")) if c]) or None
+        column = (kw.get("column")
+                  or ",".join(kw.get("column_list", []) or [c for c in (kw.get("column_A"), kw.get("column_B")) if c]) or None)
         examples = list(r.get("partial_unexpected_list") or [])
         if exp.get("index_columns") and r.get("partial_unexpected_index_list"):
             idx = [i for i in r["partial_unexpected_index_list"] if i in frame.index]
