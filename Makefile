@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test dev clean lock
+.PHONY: setup run test lint dev clean lock
 
 setup: $(STAMP) dbt_project/target/manifest.json
 
@@ -24,8 +24,12 @@ dbt_project/target/manifest.json: $(STAMP) $(shell find dbt_project/models dbt_p
 run: setup
 	$(BIN)/cchc run --raw raw/sample --out out
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+# ruff (configured in pyproject.toml): pyflakes, pycodestyle, bugbear, import order
+lint: setup
+	$(BIN)/ruff check orchestration tests
 
 dev: setup
 	$(BIN)/python -m orchestration.lib.dagster_instance $(CURDIR)/out

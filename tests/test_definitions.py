@@ -13,15 +13,20 @@ def test_asset_groups_and_key_assets():
         node = graph.get(key)
         if node.is_executable:
             groups.setdefault(node.group_name, set()).add(key.to_user_string())
-    assert set(groups) == {"ingest", "transform", "quality", "publish"}
+    # the dbt assets are grouped by layer, as the project's folders
+    assert set(groups) == {"ingest", "dbt_seeds", "dbt_staging", "dbt_intermediate", "dbt_marts", "dbt_indicators",
+                           "dbt_publish", "quality", "publish"}
+    assert {k.split("/")[0] for k in groups["dbt_indicators"]} == {"indicators", "analyst"}
+    assert all(k.startswith("publish/") for k in groups["dbt_publish"])
     assert {"lake/landed_dossier_files", "lake/dossiers", "lake/procedures", "lake/publications", "lake/reviews",
             "lake/petitions", "lake/ratings", "lake/survey_answers", "lake/ref_agencies", "lake/ref_targets",
             "lake/source_inventory", "lake/landed_petition_files", "lake/landed_rating_files",
             "lake/source_db_pull", "lake/ref_admin_units", "lake/ref_unit_lineage",
             "lake/applicability"} == groups["ingest"]
+    transform = set().union(*(keys for g, keys in groups.items() if g.startswith("dbt_")))
     assert {"publish/indicator_observations", "publish/report_bieu06", "indicators/ind_values_qd766_2_1",
             "indicators/ind_scored_values", "indicators/ind_qd766_groups", "indicators/ind_observations_all",
-            "indicators/ind_bieu06", "marts/fct_dossiers"} <= groups["transform"]
+            "indicators/ind_bieu06", "marts/fct_dossiers"} <= transform
     assert groups["quality"] == {"quality_gate"} and groups["publish"] == {"portal_reconciliation", "release", "postgres_publication"}
     partitioned = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).is_partitioned}
     assert partitioned == {"lake/dossiers", "lake/petitions", "lake/ratings"}  # the time-based sources, by month

@@ -53,3 +53,10 @@ def test_stage_details_in_each_stages_terms():
                                                                "months_in_run": 3}}, (3, 1), (3, 1)) \
         == "2 of 3 table-month(s) rewritten, 1/1 checks"
     assert stage_detail("transform", "warehouse (dbt)", {}, (76, 218), (76, 218)) == "76/76 dbt models and seeds, 218/218 dbt tests"
+
+
+def test_every_dbt_layer_is_the_warehouse_stage():
+    from orchestration.lib.run_output import stage_of
+
+    assert [stage_of(g) for g in ("dbt_staging", "dbt_publish", "dbt_seeds", "ingest", "publish", None)] == [
+        "transform", "transform", "transform", "ingest", "publish", ""]

@@ -2,7 +2,8 @@
 full Dagster and dbt log goes to a file under the output root (``<out>/logs/run-<time>.log``), and to the terminal
 only with ``--verbose``.
 
-The stages are the asset groups (ingest, transform, quality, publish). Progress is read from the run's own events
+The stages are the asset groups (ingest, quality, publish), the dbt layers' groups (dbt_staging … dbt_publish)
+being one stage, transform (``stage_of``). Progress is read from the run's own events
 by a Dagster logger (``progress_logger``): every asset materialised and every check evaluated advances its group.
 The loggers are Definitions-level (orchestration.definitions): in ``dagster dev`` the file logger has no path
 (nothing written) and, with no CLI watching, the progress logger does nothing.
@@ -21,6 +22,11 @@ import dagster as dg
 
 STAGE_LABELS = {"ingest": "landing", "transform": "warehouse (dbt)", "quality": "checks", "publish": "release"}
 FORMAT = "%(asctime)s %(levelname)-7s %(message)s"
+
+
+def stage_of(group: str | None) -> str:
+    """The stage a group belongs to: every dbt layer's group (dbt_staging, …, dbt_seeds) is the warehouse stage."""
+    return "transform" if (group or "").startswith("dbt_") else (group or "")
 
 
 def _meta(metadata: dict, name: str, default=0):
@@ -158,11 +164,12 @@ def stage_progress(graph, keys, months: int, enabled: bool, labels: dict | None 
     groups, totals, checks = {}, {}, {}
     for k in keys:
         node = graph.get(k)
-        groups[k.to_user_string()] = node.group_name
-        totals[node.group_name] = totals.get(node.group_name, 0) + (months if node.is_partitioned else 1)
+        stage = stage_of(node.group_name)
+        groups[k.to_user_string()] = stage
+        totals[stage] = totals.get(stage, 0) + (months if node.is_partitioned else 1)
     for check in graph.asset_check_keys:
         if check.asset_key in keys:
-            group = graph.get(check.asset_key).group_name
+            group = stage_of(graph.get(check.asset_key).group_name)
             totals[group] = totals.get(group, 0) + 1
             checks[group] = checks.get(group, 0) + 1
     ordered = {g: totals[g] for g in sorted(totals, key=lambda g: order.index(g) if g in order else 9)}

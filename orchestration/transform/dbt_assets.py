@@ -1,4 +1,4 @@
-"""The dbt project as Dagster assets (group ``transform``); dbt tests appear as asset checks.
+"""The dbt project as Dagster assets (one group per layer: ``dbt_staging`` … ``dbt_publish``); dbt tests appear as asset checks.
 
 The manifest is prepared once (``cchc prepare`` / ``make setup`` run ``dbt parse``); definitions never parse
 dbt on import in production. Only one step writes the warehouse at a time (DuckDB has one writer per file):
@@ -78,7 +78,17 @@ ensure_manifest()
 
 class CchcDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        return "transform"
+        """One group per dbt layer, as the project's folders are (dbt_staging, dbt_intermediate, dbt_marts,
+        dbt_indicators, dbt_publish; the seeds dbt_seeds): the asset graph shows the layers. The CLI shows them as
+        one stage, the warehouse (orchestration.lib.run_output.stage_of)."""
+        return dbt_group(dbt_resource_props)
+
+
+def dbt_group(dbt_resource_props: Mapping[str, Any]) -> str:
+    fqn = dbt_resource_props.get("fqn") or []
+    if dbt_resource_props.get("resource_type") == "seed" or len(fqn) < 3:
+        return "dbt_seeds"
+    return f"dbt_{fqn[1]}"
 
 
 def dbt_build_args(as_of: str | None, plan: BuildPlan | None = None) -> list[str]:
