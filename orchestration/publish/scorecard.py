@@ -586,8 +586,10 @@ def _targets(rel: Release, province: str, order: list[dict]) -> dict:
 
 
 def _top(series: pd.Series, label, k: int = 3) -> str:
-    vc = series[series != ""].value_counts().head(k)
-    return "; ".join(f"{label(v)}: {fmt_int(c)}" for v, c in vc.items())
+    """The ``k`` most frequent values, ties by value: a page never depends on the order of a part's rows (a Parquet
+    part's row order is not fixed)."""
+    vc = sorted(series[series != ""].value_counts().items(), key=lambda vn: (-vn[1], vn[0]))[:k]
+    return "; ".join(f"{label(v)}: {fmt_int(c)}" for v, c in vc)
 
 
 def _causes(rel: Release, province: str, prov_keys: set, year: str, scored: set, prov_points: dict) -> dict:
