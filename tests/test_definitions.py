@@ -87,3 +87,19 @@ def test_monthly_schedule_covers_every_month_up_to_the_new_one():
     (request,) = schedule.evaluate_tick(ctx).run_requests
     # March 2024 just ended; April is the running month (end_offset=1); earlier months only if their files changed
     assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == ("2010-01-01", "2024-04-01")
+
+
+def test_each_dbt_folder_reads_only_the_folders_before_it():
+    """staging → intermediate → marts → indicators → publish: a model reads models of its own layer or earlier ones
+    (seeds anywhere), so a layer can be understood without the ones after it."""
+    import json
+
+    from orchestration.lib.settings import DBT_PROJECT_DIR
+
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
+    order = ["staging", "intermediate", "marts", "indicators", "publish"]
+    models = {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+    wrong = [f"{n['name']} ({n['fqn'][1]}) reads {models[p]['name']} ({models[p]['fqn'][1]})"
+             for n in models.values() for p in n["depends_on"]["nodes"]
+             if p in models and order.index(models[p]["fqn"][1]) > order.index(n["fqn"][1])]
+    assert wrong == []

@@ -25,7 +25,7 @@ list_present as (
 agency_frame as (
     select p.period_type, p.period, a.agency_code, a.valid_from as agency_valid_from, a.unit_code, a.unit_valid_from,
         a.unit_level
-    from {{ ref('dim_agencies') }} a
+    from {{ ref('int_agencies') }} a
     join periods p
       on a.valid_from <= p.p_end and coalesce(a.valid_to, date '9999-12-31') >= p.period_start
     where a.unit_valid_from is not null

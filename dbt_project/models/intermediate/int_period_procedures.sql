@@ -5,7 +5,7 @@ with periods as (
     select period_type, period, period_start, period_end, p_end, is_running from {{ ref('int_periods') }}
 ),
 versions as (
-    select * from {{ ref('dim_procedures') }} where procedure_code is not null
+    select * from {{ ref('int_procedures') }} where procedure_code is not null
 )
 select
     p.period_type,

@@ -20,7 +20,7 @@ procedure_match as (
         p.requires_paper_result,
         p.has_fee
     from dossiers d
-    join {{ ref('dim_procedures') }} p on p.procedure_code = d.procedure_code
+    join {{ ref('int_procedures') }} p on p.procedure_code = d.procedure_code
     qualify row_number() over (
         partition by d.dossier_code
         order by

@@ -46,7 +46,7 @@ unit_frame as (
     from (
         select p.period_type, p.period, p.period_start, p.p_end, u.unit_code, u.unit_valid_from, u.unit_level,
             (u.unit_valid_from > p.period_start or coalesce(u.unit_valid_to, date '9999-12-31') < p.period_end) as is_partial_period
-        from {{ ref('dim_units') }} u
+        from {{ ref('int_units') }} u
         join periods p
           on u.unit_valid_from <= p.p_end and coalesce(u.unit_valid_to, date '9999-12-31') >= p.period_start
     )
@@ -59,7 +59,7 @@ province_of as (
 -- levels of a code over all its catalogue versions (publication decisions may precede or follow its validity)
 code_levels as (
     select procedure_code, bool_or(level_tinh) as level_tinh, bool_or(level_huyen) as level_huyen, bool_or(level_xa) as level_xa
-    from {{ ref('dim_procedures') }}
+    from {{ ref('int_procedures') }}
     where procedure_code is not null
     group by procedure_code
 ),
@@ -156,7 +156,7 @@ dossier_days as (
         count(*) filter (where online_payment in (1, 2)) as paid_online,
         count(*) filter (where coalesce(is_vneid_authenticated, false) or coalesce(connected_database_count, 0) > 0)
             as population_data
-    from {{ ref('fct_dossiers') }}
+    from {{ ref('int_dossier_lifecycle') }}
     where is_received and procedure_known and unit_code is not null and received_date is not null
     group by all
 ),

@@ -16,7 +16,7 @@ with periods as (
 ),
 unit_frame as (
     select u.unit_code, u.unit_valid_from, u.unit_valid_to, u.unit_level, p.*
-    from {{ ref('dim_units') }} u
+    from {{ ref('int_units') }} u
     join periods p
       on u.unit_valid_from <= p.p_end
      and coalesce(u.unit_valid_to, date '9999-12-31') >= p.period_start

@@ -45,7 +45,7 @@ select
     b.unit_code is not null and u.unit_valid_from between p.period_start and p.period_end as is_series_break,
     case when u.unit_valid_to between p.period_start and p.period_end and c.unit_code is null
          then u.unit_valid_to end as discontinued_on
-from {{ ref('dim_units') }} u
+from {{ ref('int_units') }} u
 join periods p
   on u.unit_valid_from <= p.p_end
  and coalesce(u.unit_valid_to, date '9999-12-31') >= p.period_start

@@ -11,4 +11,4 @@ select
     u.province_code,
     a.registry_source
 from {{ ref('int_agencies') }} a
-left join {{ ref('dim_units') }} u on u.unit_code = a.unit_code and u.unit_valid_from = a.unit_valid_from
+left join {{ ref('int_units') }} u on u.unit_code = a.unit_code and u.unit_valid_from = a.unit_valid_from

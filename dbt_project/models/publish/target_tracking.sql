@@ -18,4 +18,4 @@ select
     cast(obs_status as varchar)          as obs_status,
     cast(ghi_chu as varchar)             as ghi_chu,
     cast(target_met_all_rows as boolean) as target_met_all_rows
-from {{ ref('fct_target_tracking') }}
+from {{ ref('ind_target_tracking') }}

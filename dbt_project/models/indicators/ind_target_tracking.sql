@@ -1,4 +1,4 @@
--- Mart fct_target_tracking (the published copy is publish/target_tracking: the release and the data dictionary
+-- ind_target_tracking (indicators: it reads ind_observations_all) (the published copy is publish/target_tracking: the release and the data dictionary
 -- look the publish table up by the model name target_tracking, and dbt model names are unique).
 -- Plan-target tracking (METHODOLOGY §6, DATA_CONTRACT §1.5): each target row with its actual value, a linear
 -- year-end projection for a running year, and its attainment, plus one summary row per target (ma_chi_tieu).
