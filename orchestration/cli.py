@@ -7,6 +7,7 @@
     cchc docs [--out DIR] [--serve]                the warehouse's dbt docs (<out>/docs/dbt/static_index.html)
     cchc reconcile --portal DIR [--out DIR]        the portal's published figures beside ours
     cchc leadership [--release DIR] --unit CODE    one-page leadership report (PDF) of a commune, on request
+    cchc compare BEFORE AFTER                      two releases file by file (what a change altered)
     cchc bench [--dossiers N] [--workdir DIR]      the performance benchmark (docs/benchmarks.md)
 """
 
@@ -199,6 +200,19 @@ def cmd_leadership(args) -> int:
     return 1 if result.messages and not result.written else 0
 
 
+def cmd_compare(args) -> int:
+    """Two releases file by file (orchestration.publish.compare): exit 0 when nothing published differs."""
+    from orchestration.publish.compare import compare_releases  # DuckDB: only for this command
+
+    result = compare_releases(args.before, args.after)
+    print(result.summary())
+    for label, files in (("differs", result.different), ("only before", result.only_before),
+                         ("only after", result.only_after)):
+        for name in files:
+            print(f"  {label}: {name}")
+    return 0 if result.same else 1
+
+
 def cmd_reconcile(args) -> int:
     """The portal's published figures (DIR) beside the warehouse of an output root: <out>/reconciliation/."""
     from orchestration.publish.reconcile import run_reconciliation  # DuckDB: only for this command
@@ -256,6 +270,10 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--verbose", action="store_true",
                    help="show the full Dagster and dbt log on the terminal (it always goes to <out>/logs/run-*.log)")
     r.set_defaults(func=cmd_run)
+    cp = sub.add_parser("compare", help="compare two releases file by file (release ids and timestamps masked)")
+    cp.add_argument("before", help="release folder")
+    cp.add_argument("after", help="release folder")
+    cp.set_defaults(func=cmd_compare)
     ld = sub.add_parser("leadership", help="print the one-page leadership report of units of a release (PDF)")
     ld.add_argument("--release", default="out/publish/latest", help="release folder (default out/publish/latest)")
     ld.add_argument("--unit", action="append", default=[], metavar="CODE",

@@ -686,3 +686,36 @@ def test_a_release_of_the_same_warehouse_links_every_part_and_can_add_the_nation
         shutil.rmtree(rel)
         (rel.parent / "latest").unlink()
         os.symlink(releases["second"].name, rel.parent / "latest")
+
+
+def test_compare_tells_a_renamed_copy_from_a_changed_release(releases, tmp_path):
+    """`cchc compare` (orchestration.publish.compare): a copy of release 3 under another release id, with a Parquet
+    part's rows reversed, is the same release (ids masked, Parquet compared as rows); one changed value in that part
+    is a difference; releases 2 and 3 (one February dossier corrected) differ in February's parts, not January's."""
+    import duckdb
+
+    from orchestration.publish.compare import compare_releases
+
+    second = releases["second"]
+    copy = tmp_path / "2099-01-01.1-00000000"
+    shutil.copytree(second, copy)
+    for path in copy.rglob("*"):
+        if path.is_file() and path.suffix in (".csv", ".json", ".md", ".html", ".xml"):
+            text = path.read_text(encoding="utf-8")
+            if second.name in text:
+                path.write_text(text.replace(second.name, copy.name), encoding="utf-8")
+    part = copy / "observations" / "province=06" / "period=2023-01" / "part.parquet"
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * FROM (SELECT *, row_number() OVER () AS _r FROM read_parquet('{part}')) "
+                f"ORDER BY _r DESC) TO '{tmp_path / 'reversed.parquet'}' (FORMAT PARQUET)")
+    con.execute(f"COPY (SELECT * EXCLUDE (_r) FROM read_parquet('{tmp_path / 'reversed.parquet'}')) TO '{part}' (FORMAT PARQUET)")
+    same = compare_releases(second, copy)
+    assert same.same, same.summary() + str(same.different)
+    assert "observations/province=06/period=2023-01/part.parquet" in same.masked
+    con.execute(f"COPY (SELECT * REPLACE (CASE WHEN row_number() OVER () = 1 THEN points + 1 ELSE points END AS points) "
+                f"FROM read_parquet('{part}')) TO '{tmp_path / 'changed.parquet'}' (FORMAT PARQUET)")
+    shutil.copyfile(tmp_path / "changed.parquet", part)
+    assert compare_releases(second, copy).different == ["observations/province=06/period=2023-01/part.parquet"]
+    changed = compare_releases(releases["first"], second)
+    assert "by_province/06/2023-02/indicator_observations.csv" in changed.different
+    assert "by_province/06/2023-01/indicator_observations.csv" in changed.identical
