@@ -706,14 +706,15 @@ def test_compare_tells_a_renamed_copy_from_a_changed_release(releases, tmp_path)
                 path.write_text(text.replace(second.name, copy.name), encoding="utf-8")
     part = copy / "observations" / "province=06" / "period=2023-01" / "part.parquet"
     con = duckdb.connect()
-    con.execute(f"COPY (SELECT * FROM (SELECT *, row_number() OVER () AS _r FROM read_parquet('{part}')) "
+    con.execute(f"COPY (SELECT * FROM (SELECT *, row_number() OVER () AS _r FROM read_parquet('{part}', hive_partitioning = false)) "
                 f"ORDER BY _r DESC) TO '{tmp_path / 'reversed.parquet'}' (FORMAT PARQUET)")
     con.execute(f"COPY (SELECT * EXCLUDE (_r) FROM read_parquet('{tmp_path / 'reversed.parquet'}')) TO '{part}' (FORMAT PARQUET)")
     same = compare_releases(second, copy)
     assert same.same, same.summary() + str(same.different)
     assert "observations/province=06/period=2023-01/part.parquet" in same.masked
-    con.execute(f"COPY (SELECT * REPLACE (CASE WHEN row_number() OVER () = 1 THEN points + 1 ELSE points END AS points) "
-                f"FROM read_parquet('{part}')) TO '{tmp_path / 'changed.parquet'}' (FORMAT PARQUET)")
+    con.execute(f"COPY (SELECT * REPLACE (CASE WHEN row_number() OVER () = 1 THEN indicator_id || '_X' ELSE indicator_id "
+                f"END AS indicator_id) "
+                f"FROM read_parquet('{part}', hive_partitioning = false)) TO '{tmp_path / 'changed.parquet'}' (FORMAT PARQUET)")
     shutil.copyfile(tmp_path / "changed.parquet", part)
     assert compare_releases(second, copy).different == ["observations/province=06/period=2023-01/part.parquet"]
     changed = compare_releases(releases["first"], second)
