@@ -43,11 +43,15 @@ agency_values as (
     select indicator_id, period_type, period, unit_code, unit_valid_from, ma_linh_vuc, ma_tthc,
            numerator, denominator, value, n
     from {{ ref(m) }}
-    where agency_code is not null and unit_code in (select unit_code from successors)
+    where agency_code is not null and unit_code in (select successors.unit_code from successors)
     union all
     {%- endfor %}
     select
-        case col {% for id, col in bieu06.items() %}when '{{ col }}' then '{{ id }}' {% endfor %}end as indicator_id,
+        case col
+            {%- for id, col in bieu06.items() %}
+            when '{{ col }}' then '{{ id }}'
+            {%- endfor %}
+        end as indicator_id,
         period_type, period, unit_code, unit_valid_from, ma_linh_vuc, cast(null as varchar) as ma_tthc,
         cast(cnt as double) as numerator, null as denominator, null as value, cnt as n
     from (
@@ -55,7 +59,7 @@ agency_values as (
             select period_type, period, unit_code, unit_valid_from, ma_linh_vuc,
                    {{ bieu06.values() | join(', ') }}
             from {{ ref('ind_bieu06') }}
-            where agency_code is not null and unit_code in (select unit_code from successors)
+            where agency_code is not null and unit_code in (select successors.unit_code from successors)
         ) on {{ bieu06.values() | join(', ') }} into name col value cnt
     )
 ),

@@ -39,7 +39,7 @@ unit_rollup as (
     from counts c
     join {{ ref('int_admin_unit_tree') }} t
       on t.descendant_code = c.unit_code and t.descendant_valid_from = c.unit_valid_from
-    group by grouping sets (
+    group by grouping sets (  -- sqlfluff's duckdb dialect reads GROUPING SETS as a column -- noqa: RF02
         (t.ancestor_code, t.ancestor_valid_from, c.period_type, c.period, c.field_code),
         (t.ancestor_code, t.ancestor_valid_from, c.period_type, c.period)
     )

@@ -47,5 +47,5 @@ select
     item_kind, failing_items, items_to_full, gain_first_item, gain_to_full,
     round(gain_to_full / items_to_full, 4) as gain_per_item,
     row_number() over (partition by formula_version, period_type, period, unit_code, unit_valid_from
-                       order by gain_to_full desc, items_to_full, indicator_id) as action_rank
+                       order by gain_to_full desc, items_to_full asc, indicator_id asc) as action_rank
 from gains

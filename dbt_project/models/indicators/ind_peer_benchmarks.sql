@@ -11,7 +11,8 @@ with scores as (
     from {{ ref('ind_qd766_groups') }} g
     join {{ ref('dim_units') }} u using (unit_code, unit_valid_from)
     where g.agency_code is null and g.ma_linh_vuc is null and g.ma_tthc is null
-      and g.indicator_id in (select indicator_id from {{ ref('indicator_definitions') }} where scoring_rule = 'sum')  -- the group scores and the total (seed)
+      -- the group scores and the total (seed)
+      and g.indicator_id in (select d.indicator_id from {{ ref('indicator_definitions') }} d where d.scoring_rule = 'sum')
       and g.points is not null and g.obs_status <> 'M'
 ),
 scoped as (

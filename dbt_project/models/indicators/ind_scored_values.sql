@@ -65,7 +65,7 @@ all_vals as (
     union all
     select 'SIPAS', f.period_type, f.period, f.unit_code, f.unit_valid_from, null, null, null, null, null, null, 0, null
     from frame f
-    where f.period_type in ('Q', 'Y') and (select absent from surveys_absent)
+    where f.period_type in ('Q', 'Y') and (select surveys_absent.absent from surveys_absent)
     union all
     select w.indicator_id, w.period_type, w.period, w.unit_code, w.unit_valid_from,
            null, null, null, 0.0, 0.0, null, 0, null

@@ -1,5 +1,6 @@
--- ind_target_tracking (indicators: it reads ind_observations_all) (the published copy is publish/target_tracking: the release and the data dictionary
--- look the publish table up by the model name target_tracking, and dbt model names are unique).
+-- ind_target_tracking (indicators: it reads ind_observations_all) (the published copy is publish/target_tracking: the
+-- release and the data dictionary look the publish table up by the model name target_tracking, and dbt model names
+-- are unique).
 -- Plan-target tracking (METHODOLOGY §6, DATA_CONTRACT §1.5): each target row with its actual value, a linear
 -- year-end projection for a running year, and its attainment, plus one summary row per target (ma_chi_tieu).
 --
@@ -21,7 +22,8 @@
 --   row is at_risk, else no_data if any row has no data, else met if every row is met, else on_track.
 -- target_met_all_rows (every row of the target): true when every row is met, false when a row is not_met, else NULL
 --   (running year or missing data).
-{%- set meets = "case so_sanh when 'ge' then X >= gia_tri - 1e-9 when 'le' then X <= gia_tri + 1e-9 when 'eq' then abs(X - gia_tri) <= 1e-9 end" %}
+{%- set meets = "case so_sanh when 'ge' then X >= gia_tri - 1e-9 when 'le' then X <= gia_tri + 1e-9"
+                ~ " when 'eq' then abs(X - gia_tri) <= 1e-9 end" %}
 with seed_targets as (
     select
         cast(unit_code as varchar) as unit_code,

@@ -47,6 +47,9 @@ handled as (
 reviewed_units as (
     select distinct period_type, period, unit_code, unit_valid_from from placed
 ),
+placed_procedures as (
+    select distinct period_type, period, unit_code, unit_valid_from, procedure_code from placed
+),
 share_rows as (
     select
         h.period_type, h.period, h.unit_code, h.unit_valid_from,
@@ -54,7 +57,7 @@ share_rows as (
         count(distinct h.procedure_code) as denominator,
         bool_or(h.is_partial_period) as is_partial_period
     from handled h
-    left join (select distinct period_type, period, unit_code, unit_valid_from, procedure_code from placed) p
+    left join placed_procedures p
       on p.period_type = h.period_type and p.period = h.period and p.unit_code = h.unit_code
      and p.unit_valid_from = h.unit_valid_from and p.procedure_code = h.procedure_code
     -- whole-unit rows for units with data: a review plan in the year

@@ -174,7 +174,11 @@ overall_rows as (
       on e.unit_code = c.unit_code and e.unit_valid_from = c.unit_valid_from
      and e.period_type = c.period_type and e.period = c.period
      {% if overall == 'mean_of_elements' %}
-     and e.element in ({% for el in mean_elements %}'{{ el }}'{{ ', ' if not loop.last }}{% endfor %})
+     and e.element in (
+         {%- for el in mean_elements %}
+         '{{ el }}'{{ ',' if not loop.last }}
+         {%- endfor %}
+     )
      {% endif %}
     group by c.unit_code, c.unit_valid_from, c.period_type, c.period, c.respondents
 ),
@@ -207,7 +211,7 @@ select
     r.n,
     cast(nullif(concat_ws(chr(59) || ' ',  -- chr(59) = semicolon (a literal one breaks dbt unit-test SQL wrapping)
         case when c.respondents < {{ min_resp }} then 'small cell' end,
-        note
+        r.note
     ), '') as varchar) as comment
 from all_rows r
 join cells c

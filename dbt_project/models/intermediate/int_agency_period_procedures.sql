@@ -39,7 +39,7 @@ listed as (
       on pp.period_type = f.period_type and pp.period = f.period and pp.procedure_code = a.procedure_code
      and coalesce(a.valid_from, date '0001-01-01') <= pp.p_end
      and coalesce(a.valid_to, date '9999-12-31') >= pp.period_start
-    where (select present from list_present)
+    where (select list_present.present from list_present)
     -- several applicability rows of one agency and code overlapping the period: the latest one
     qualify row_number() over (
         partition by f.period_type, f.period, f.agency_code, f.agency_valid_from, pp.procedure_code
@@ -52,7 +52,7 @@ by_level as (
     join {{ ref('int_period_procedures') }} pp
       on pp.period_type = f.period_type and pp.period = f.period
      and {{ unit_handles_procedure('f.unit_level', 'pp.level_tinh', 'pp.level_huyen', 'pp.level_xa') }}
-    where not (select present from list_present)
+    where not (select list_present.present from list_present)
 )
 select * from listed
 union all

@@ -33,7 +33,7 @@ placed as (
         m.month_start = greatest(p.period_start, cast(date_trunc('month', m.unit_valid_from) as date)) as is_first_month,
         least(p.p_end, coalesce(u.valid_to, p.p_end)) between m.month_start and last_day(m.month_start) as holds_judged_on,
         m.*
-        exclude (period_type, period)
+        exclude (period_type, period)  -- m's columns left out, not references -- noqa: RF02
     from months m
     join periods p on m.month_start between p.period_start and p.period_end
     left join units u on u.unit_code = m.unit_code and u.valid_from = m.unit_valid_from

@@ -21,7 +21,7 @@ select
     count(*) filter (where pending_within_time)                          as pending_within_time,
     count(*) filter (where pending_overdue)                              as pending_overdue
 from {{ ref('int_dossier_period_status') }} s
-where (s.period_type, s.period) in (
-    select (period_type, period) from {{ ref('int_periods') }} where period_type = 'M' and {{ period_in_build_scope() }})
+where (period_type, period) in (
+    select (p.period_type, p.period) from {{ ref('int_periods') }} p
+    where p.period_type = 'M' and {{ period_in_build_scope() }})
 group by all
-

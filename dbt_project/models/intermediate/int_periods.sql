@@ -12,7 +12,9 @@ bounds as (
     where status not in (1, 3) and received_at is not null
 ),
 months as (
-    select cast(unnest(generate_series(b.first_month, cast(date_trunc('month', c.as_of_date) as date), interval 1 month)) as date) as month_start
+    select
+        cast(unnest(generate_series(b.first_month, cast(date_trunc('month', c.as_of_date) as date), interval 1 month)) as date)
+            as month_start
     from bounds b cross join ctx c
     where b.first_month is not null and c.as_of_date is not null
 ),

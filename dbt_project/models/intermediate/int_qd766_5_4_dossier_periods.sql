@@ -55,5 +55,5 @@ flagged as (
 )
 select
     *,
-    not (is_late or is_overdue or is_not_satisfied or is_named_by_pakn) as is_satisfied
+    not (is_late or is_overdue or is_not_satisfied or is_named_by_pakn) as is_satisfied  -- NOT is an operator -- noqa: LT06
 from flagged

@@ -86,11 +86,19 @@ timed as (
         case when i.transferred_date is not null and i.transferred_date <= i.p_end then ct.working_day_index
              else cr.working_day_index end as start_wdi,
         coalesce(i.outcome_date <= i.p_end, false) as has_outcome,
-        case when i.refused_date <= i.p_end then cf.working_day_index - (case when i.transferred_date is not null and i.transferred_date <= i.p_end then ct.working_day_index else cr.working_day_index end) end as refused_wd,
-        case when i.supplement_date <= i.p_end then cs.working_day_index - (case when i.transferred_date is not null and i.transferred_date <= i.p_end then ct.working_day_index else cr.working_day_index end) end as supplement_wd,
-        case when i.handled_date <= i.p_end then ch.working_day_index - (case when i.transferred_date is not null and i.transferred_date <= i.p_end then ct.working_day_index else cr.working_day_index end) end as handled_wd,
+        case when i.refused_date <= i.p_end then cf.working_day_index
+             - (case when i.transferred_date is not null and i.transferred_date <= i.p_end then ct.working_day_index
+                     else cr.working_day_index end) end as refused_wd,
+        case when i.supplement_date <= i.p_end then cs.working_day_index
+             - (case when i.transferred_date is not null and i.transferred_date <= i.p_end then ct.working_day_index
+                     else cr.working_day_index end) end as supplement_wd,
+        case when i.handled_date <= i.p_end then ch.working_day_index
+             - (case when i.transferred_date is not null and i.transferred_date <= i.p_end then ct.working_day_index
+                     else cr.working_day_index end) end as handled_wd,
         case when i.handled_date <= i.p_end then cp.working_day_index - ch.working_day_index end as published_wd,
-        ce.working_day_index - (case when i.transferred_date is not null and i.transferred_date <= i.p_end then ct.working_day_index else cr.working_day_index end) as elapsed_at_p_end_wd
+        ce.working_day_index
+             - (case when i.transferred_date is not null and i.transferred_date <= i.p_end then ct.working_day_index
+                     else cr.working_day_index end) as elapsed_at_p_end_wd
     from in_period i
     left join calendar cr on cr.date = i.received_date
     left join calendar ct on ct.date = i.transferred_date
@@ -114,12 +122,18 @@ judged as (
 classified as (
     select
         j.*,
-        not (j.refused_late or j.supplement_late or j.handled_late or j.published_late or j.in_progress_late) as is_on_time,
+        not (  -- NOT is an operator -- noqa: LT06
+            j.refused_late or j.supplement_late or j.handled_late or j.published_late or j.in_progress_late
+        ) as is_on_time,
         nullif(concat_ws('; ',
-            case when j.refused_late then 'refused ' || j.refused_wd || ' working days after ' || j.start_label || ' (limit {{ var('pakn_deadlines')['refuse'] }})' end,
-            case when j.supplement_late then 'supplement requested ' || j.supplement_wd || ' working days after ' || j.start_label || ' (limit {{ var('pakn_deadlines')['supplement'] }})' end,
-            case when j.handled_late then 'handled ' || j.handled_wd || ' working days after ' || j.start_label || ' (limit {{ var('pakn_deadlines')['handle'] }})' end,
-            case when j.published_late then 'answer published ' || j.published_wd || ' working days after handling (limit {{ var('pakn_deadlines')['publish'] }})' end,
+            case when j.refused_late then 'refused ' || j.refused_wd || ' working days after ' || j.start_label
+                 || ' (limit {{ var('pakn_deadlines')['refuse'] }})' end,
+            case when j.supplement_late then 'supplement requested ' || j.supplement_wd || ' working days after ' || j.start_label
+                 || ' (limit {{ var('pakn_deadlines')['supplement'] }})' end,
+            case when j.handled_late then 'handled ' || j.handled_wd || ' working days after ' || j.start_label
+                 || ' (limit {{ var('pakn_deadlines')['handle'] }})' end,
+            case when j.published_late then 'answer published ' || j.published_wd
+                 || ' working days after handling (limit {{ var('pakn_deadlines')['publish'] }})' end,
             case when j.in_progress_late then 'in progress ' || j.elapsed_at_p_end_wd || ' working days after ' || j.start_label
                  || ' at ' || strftime(j.p_end, '%Y-%m-%d') || ' (limit {{ var('pakn_deadlines')['handle'] }})' end
         ), '') as late_reason,
@@ -156,7 +170,7 @@ where received_in_period
 union all
 select
     'QD766_5_3', period_type, period, petition_code, agency_code, unit_code, unit_valid_from,
-    not (is_disliked or not is_on_time or is_repeat_complaint),
+    not (is_disliked or not is_on_time or is_repeat_complaint),  -- NOT is an operator -- noqa: LT06
     nullif(concat_ws('; ',
         case when is_disliked then 'more dislikes than likes (' || coalesce(dislikes, 0) || ' vs ' || coalesce(likes, 0) || ')' end,
         case when not is_on_time then 'late: ' || late_reason end,

@@ -128,7 +128,7 @@ publication_items as (
      and j.decision_date between f.period_start and f.p_end
     join code_levels cl on cl.procedure_code = j.procedure_code
     where case
-        when (select present from list_present) then exists (
+        when (select list_present.present from list_present) then exists (
             select 1 from scope s
             where s.period_type = f.period_type and s.period = f.period and s.unit_code = f.unit_code
               and s.unit_valid_from = f.unit_valid_from and s.procedure_code = j.procedure_code)

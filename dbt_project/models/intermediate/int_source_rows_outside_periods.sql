@@ -31,8 +31,8 @@ select
     cast(count(o.on_date) as bigint) as records,
     min(o.on_date) as first_date,
     max(o.on_date) as last_date,
-    (select first_day from bounds) as published_from,
-    (select last_day from bounds) as published_to
+    (select bounds.first_day from bounds) as published_from,
+    (select bounds.last_day from bounds) as published_to
 from (select 'survey_answers' as source_name, 'respondents' as counted union all select 'ratings', 'ratings') s
 left join outside o on o.source_name = s.source_name
 group by s.source_name, s.counted

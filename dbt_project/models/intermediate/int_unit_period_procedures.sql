@@ -33,7 +33,7 @@ applied as (
     from {{ ref('int_agency_period_procedures') }} a
     join {{ ref('int_admin_unit_tree') }} t
       on t.descendant_code = a.unit_code and t.descendant_valid_from = a.unit_valid_from
-    where (select present from list_present)
+    where (select list_present.present from list_present)
     group by all
 ),
 handled as (
@@ -50,7 +50,7 @@ handled as (
     join {{ ref('int_period_procedures') }} v
       on v.period_type = f.period_type and v.period = f.period
      and {{ unit_handles_procedure('f.unit_level', 'v.level_tinh', 'v.level_huyen', 'v.level_xa') }}
-    where not (select present from list_present)
+    where not (select list_present.present from list_present)
 )
 select
     h.period_type,

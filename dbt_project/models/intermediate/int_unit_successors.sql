@@ -1,9 +1,10 @@
 -- Where a ceased unit version's dossiers go after it ceased (ADMIN_UNITS.md "What this means for indicator series",
 -- point 4 and "Readings"): one row per (ceased unit version, successor version in force from `attributed_from`).
 --   * the successor is read from the lineage table (int_unit_lineage: the seed and the raw root's reference/;
---     old code and valid_from → new code and valid_from, effective date, share) for the version itself, else for its nearest ancestor that has one: a
---     dissolved district (no lineage row of its own) hands its dossiers to its province's successor — the
---     province only, no commune (its province's July figures may exceed the sum of its communes');
+--     old code and valid_from → new code and valid_from, effective date, share) for the version itself, else for its
+--     nearest ancestor that has one: a dissolved district (no lineage row of its own) hands its dossiers to its
+--     province's successor — the province only, no commune (its province's July figures may exceed the sum of its
+--     communes');
 --   * a unit split between several successors (share < 1) hands a whole dossier to one: the largest share (then
 --     the lowest code) — a dossier cannot be divided (reading documented in docs/reorganisation.md);
 --   * a successor that itself ceased hands on to its own successor (a chain, up to 5 steps); each step is a row,
@@ -32,7 +33,7 @@ direct as (
     where u.valid_to is not null
     qualify row_number() over (
         partition by t.descendant_code, t.descendant_valid_from
-        order by t.depth, l.share desc, l.new_code, l.new_valid_from
+        order by t.depth asc, l.share desc, l.new_code asc, l.new_valid_from asc
     ) = 1
 ),
 chain as (

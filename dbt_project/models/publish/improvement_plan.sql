@@ -28,20 +28,20 @@ items as (
            d.dossier_code as item_code, min(d.received_date) as sort_date
     from {{ ref('qd766_failing_dossiers_by_period') }} d
     semi join latest l on l.period_type = d.period_type and l.period = d.period
-    group by 1, 2, 3, 4, 5, 6, 7
+    group by d.period_type, d.period, d.unit_code, d.unit_valid_from, d.indicator_id, d.dossier_code
     union all
     select 'procedure', x.period_type, x.period, x.unit_code, x.unit_valid_from, x.indicator_id, x.procedure_code,
            cast(null as date)
     from {{ ref('explain_qd766_procedures') }} x
     semi join latest l on l.period_type = x.period_type and l.period = x.period
     where x.agency_code is null  -- the unit's own row (agency rows are the same procedures, per agency)
-    group by 1, 2, 3, 4, 5, 6, 7
+    group by x.period_type, x.period, x.unit_code, x.unit_valid_from, x.indicator_id, x.procedure_code
     union all
     select 'petition', x.period_type, x.period, x.unit_code, x.unit_valid_from, x.indicator_id, x.petition_code,
            cast(null as date)
     from {{ ref('qd766_failing_pakn_by_period') }} x
     semi join latest l on l.period_type = x.period_type and l.period = x.period
-    group by 1, 2, 3, 4, 5, 6, 7
+    group by x.period_type, x.period, x.unit_code, x.unit_valid_from, x.indicator_id, x.petition_code
 ),
 ranked as (
     select *, row_number() over (partition by item_kind, period_type, period, unit_code, unit_valid_from, indicator_id
@@ -52,7 +52,7 @@ named as (
     select item_kind, period_type, period, unit_code, unit_valid_from, indicator_id, count(*) as n,
            string_agg(item_code, ';' order by rn) filter (where rn <= {{ n_named }}) as named
     from ranked
-    group by 1, 2, 3, 4, 5, 6
+    group by item_kind, period_type, period, unit_code, unit_valid_from, indicator_id
 )
 select
     cast(p.formula_version as varchar)     as formula_version,

@@ -11,7 +11,7 @@ b06 as (
     from {{ ref('ind_bieu06') }}
     where received_online + received_direct_postal > 0
 )
-select *
+select m.*, b.*
 from mine m
 full outer join b06 b
   on b.period_type = m.period_type and b.period = m.period and b.unit_code = m.unit_code
