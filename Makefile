@@ -27,9 +27,12 @@ run: setup
 test: setup lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
-# ruff (configured in pyproject.toml): pyflakes, pycodestyle, bugbear, import order
+# ruff (pyproject.toml): pyflakes, pycodestyle, bugbear, import order; sqlfluff (.sqlfluff): the dbt models rendered by
+# the dbt templater against an in-memory DuckDB (macros are linted where the models use them)
 lint: setup
 	$(BIN)/ruff check orchestration tests
+	CCHC_WAREHOUSE=:memory: $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests/singular \
+	  --quiet --processes 2 --disable-progress-bar
 
 dev: setup
 	$(BIN)/python -m orchestration.lib.dagster_instance $(CURDIR)/out
