@@ -49,7 +49,8 @@ def cmd_run(args) -> int:
     # CCHC_SOURCE_URL happens to be exported
     settings = settings_from_env(raw, args.out, as_of=args.as_of, full_build=getattr(args, "full_build", False) or None,
                                  national_csv=getattr(args, "national_csv", False) or None,
-                                 leadership_units=tuple(args.leadership_unit) or None).replace(source_url=url)
+                                 leadership_units=tuple(getattr(args, "leadership_unit", None) or ()) or None,
+                                 ).replace(source_url=url)
     if not settings.raw_dir.is_dir():
         print(f"error: raw root {settings.raw_dir} is not a folder", file=sys.stderr)
         return 2
