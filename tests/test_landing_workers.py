@@ -1,6 +1,7 @@
 """Worker processes that die while landing (DuckDB 1.5.6 segfaults now and then in the checking statement, issue 7):
 the files not yet landed go to new workers, the result is the same as an undisturbed landing, and a crash on every
-attempt stops the run naming the file. Crashes are injected with CCHC_FAULT_CRASH_LANDING (a real SIGSEGV)."""
+attempt stops the run naming the file. Crashes are injected by the worker tests/landing_faults.crash_then_land (a
+real SIGSEGV), handed to land_files as its worker: production code has no fault hook."""
 
 import logging
 
@@ -10,6 +11,7 @@ from orchestration.generate import generate
 from orchestration.ingest import landing
 from orchestration.ingest.errors import LandingWorkersCrashed
 from orchestration.lib.settings import Settings
+from tests.landing_faults import CRASH_ENV, crash_then_land
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +32,11 @@ def test_a_dead_worker_is_replaced_and_every_file_is_landed_once(raw, tmp_path, 
     monkeypatch.setenv("CCHC_INGEST_WORKERS", "2")
     clean = landing.land_files(Settings(raw_dir=root, out_dir=tmp_path / "clean"), "petitions", files)
     marker = tmp_path / "crashed-once"
-    monkeypatch.setenv("CCHC_FAULT_CRASH_LANDING", f"{files[2].name}:{marker}")
+    monkeypatch.setenv(CRASH_ENV, f"{files[2].name}:{marker}")
     seen = []
     with caplog.at_level(logging.WARNING, logger="orchestration.ingest.landing"):
         loads = landing.land_files(Settings(raw_dir=root, out_dir=tmp_path / "crashed"), "petitions", files,
-                                   on_load=lambda i, ld: seen.append(i))
+                                   on_load=lambda i, ld: seen.append(i), worker=crash_then_land)
     assert marker.exists()  # the third file's worker really died
     assert "a landing worker died (attempt 1 of 3)" in caplog.text
     assert _summary(loads) == _summary(clean)
@@ -47,9 +49,9 @@ def test_workers_dying_on_every_attempt_stop_the_run_naming_the_file(raw, tmp_pa
     root, files = raw
     monkeypatch.setenv("CCHC_INGEST_WORKERS", "2")
     monkeypatch.setenv("CCHC_LANDING_ATTEMPTS", "2")
-    monkeypatch.setenv("CCHC_FAULT_CRASH_LANDING", f"{files[4].name}:")  # no marker: every attempt dies
+    monkeypatch.setenv(CRASH_ENV, f"{files[4].name}:")  # no marker: every attempt dies
     with pytest.raises(LandingWorkersCrashed) as exc:
-        landing.land_files(Settings(raw_dir=root, out_dir=tmp_path / "out"), "petitions", files)
+        landing.land_files(Settings(raw_dir=root, out_dir=tmp_path / "out"), "petitions", files, worker=crash_then_land)
     # the first file not landed: the crashing one or an earlier one still in another worker's hands
     assert exc.value.attempts == 2 and exc.value.file in {f"petitions/{p.name}" for p in files[:5]}
     assert "landing_worker_crashed" in str(exc.value) and "died 2 times" in str(exc.value)

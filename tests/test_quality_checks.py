@@ -391,3 +391,18 @@ def test_a_finding_stays_in_force_until_its_month_changes(tmp_path):
     checks.carry_forward(settings, "dossiers", record([found]), ["2023-02"])
     (settings.lake_dir / "dossiers" / "thang_tiep_nhan=2023-02").rmdir()
     assert checks.carry_forward(settings, "dossiers", record([]), []).passed
+
+
+def test_the_bieu06_identities_are_defined_once_and_the_gate_names_each_one():
+    """The seed bieu06_identities is the one definition (dbt's assert_bieu06_invariants and the gate's consistency
+    query read it); the publication gate's suite has an expectation for each of its rules, and no other Biểu 06 rule."""
+    from orchestration.quality.checks import bieu06_identities
+
+    rules = [r for r, _, _, _ in bieu06_identities()]
+    assert len(rules) == 4 and all(len(parts) >= 2 for _, _, parts, _ in bieu06_identities())
+    suite = json.loads((EXPECTATIONS_DIR / "publish_consistency.json").read_text(encoding="utf-8"))
+    named = [e["kwargs"]["row_condition"].split('"')[1] for e in suite["expectations"]
+             if e["kwargs"].get("row_condition", "").startswith('rule == "bieu06_')]
+    assert sorted(named) == sorted(rules)
+    singular = (REPO_ROOT / "dbt_project" / "tests" / "singular" / "assert_bieu06_invariants.sql").read_text(encoding="utf-8")
+    assert "ref('bieu06_identities')" in singular and "received_total <>" not in singular

@@ -504,27 +504,10 @@ def ingest_workers() -> int:
     return max(1, int(os.environ.get("CCHC_INGEST_WORKERS", min(4, os.cpu_count() or 1))))
 
 
-def _land_one(args) -> FileLoad:
+def land_one(args) -> FileLoad:
+    """A worker's job: land one file (``args`` = settings, table, path; one tuple, for ProcessPoolExecutor.map)."""
     settings, table, path = args
-    _injected_crash(path)
     return land_file(settings, table, path)
-
-
-def _injected_crash(path: Path) -> None:
-    """Fault injection for the tests of worker crashes: ``CCHC_FAULT_CRASH_LANDING=<file name>:<marker path>``
-    makes the worker landing that file die by SIGSEGV, as DuckDB's crash does — once if a marker path is given
-    (the marker is created), on every attempt if it is empty. Never set in production."""
-    spec = os.environ.get("CCHC_FAULT_CRASH_LANDING")
-    if not spec:
-        return
-    name, _, marker = spec.partition(":")
-    if path.name != name or (marker and os.path.exists(marker)):
-        return
-    if marker:
-        Path(marker).touch()
-    import signal
-
-    os.kill(os.getpid(), signal.SIGSEGV)
 
 
 def landing_attempts() -> int:
@@ -532,10 +515,12 @@ def landing_attempts() -> int:
     return max(1, int(os.environ.get("CCHC_LANDING_ATTEMPTS", "3")))
 
 
-def land_files(settings: Settings, table: str, paths: list[Path], on_load=None, min_files_for_pool: int = 2) -> list[FileLoad]:
+def land_files(settings: Settings, table: str, paths: list[Path], on_load=None, min_files_for_pool: int = 2,
+               worker=land_one) -> list[FileLoad]:
     """Land ``paths`` (in their order), new files in worker processes; ``on_load(i, load)`` as each finishes in
-    order. Files already landed (same sha256) cost one hash. The reference files every landing reads (agencies,
-    catalogue) are landed once first, so the workers never race to land them. Fewer than ``min_files_for_pool``
+    order. ``worker``: what a worker process runs per file (a module-level function, picklable; the tests pass one
+    that dies as DuckDB's crash did). Files already landed (same sha256) cost one hash. The reference files every
+    landing reads (agencies, catalogue) are landed once first, so the workers never race to land them. Fewer than ``min_files_for_pool``
     files are landed in this process (starting workers costs a second or two)."""
     workers = ingest_workers()
     if workers <= 1 or len(paths) < max(2, min_files_for_pool):
@@ -566,7 +551,7 @@ def land_files(settings: Settings, table: str, paths: list[Path], on_load=None, 
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
         todo = paths[len(loads):]
         try:
-            for ld in pool.map(_land_one, [(settings, table, p) for p in todo]):
+            for ld in pool.map(worker, [(settings, table, p) for p in todo]):
                 loads.append(ld)
                 if on_load:
                     on_load(len(loads), ld)

@@ -16,12 +16,20 @@ import shutil
 import subprocess
 import time
 import uuid
+from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
 
+from orchestration.ingest.landing import sha256_file
+from orchestration.ingest.pull_state import read_pull_state
 from orchestration.lib.settings import REPO_ROOT, Settings, limit_memory
+from orchestration.publish.analyst_copy import PUBLISHED_NAME, publish_warehouse_copy
+from orchestration.publish.dictionary import write_dictionary
+from orchestration.publish.fingerprint import current_inputs, run_fingerprint
 from orchestration.publish.formats import copy_csv
+from orchestration.publish.group_workbook import group_rows, write_group_workbooks
+from orchestration.publish.leadership import write_leadership_reports
 from orchestration.publish.parts import (
     LAYOUT_VERSION,
     PART_FILE,
@@ -36,7 +44,11 @@ from orchestration.publish.parts import (
     write_parts,
 )
 from orchestration.publish.parts import summary as parts_summary
+from orchestration.publish.revisions import compute_revisions, load_long, load_long_parts, write_revisions_csv
+from orchestration.publish.scorecard import write_scorecards
+from orchestration.publish.sdmx import write_sdmx_parts, write_sdmx_revisions
 from orchestration.publish.sdmx_structure import write_structure
+from orchestration.quality.checks import find_relation, gate_summary, read_records
 
 # Column order of the published files (DATA_CONTRACT §2.2); the release id is in the manifest and the folder name,
 # not on every row.
@@ -96,14 +108,11 @@ def code_version() -> str:
             return out.stdout.strip()
     except (OSError, subprocess.SubprocessError):
         pass
-    from importlib.metadata import version
 
     return version("cchc")
 
 
 def _relation(con, name: str) -> str:
-    from orchestration.quality.checks import find_relation
-
     return find_relation(con, name)
 
 
@@ -111,7 +120,6 @@ def quality_section(settings: Settings, extra: dict | None = None) -> dict:
     """The manifest's ``quality``: every check of the output folder (``<out>/quality/checks/*.json``, written by
     the lake and publish checks) with name, asset, severity, blocking, passed, message and up to 20 details;
     the failed warnings again in ``warnings``; where the Data Docs are."""
-    from orchestration.quality.checks import gate_summary, read_records
 
     records = read_records(settings.reports_dir)
     checks = [{k: r.get(k) for k in ("name", "asset", "severity", "blocking", "passed", "message", "checked_at")}
@@ -255,7 +263,6 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
                      "unit_code, unit_valid_from, period_type, period, formula_version, action_rank")
             counts["improvement_plan.csv"] = copy_csv(con, query, staging / "improvement_plan.csv")
         # per province, its latest month and year: a workbook with a sheet per Decision 766 group (issue 23)
-        from orchestration.publish.group_workbook import group_rows, write_group_workbooks
 
         for book in write_group_workbooks(group_rows(con, obs, definitions, "_release_units"), staging):
             counts[str(book.relative_to(staging))] = 1
@@ -270,12 +277,10 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
             shutil.copyfile(recon_dir / "reconciliation.csv", staging / "reconciliation.csv")
             reconciliation = json.loads((recon_dir / "reconciliation.json").read_text(encoding="utf-8"))
             counts["reconciliation.csv"] = reconciliation["figures"]
-        from orchestration.publish.dictionary import write_dictionary
 
         write_dictionary(con, staging, _relation(con, "indicator_definitions"))
     # the run's inputs (raw files present and pulled batches, a re-delivered content marked same_content_as) and the
     # fingerprint the next run compares with to publish nothing when nothing changed (orchestration.publish.fingerprint)
-    from orchestration.publish.fingerprint import current_inputs, run_fingerprint
 
     loads = current_inputs(settings)
     manifest = {
@@ -307,14 +312,12 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     # one self-contained scorecard.html per province (by_province/<code>/, and at the root for a one-province
     # release); it reads the release's own files, manifest included, so it comes last and the manifest lists it
-    from orchestration.publish.scorecard import write_scorecards
 
     for page in write_scorecards(staging):
         counts[str(page.relative_to(staging))] = 1
     times.done("scorecards")
     # the one-page leadership report of every province (and of the units asked for), printed by headless Chromium;
     # without Chromium the HTML only, said in the manifest and the run summary — never a failed release
-    from orchestration.publish.leadership import write_leadership_reports
 
     reports = write_leadership_reports(staging, settings.leadership_units)
     for path in reports.written:
@@ -327,7 +330,6 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
     _point_latest(publish, release_id)
     # the analysts' read-only database (views over this release's parts, the marts copied), swapped atomically
     # once the release is complete
-    from orchestration.publish.analyst_copy import publish_warehouse_copy
 
     publish_warehouse_copy(settings.warehouse_path, settings.out_dir, release_id, release_dir=final)
     times.done("analysts' database")
@@ -338,7 +340,6 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
 
 def _derived_files_salt(unit_measures: dict, bieu06_version: str) -> str:
     """A digest of what every part's derived files depend on besides its rows (see ``write_release``)."""
-    from orchestration.ingest.landing import sha256_file
 
     here = Path(__file__).parent
     code = [sha256_file(here / name) for name in ("parts.py", "formats.py", "sdmx.py", "../lib/safe_cells.py")]
@@ -357,8 +358,6 @@ def _write_revisions_and_sdmx(staging: Path, previous: Path | None, prev_manifes
     """revisions.csv over the parts this release rewrote (a linked part is the previous file: nothing in it can have
     changed), compared with the previous release's parts of the same keys and its parts that no longer exist; the
     SDMX files of the rewritten parts and sdmx/revisions.csv. Returns the manifest's revision summary."""
-    from orchestration.publish.revisions import compute_revisions, load_long, load_long_parts, write_revisions_csv
-    from orchestration.publish.sdmx import write_sdmx_parts, write_sdmx_revisions
 
     valued = ("observations", "bieu06")
     written = [p for p in parts if p.table in valued and p.state == "written"]
@@ -406,7 +405,6 @@ def _write_revisions_and_sdmx(staging: Path, previous: Path | None, prev_manifes
 
 def _source_database(settings: Settings) -> dict | None:
     """The one-stop database the dossiers were also pulled from (URL masked) and its watermarks; None if none."""
-    from orchestration.ingest.pull_state import read_pull_state
 
     state = read_pull_state(settings.lake_dir)
     if not state.get("source"):
@@ -431,7 +429,6 @@ def remove_leftovers(publish: Path) -> list[str]:
             elif p.name.startswith(".latest-") and p.is_symlink():
                 p.unlink()
                 removed.append(p.name)
-    from orchestration.publish.analyst_copy import PUBLISHED_NAME
 
     for p in sorted(publish.parent.glob(f".{PUBLISHED_NAME}.*.tmp*")):
         p.unlink()

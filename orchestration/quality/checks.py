@@ -26,6 +26,7 @@ Environment: ``CCHC_VOLUME_DROP_WARN`` (share, default 0.5), ``CCHC_DATA_DOCS`` 
 """
 
 
+import csv
 import datetime as dt
 import glob
 import hashlib
@@ -40,7 +41,7 @@ import duckdb
 
 from orchestration.lib import lake_schema
 from orchestration.lib.resources import CchcSettings
-from orchestration.lib.settings import Settings, limit_memory
+from orchestration.lib.settings import SEEDS_DIR, Settings, limit_memory
 from orchestration.quality.gx_suites import SuiteResult, build_data_docs, store_gx_results, suite_severities, validate_frame, write_results
 
 VOLUME_ENV = "CCHC_VOLUME_DROP_WARN"
@@ -452,6 +453,13 @@ def publish_query(con, table: str) -> str:
                                      OR o.indicator_id LIKE 'SIPAS\\_MD\\_%' ESCAPE '\\' THEN 'SIPAS' ELSE o.indicator_id END"""
 
 
+def bieu06_identities() -> list[tuple[str, str, list[str], str]]:
+    """(rule, total column, part columns, description) of each Biểu 06 identity, from the seed
+    ``bieu06_identities.csv`` — defined once: dbt's test assert_bieu06_invariants reads the same seed."""
+    with open(SEEDS_DIR / "bieu06_identities.csv", encoding="utf-8", newline="") as fh:
+        return [(r["rule"], r["total_column"], r["part_columns"].split(";"), r["description"]) for r in csv.DictReader(fh)]
+
+
 def consistency_query(con, per_period: bool = False) -> str:
     """One row per checked relation; ``violation`` is NULL when it holds, else what is wrong (with the key).
     ``per_period``: only the rows of the period given as the named parameters ``$period_type`` and ``$period``
@@ -470,6 +478,8 @@ def consistency_query(con, per_period: bool = False) -> str:
 
     in_period = "period_type = $period_type AND period = $period" if per_period else "true"
     b06 = f"(SELECT * FROM {b06} WHERE {in_period})"
+    b06_rules = "\n    UNION ALL ".join(b06_rule(rule, f"b.{total}", [f"b.{c}" for c in parts], f"{text}:")
+                                       for rule, total, parts, text in bieu06_identities())
     return f"""
     WITH o AS (SELECT * FROM {obs} WHERE indicator_id LIKE 'QD766%' AND {in_period}),
     members AS (SELECT DISTINCT indicator_id, group_id FROM {defs} WHERE group_id LIKE 'QD766%'),
@@ -482,14 +492,7 @@ def consistency_query(con, per_period: bool = False) -> str:
                 AND s.unit_valid_from = g.unit_valid_from AND s.agency_code IS NOT DISTINCT FROM g.agency_code
                 AND s.ma_linh_vuc IS NOT DISTINCT FROM g.ma_linh_vuc AND s.ma_tthc IS NOT DISTINCT FROM g.ma_tthc
                WHERE g.indicator_id IN (SELECT group_id FROM members))
-    {b06_rule('bieu06_col3_eq_col7_plus_col11', 'b.received_total', ['b.resolved_total', 'b.pending_total'],
-              'received (3) vs resolved (7) + pending (11):')}
-    UNION ALL {b06_rule('bieu06_col3_eq_col4_col5_col6', 'b.received_total',
-                        ['b.received_online', 'b.received_direct_postal', 'b.carried_over'], 'received (3) vs (4) + (5) + (6):')}
-    UNION ALL {b06_rule('bieu06_col7_eq_col8_col9_col10', 'b.resolved_total',
-                        ['b.resolved_early', 'b.resolved_on_time', 'b.resolved_late'], 'resolved (7) vs (8) + (9) + (10):')}
-    UNION ALL {b06_rule('bieu06_col11_eq_col12_col13', 'b.pending_total', ['b.pending_within_time', 'b.pending_overdue'],
-                        'pending (11) vs (12) + (13):')}
+    {b06_rules}
     UNION ALL
     SELECT CASE WHEN g.indicator_id = 'QD766_TOTAL' THEN 'qd766_total_eq_sum_of_groups' ELSE 'qd766_group_eq_sum_of_rows' END,
            CASE WHEN abs(coalesce(g.points, 0) - coalesce(g.pts, 0)) > {TOLERANCE}
