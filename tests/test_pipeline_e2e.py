@@ -230,7 +230,7 @@ def test_cchc_docs_writes_the_warehouse_documentation_into_the_output_root(sampl
 def test_a_crash_mid_publication_leaves_the_previous_release_as_latest(sample_run, monkeypatch):
     """Any failure while a release is being written (here: the scorecards step, the last one before the rename)
     leaves publish/latest and every existing release untouched, and no half release visible."""
-    import orchestration.publish.scorecard as scorecard
+    import orchestration.publish.release as release
     from orchestration.publish.release import write_release
 
     settings = sample_run[0]
@@ -240,7 +240,7 @@ def test_a_crash_mid_publication_leaves_the_previous_release_as_latest(sample_ru
     def crash(_release_dir):
         raise RuntimeError("disk full while writing the scorecards")
 
-    monkeypatch.setattr(scorecard, "write_scorecards", crash)
+    monkeypatch.setattr(release, "write_scorecards", crash)  # the name write_release calls
     with pytest.raises(RuntimeError, match="disk full"):
         write_release(settings, quality={})
     after = (os.readlink(publish / "latest"), sorted(p.name for p in publish.iterdir() if not p.name.startswith(".")))
