@@ -57,7 +57,7 @@ class ReportResult:
                 "messages": self.messages}
 
 
-def _unit_version(rel: Release, obs: pd.DataFrame, code: str) -> tuple[str, str, str] | None:
+def _unit_version(obs: pd.DataFrame, code: str) -> tuple[str, str, str] | None:
     """(valid_from, latest year, latest month) of the unit's version with a total in the latest year it has one — as
     published: the comparable series (E) another province carries for the unit since 2025 is not its report."""
     tot = obs[(obs["unit_code"] == code) & (obs["indicator_id"] == "QD766_TOTAL") & (obs["obs_status"] != "E")]
@@ -141,7 +141,7 @@ def report_page(rel: Release, unit_code: str) -> dict | None:
     best = None
     for province in provinces:
         obs = rel.province_obs(province)
-        found = _unit_version(rel, obs, unit_code)
+        found = _unit_version(obs, unit_code)
         if found is not None and (best is None or found[1] > best[2][1]):
             best = (province, obs, found)
     if best is None:
