@@ -176,31 +176,31 @@ def con(tmp_path_factory):
 
 # ----------------------------------------------------------------------------------------------------------------
 VALUES = f"""
-    select indicator_id, period_type, period, unit_code, unit_valid_from, agency_code, ma_linh_vuc,
+    select indicator_id, period_type, period, unit_code, unit_valid_from, agency_code, field_code,
            cast(denominator - numerator as bigint) as failing
     from (select * from indicators.ind_values_qd766_2_1
           union all by name select * from indicators.ind_values_qd766_5_4
           union all by name select * from indicators.ind_values_qd766_dossiers
           union all by name select * from indicators.ind_values_qd766_pakn)
-    where ma_tthc is null and indicator_id in ({", ".join(f"'{i}'" for i in DOSSIER_ROWS + JUDGED + PAKN)})
+    where procedure_code is null and indicator_id in ({", ".join(f"'{i}'" for i in DOSSIER_ROWS + JUDGED + PAKN)})
 """
 # the expanded views counted at every breakdown of the value tables: unit (its subtree), unit × field, agency
 # (under its own unit: depth 0), agency × field — a dossier carried into a successor unit has no agency there
 # (issue 21): it counts for the unit, never as an agency row
 EXPANDED = """
-    select indicator_id, period_type, period, unit_code, unit_valid_from, null as agency_code, null as ma_linh_vuc,
+    select indicator_id, period_type, period, unit_code, unit_valid_from, null as agency_code, null as field_code,
            count(distinct dossier_code) as n
     from analyst.qd766_failing_dossiers_by_period group by all
     union all
-    select indicator_id, period_type, period, unit_code, unit_valid_from, null, ma_linh_vuc, count(distinct dossier_code)
-    from analyst.qd766_failing_dossiers_by_period where ma_linh_vuc is not null group by all
+    select indicator_id, period_type, period, unit_code, unit_valid_from, null, field_code, count(distinct dossier_code)
+    from analyst.qd766_failing_dossiers_by_period where field_code is not null group by all
     union all
     select indicator_id, period_type, period, unit_code, unit_valid_from, agency_code, null, count(distinct dossier_code)
     from analyst.qd766_failing_dossiers_by_period where depth = 0 and agency_code is not null group by all
     union all
-    select indicator_id, period_type, period, unit_code, unit_valid_from, agency_code, ma_linh_vuc,
+    select indicator_id, period_type, period, unit_code, unit_valid_from, agency_code, field_code,
            count(distinct dossier_code)
-    from analyst.qd766_failing_dossiers_by_period where depth = 0 and agency_code is not null and ma_linh_vuc is not null
+    from analyst.qd766_failing_dossiers_by_period where depth = 0 and agency_code is not null and field_code is not null
     group by all
     union all
     select indicator_id, period_type, period, unit_code, unit_valid_from, null, null, count(distinct petition_code)
@@ -209,7 +209,7 @@ EXPANDED = """
     select indicator_id, period_type, period, unit_code, unit_valid_from, agency_code, null, count(distinct petition_code)
     from analyst.qd766_failing_pakn_by_period where depth = 0 group by all
 """
-KEYS = ["indicator_id", "period_type", "period", "unit_code", "unit_valid_from", "agency_code", "ma_linh_vuc"]
+KEYS = ["indicator_id", "period_type", "period", "unit_code", "unit_valid_from", "agency_code", "field_code"]
 
 
 def _join_on(a: str, b: str) -> str:
@@ -222,7 +222,7 @@ def test_expanded_views_count_exactly_the_failures_of_the_value_tables(con):
     diff = con.execute(f"""
         with v as ({VALUES}), e as ({EXPANDED})
         select coalesce(v.indicator_id, e.indicator_id), coalesce(v.period, e.period), coalesce(v.unit_code, e.unit_code),
-               coalesce(v.agency_code, e.agency_code), coalesce(v.ma_linh_vuc, e.ma_linh_vuc), v.failing, e.n
+               coalesce(v.agency_code, e.agency_code), coalesce(v.field_code, e.field_code), v.failing, e.n
         from v full join e on {_join_on('v', 'e')}
         where coalesce(v.failing, 0) <> coalesce(e.n, 0)
         order by all""").fetchall()
@@ -371,7 +371,7 @@ def test_failing_dossiers_of_one_unit_match_a_hand_count(con, unit, period):
         [*unit, period, ind]).fetchall()} for ind in hand}
     assert hand == table == view
     values = dict(con.execute(f"""select indicator_id, failing from ({VALUES})
-        where unit_code = ? and unit_valid_from = ? and period = ? and agency_code is null and ma_linh_vuc is null""",
+        where unit_code = ? and unit_valid_from = ? and period = ? and agency_code is null and field_code is null""",
                               [*unit, period]).fetchall())
     assert {i: len(s) for i, s in hand.items() if s} == {i: values[i] for i in hand if values.get(i)}
 
@@ -430,7 +430,7 @@ def test_causes_add_up_to_the_value_tables(con):
                    on t.descendant_code = c.unit_code and t.descendant_valid_from = c.unit_valid_from"""
     single = DOSSIER_ROWS + ["QD766_2_1", "QD766_5_1"]
     diff = con.execute(f"""
-        with v as (select * from ({VALUES}) where agency_code is null and ma_linh_vuc is null
+        with v as (select * from ({VALUES}) where agency_code is null and field_code is null
                    and indicator_id in ({", ".join(f"'{i}'" for i in single)})),
         c as (select c.indicator_id, c.period_type, c.period, t.ancestor_code as unit_code,
                      t.ancestor_valid_from as unit_valid_from, sum(c.n_failing) as n
@@ -450,9 +450,9 @@ def test_causes_add_up_to_the_value_tables(con):
         select * from e full join c using (indicator_id, period_type, period, unit_code, unit_valid_from, reason)
         where coalesce(e.n, 0) <> coalesce(c.n, 0)""").fetchall()
     assert per_reason == []
-    # 2_1 late by procedure: the only breakdown by ma_tthc
-    assert con.execute("""select count(*) filter (where ma_tthc is not null and indicator_id <> 'QD766_2_1'),
-                             count(*) filter (where ma_tthc is null and indicator_id = 'QD766_2_1')
+    # 2_1 late by procedure: the only breakdown by procedure_code
+    assert con.execute("""select count(*) filter (where procedure_code is not null and indicator_id <> 'QD766_2_1'),
+                             count(*) filter (where procedure_code is null and indicator_id = 'QD766_2_1')
                       from indicators.explain_qd766_causes""").fetchone() == (0, 0)
     pakn = dict(con.execute("""select indicator_id || ' ' || reason, n_failing from indicators.explain_qd766_causes
                            where unit_code = '01969' and period = '2025' and failing_thing = 'pakn'""").fetchall())

@@ -9,7 +9,7 @@
     * per agency, under the agency's own unit (the dossier's unit): whole agency, and per field / per procedure.
   A breakdown row whose key is NULL (dossier without a field / procedure code) is dropped: it would be
   indistinguishable from the whole row. Output columns: indicator_id, period_type, period, unit_code,
-  unit_valid_from, agency_code, ma_linh_vuc, ma_tthc, numerator, denominator, value_sum, n, is_whole
+  unit_valid_from, agency_code, field_code, procedure_code, numerator, denominator, value_sum, n, is_whole
   (true = agency NULL or not, but neither field nor procedure breakdown).
 -#}
 {% macro dossier_values_rollup(reduced, by_field=true, by_procedure=false, by_agency=true) %}
@@ -21,8 +21,8 @@
         t.ancestor_code as unit_code,
         t.ancestor_valid_from as unit_valid_from,
         cast(null as varchar) as agency_code,
-        {% if by_field %}case when grouping(r.field_code) = 0 then r.field_code end{% else %}cast(null as varchar){% endif %} as ma_linh_vuc,
-        {% if by_procedure %}case when grouping(r.procedure_code) = 0 then r.procedure_code end{% else %}cast(null as varchar){% endif %} as ma_tthc,
+        {% if by_field %}case when grouping(r.field_code) = 0 then r.field_code end{% else %}cast(null as varchar){% endif %} as field_code,
+        {% if by_procedure %}case when grouping(r.procedure_code) = 0 then r.procedure_code end{% else %}cast(null as varchar){% endif %} as procedure_code,
         sum(r.num) as numerator,
         sum(r.den) as denominator,
         sum(r.value_sum) as value_sum,
@@ -53,8 +53,8 @@
         r.unit_code,
         r.unit_valid_from,
         r.agency_code,
-        {% if by_field %}case when grouping(r.field_code) = 0 then r.field_code end{% else %}cast(null as varchar){% endif %} as ma_linh_vuc,
-        {% if by_procedure %}case when grouping(r.procedure_code) = 0 then r.procedure_code end{% else %}cast(null as varchar){% endif %} as ma_tthc,
+        {% if by_field %}case when grouping(r.field_code) = 0 then r.field_code end{% else %}cast(null as varchar){% endif %} as field_code,
+        {% if by_procedure %}case when grouping(r.procedure_code) = 0 then r.procedure_code end{% else %}cast(null as varchar){% endif %} as procedure_code,
         sum(r.num) as numerator,
         sum(r.den) as denominator,
         sum(r.value_sum) as value_sum,

@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.settings import duckdb_storage_version
+from orchestration.publish.names import published_names
 
 PUBLISHED_NAME = "warehouse_published.duckdb"
 ANALYST_MAX_COPY_ROWS = 2_000_000
@@ -77,8 +78,10 @@ def publish_warehouse_copy(warehouse: Path, out_dir: Path, release_id: str | Non
                 if (schema, name) in released:
                     parts = read_parts_sql(f"{release_dir.resolve()}/{released[(schema, name)]}/province=*/period=*/part.parquet")
                     part_cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {parts}").fetchall()}
-                    if set(cols) <= part_cols:
-                        select = ", ".join(f'"{c}"' for c in cols)
+                    # the parts carry the contract's names where the warehouse table has its own (publish/names.py)
+                    source_col = {c: published_names().get(c, c) if published_names().get(c) in part_cols else c for c in cols}
+                    if set(source_col.values()) <= part_cols:
+                        select = ", ".join(f'"{source_col[c]}" AS "{c}"' if source_col[c] != c else f'"{c}"' for c in cols)
                         con.execute(f'CREATE VIEW "{schema}"."{name}" AS SELECT {select} FROM {parts}')
                         continue
                 rows = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]

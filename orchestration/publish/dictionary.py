@@ -3,6 +3,7 @@ the published models and from the indicator definitions seed (names, scoring, me
 
 import csv
 import json
+import re
 from pathlib import Path
 
 from orchestration.lib.safe_cells import neutralise
@@ -36,6 +37,10 @@ def published_columns(manifest_path: Path | None = None) -> list[dict]:
     """(file, column, type, description) of every published table, from the dbt manifest."""
     manifest = json.loads((manifest_path or DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
     rows = []
+    # a table published as the warehouse builds it (macros/published_copy.sql) is documented by its source model,
+    # under the names its published copy gives the renamed columns
+    renamed = {n["config"]["meta"]["published_copy_of"]: n["config"]["meta"]["published_names"]
+               for n in manifest["nodes"].values() if n["resource_type"] == "model" and "published_copy_of" in n["config"]["meta"]}
     for node in manifest["nodes"].values():
         if node["resource_type"] != "model":
             continue
@@ -43,10 +48,11 @@ def published_columns(manifest_path: Path | None = None) -> list[dict]:
         if name in PUBLISHED_MODELS and node.get("schema") == PUBLISHED_MODELS[name][0] or name.startswith("explain_"):
             # the file a province opens (by_province/<code>/<period>/…); explain tables are Parquet parts only
             file = PUBLISHED_MODELS[name][1] if name in PUBLISHED_MODELS else f"explain/{name}/"
-            rows.append({"kind": "table", "file": file, "name": name, "type": "", "description": " ".join(node["description"].split())})
+            publish = _renamer(renamed.get(name, {}))
+            rows.append({"kind": "table", "file": file, "name": name, "type": "", "description": publish(node["description"])})
             for col in node["columns"].values():
-                rows.append({"kind": "column", "file": file, "name": col["name"], "type": col.get("data_type") or "",
-                             "description": " ".join((col.get("description") or "").split())})
+                rows.append({"kind": "column", "file": file, "name": publish(col["name"]), "type": col.get("data_type") or "",
+                             "description": publish(col.get("description") or "")})
     # reconciliation.csv is written by Python (orchestration.publish.reconcile), not by a dbt model
     from orchestration.publish.reconcile import DICTIONARY
 
@@ -58,6 +64,12 @@ def published_columns(manifest_path: Path | None = None) -> list[dict]:
              for f, d in PUBLISHED_FILES.items()]
     rows.sort(key=lambda r: (r["kind"] == "file", r["file"], r["kind"] != "table"))
     return rows
+
+
+def _renamer(names: dict[str, str]):
+    """Text with its whitespace collapsed and the warehouse names of ``names`` replaced by their published names."""
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b") if names else None
+    return lambda text: " ".join((pattern.sub(lambda m: names[m.group(1)], text) if pattern else text).split())
 
 
 def write_dictionary(con, folder: Path, definitions_relation: str) -> tuple[Path, Path]:

@@ -40,7 +40,7 @@ periods as (
 ),
 agency_values as (
     {%- for m in members %}
-    select indicator_id, period_type, period, unit_code, unit_valid_from, ma_linh_vuc, ma_tthc,
+    select indicator_id, period_type, period, unit_code, unit_valid_from, field_code, procedure_code,
            numerator, denominator, value, n
     from {{ ref(m) }}
     where agency_code is not null and unit_code in (select successors.unit_code from successors)
@@ -52,11 +52,11 @@ agency_values as (
             when '{{ col }}' then '{{ id }}'
             {%- endfor %}
         end as indicator_id,
-        period_type, period, unit_code, unit_valid_from, ma_linh_vuc, cast(null as varchar) as ma_tthc,
+        period_type, period, unit_code, unit_valid_from, field_code, cast(null as varchar) as procedure_code,
         cast(cnt as double) as numerator, null as denominator, null as value, cnt as n
     from (
         unpivot (
-            select period_type, period, unit_code, unit_valid_from, ma_linh_vuc,
+            select period_type, period, unit_code, unit_valid_from, field_code,
                    {{ bieu06.values() | join(', ') }}
             from {{ ref('ind_bieu06') }}
             where agency_code is not null and unit_code in (select successors.unit_code from successors)
@@ -74,7 +74,7 @@ rolled as (
     select
         m.indicator_id, m.period_type, m.period,
         t.ancestor_code as unit_code, t.ancestor_valid_from as unit_valid_from,
-        m.ma_linh_vuc, m.ma_tthc,
+        m.field_code, m.procedure_code,
         sum(m.numerator) as numerator,
         sum(m.denominator) as denominator,
         sum(m.value * m.n) / nullif(sum(m.n) filter (where m.value is not null), 0) as value,
@@ -128,8 +128,8 @@ select
     unit_level,
     unit_name,
     cast(null as varchar) as agency_code,
-    ma_linh_vuc,
-    ma_tthc,
+    field_code,
+    procedure_code,
     case when group_id = 'BIEU06' then null else numerator end as numerator,
     case when group_id = 'BIEU06' then null else denominator end as denominator,
     ratio,

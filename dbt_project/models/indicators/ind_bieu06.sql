@@ -1,5 +1,5 @@
 -- Biểu 06 (Circular 01/2020/TT-VPCP, METHODOLOGY §4): per unit (every level, each with its whole subtree) ×
--- field × period, and per agency. Whole-unit / whole-agency rows have ma_linh_vuc NULL and exist for every unit
+-- field × period, and per agency. Whole-unit / whole-agency rows have field_code NULL and exist for every unit
 -- version valid in the period (zeros when it had no dossier); field rows exist where the field has data.
 -- Counts are first reduced to (period, agency, unit, field) — small — and only then rolled up the unit tree.
 with counts as (
@@ -116,8 +116,8 @@ select
     (r.unit_valid_from > p.period_start or coalesce(u.unit_valid_to, date '9999-12-31') < p.period_end) as is_partial_period,
     u.unit_valid_to,
     r.agency_code,
-    r.field_code as ma_linh_vuc,
-    fld.field_name as ten_linh_vuc,
+    r.field_code as field_code,
+    fld.field_name as field_name,
     cast(r.received_online + r.received_direct_postal + r.carried_over as bigint) as received_total,
     cast(r.received_online as bigint) as received_online,
     cast(r.received_direct_postal as bigint) as received_direct_postal,

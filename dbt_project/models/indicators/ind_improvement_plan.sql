@@ -14,7 +14,7 @@ with scored as (
         d.empty_rule
     from {{ ref('ind_scored_values') }} s
     join {{ ref('indicator_definitions') }} d using (indicator_id, formula_version)
-    where s.agency_code is null and s.ma_linh_vuc is null and s.ma_tthc is null
+    where s.agency_code is null and s.field_code is null and s.procedure_code is null
       and d.scoring_rule in ('linear', 'threshold') and d.max_points > 0
       and s.denominator > 0 and s.points < d.max_points and s.obs_status not in ('M', 'Q')
 ),

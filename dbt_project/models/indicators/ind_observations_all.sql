@@ -6,20 +6,20 @@
 -- downstream marts such as target_tracking. The publish model selects the contract columns from here.
 select
     formula_version, indicator_id, indicator_name_vi, period_type, period, is_running, unit_code, unit_valid_from,
-    unit_level, unit_name, agency_code, ma_linh_vuc, ma_tthc, numerator, denominator, ratio, points, max_points,
+    unit_level, unit_name, agency_code, field_code, procedure_code, numerator, denominator, ratio, points, max_points,
     cast(null as varchar) as grade, cast(null as integer) as rank, cast(null as integer) as rank_of, n, obs_status,
     comment, group_id, unit_measure
 from {{ ref('ind_scored_values') }}
 union all
 select
     formula_version, indicator_id, indicator_name_vi, period_type, period, is_running, unit_code, unit_valid_from,
-    unit_level, unit_name, agency_code, ma_linh_vuc, ma_tthc, numerator, denominator, ratio, points, max_points,
+    unit_level, unit_name, agency_code, field_code, procedure_code, numerator, denominator, ratio, points, max_points,
     grade, rank, rank_of, n, obs_status, comment, 'QD766_TOTAL' as group_id, 'points' as unit_measure
 from {{ ref('ind_qd766_groups') }}
 union all
 -- the comparable series on the new boundaries (obs_status E, issue 21)
 select
     formula_version, indicator_id, indicator_name_vi, period_type, period, is_running, unit_code, unit_valid_from,
-    unit_level, unit_name, agency_code, ma_linh_vuc, ma_tthc, numerator, denominator, ratio, points, max_points,
+    unit_level, unit_name, agency_code, field_code, procedure_code, numerator, denominator, ratio, points, max_points,
     grade, rank, rank_of, n, obs_status, comment, group_id, unit_measure
 from {{ ref('ind_backcast_observations') }}

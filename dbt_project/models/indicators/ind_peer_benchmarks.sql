@@ -10,7 +10,7 @@ with scores as (
         g.unit_code, g.unit_valid_from, g.unit_level, u.province_code, g.points, g.rank, g.rank_of
     from {{ ref('ind_qd766_groups') }} g
     join {{ ref('dim_units') }} u using (unit_code, unit_valid_from)
-    where g.agency_code is null and g.ma_linh_vuc is null and g.ma_tthc is null
+    where g.agency_code is null and g.field_code is null and g.procedure_code is null
       -- the group scores and the total (seed)
       and g.indicator_id in (select d.indicator_id from {{ ref('indicator_definitions') }} d where d.scoring_rule = 'sum')
       and g.points is not null and g.obs_status <> 'M'

@@ -12,14 +12,14 @@
     materialized="incremental", incremental_strategy="append",
     period_digest_inputs=[{'model': 'ind_scored_values', 'row':
         "hash(t.formula_version, t.indicator_id, t.group_id, t.is_running, t.unit_code, t.unit_valid_from, "
-        ~ "t.unit_level, t.unit_name, t.agency_code, t.ma_linh_vuc, t.ma_tthc, round(t.points, 9), t.max_points, "
+        ~ "t.unit_level, t.unit_name, t.agency_code, t.field_code, t.procedure_code, round(t.points, 9), t.max_points, "
         ~ "t.obs_status, t.is_out_of_coverage)"}],
     period_digest_globals=[{'model': 'dim_units', 'row': 'hash(t.unit_code, t.unit_valid_from, t.province_code)'}],
     pre_hook="{{ period_digest_pre_hooks() }}", post_hook="{{ period_digest_post_hooks() }}") }}
 with rows_ as (
     select * from {{ ref('ind_scored_values') }}
     where {{ period_digest_changed() }}
-      and formula_version like 'QD766-%' and ma_linh_vuc is null and ma_tthc is null
+      and formula_version like 'QD766-%' and field_code is null and procedure_code is null
       and group_id in ('QD766_CKMB', 'QD766_TDGQ', 'QD766_TTTT', 'QD766_CLGQ', 'QD766_MDSH', 'QD766_MDHL')
 ),
 groups_ as (
@@ -88,8 +88,8 @@ select
     r.unit_level,
     r.unit_name,
     r.agency_code,
-    cast(null as varchar) as ma_linh_vuc,
-    cast(null as varchar) as ma_tthc,
+    cast(null as varchar) as field_code,
+    cast(null as varchar) as procedure_code,
     cast(null as double) as numerator,
     cast(null as double) as denominator,
     cast(null as double) as ratio,

@@ -20,7 +20,7 @@
 ] %}
 {#- Incremental by period digest (macros/period_digests.sql): only the periods whose inputs changed are rescored.
     A value row is digested at the published precision (doubles rounded to 9 decimals). -#}
-{%- set value_row = "hash(t.indicator_id, t.unit_code, t.unit_valid_from, t.agency_code, t.ma_linh_vuc, t.ma_tthc, "
+{%- set value_row = "hash(t.indicator_id, t.unit_code, t.unit_valid_from, t.agency_code, t.field_code, t.procedure_code, "
     ~ "round(cast(t.numerator as double), 9), round(cast(t.denominator as double), 9), "
     ~ "round(cast(t.value as double), 9), t.n, t.comment)" %}
 {%- set inputs = [{'model': 'int_unit_periods'}, {'model': 'ind_unit_coverage'}] %}
@@ -32,7 +32,7 @@
     pre_hook="{{ period_digest_pre_hooks() }}", post_hook="{{ period_digest_post_hooks() }}") }}
 with vals as (
     {% for m in members %}
-    select indicator_id, period_type, period, unit_code, unit_valid_from, agency_code, ma_linh_vuc, ma_tthc,
+    select indicator_id, period_type, period, unit_code, unit_valid_from, agency_code, field_code, procedure_code,
            cast(numerator as double) as numerator, cast(denominator as double) as denominator,
            cast(value as double) as value, cast(n as bigint) as n, cast(comment as varchar) as comment
     from {{ ref(m) }}
@@ -74,7 +74,7 @@ all_vals as (
         select 1 from vals v
         where v.indicator_id = w.indicator_id and v.period_type = w.period_type and v.period = w.period
           and v.unit_code = w.unit_code and v.unit_valid_from = w.unit_valid_from
-          and v.agency_code is null and v.ma_linh_vuc is null and v.ma_tthc is null)
+          and v.agency_code is null and v.field_code is null and v.procedure_code is null)
 ),
 -- absent = the inventory says the source folder was not in the raw root (no inventory row: not judged absent)
 sources as (
@@ -137,8 +137,8 @@ select
     unit_level,
     unit_name,
     agency_code,
-    ma_linh_vuc,
-    ma_tthc,
+    field_code,
+    procedure_code,
     case when small_cell or scoring_rule = 'full' then null else numerator end as numerator,
     case when small_cell or scoring_rule = 'full' then null else denominator end as denominator,
     ratio,

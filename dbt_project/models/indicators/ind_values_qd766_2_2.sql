@@ -9,7 +9,7 @@
 -- adjusted end, so a reception after 17:00 or on a non-working day starts the clock at the next working day;
 -- applicant supplement time already deducted in adjusted_end).
 -- value = Σ working days / completed dossiers, n = completed dossiers. Rows: per unit subtree — whole unit (all
--- procedures), per procedure (ma_tthc) and per field — and per agency (whole, per procedure, per field).
+-- procedures), per procedure (procedure_code) and per field — and per agency (whole, per procedure, per field).
 -- Unknown procedures need no catalogue attribute here: counted in the whole-unit mean and under their own code.
 with done as (
     select *

@@ -4,7 +4,7 @@
 -- Dossier-based rows of the Decision 766 index (METHODOLOGY §3), unscored (docs/indicator_values_contract.md):
 -- QD766_1_4, 3_3, 3_6, 4_1, 4_2, 4_3, 4_4, 4_5b over the dossiers RECEIVED in P (reception date in
 -- [period_start, P_end], status ∉ {1, 3}); QD766_4_6 over communes.
--- Rows: per unit (each unit version over its whole subtree) — whole unit and per field (ma_linh_vuc) — and per
+-- Rows: per unit (each unit version over its whole subtree) — whole unit and per field (field_code) — and per
 -- agency (under the agency's own unit) — whole agency and per field. Whole-unit rows exist for every unit with a
 -- dossier received in P (denominator 0 allowed, e.g. 3_6 without a fee-bearing dossier); agency and field rows
 -- only where the row's denominator is > 0.
@@ -145,8 +145,8 @@ select
     unit_code,
     unit_valid_from,
     cast(null as varchar) as agency_code,
-    cast(null as varchar) as ma_linh_vuc,
-    cast(null as varchar) as ma_tthc,
+    cast(null as varchar) as field_code,
+    cast(null as varchar) as procedure_code,
     cast(numerator as double),
     cast(denominator as double),
     cast(null as double),

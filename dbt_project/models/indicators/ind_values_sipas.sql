@@ -8,7 +8,7 @@
 -- counts for the year even when the dossier extracts end in July; the year is then running, hence provisional).
 -- Answers dated in no published period are reported by int_source_rows_outside_periods (quality gate warning).
 --
--- Rows per cell (whole unit: agency_code, ma_linh_vuc, ma_tthc NULL):
+-- Rows per cell (whole unit: agency_code, field_code, procedure_code NULL):
 --   SIPAS_<ELEMENT>   numerator = answers 4–5, denominator = valid answers 1–5 (answers outside 1–5 ignored),
 --                     n = valid answers; emitted only when the element has ≥ 1 valid answer in the cell.
 --   SIPAS             value = mean of the five element indices (tong_the excluded) over the elements with ≥ 1
@@ -203,8 +203,8 @@ select
     cast(r.unit_code as varchar) as unit_code,
     cast(r.unit_valid_from as date) as unit_valid_from,
     cast(null as varchar) as agency_code,
-    cast(null as varchar) as ma_linh_vuc,
-    cast(null as varchar) as ma_tthc,
+    cast(null as varchar) as field_code,
+    cast(null as varchar) as procedure_code,
     r.numerator,
     r.denominator,
     r.value,

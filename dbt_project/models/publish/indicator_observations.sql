@@ -11,7 +11,7 @@
     materialized="incremental", incremental_strategy="append", on_schema_change="fail",
     period_digest_inputs=[{'model': 'ind_observations_all', 'row':
         "hash(t.formula_version, t.indicator_id, t.indicator_name_vi, t.unit_code, t.unit_valid_from, t.unit_level, "
-        ~ "t.unit_name, t.agency_code, t.ma_linh_vuc, t.ma_tthc, round(t.numerator, " ~ d ~ "), "
+        ~ "t.unit_name, t.agency_code, t.field_code, t.procedure_code, round(t.numerator, " ~ d ~ "), "
         ~ "round(t.denominator, " ~ d ~ "), round(t.ratio, " ~ d ~ "), round(t.points, " ~ d ~ "), t.max_points, "
         ~ "t.grade, t.rank, t.rank_of, t.n, t.obs_status, t.comment)"}],
     pre_hook="{{ period_digest_pre_hooks() }}", post_hook="{{ period_digest_post_hooks() }}") }}
@@ -27,8 +27,8 @@ select
     cast(unit_level as varchar)         as unit_level,
     cast(unit_name as varchar)          as unit_name,
     cast(agency_code as varchar)        as agency_code,
-    cast(ma_linh_vuc as varchar)        as ma_linh_vuc,
-    cast(ma_tthc as varchar)            as ma_tthc,
+    cast(field_code as varchar)         as ma_linh_vuc,
+    cast(procedure_code as varchar)     as ma_tthc,
     round(cast(numerator as double), {{ d }})         as numerator,
     round(cast(denominator as double), {{ d }})       as denominator,
     round(cast(ratio as double), {{ d }})             as ratio,

@@ -30,7 +30,7 @@ reception_by_month as (
         province_code,
         unit_code,
         unit_valid_from,
-        ma_linh_vuc,
+        field_code,
         {%- for indicator_id, column, reason in reception_rows %}
         count(*) filter (where {{ column }}) as n_{{ loop.index }}{{ "," if not loop.last }}
         {%- endfor %}
@@ -39,7 +39,7 @@ reception_by_month as (
 ),
 reception as (
     select
-        p.period_type, p.period, m.province_code, m.unit_code, m.unit_valid_from, m.ma_linh_vuc,
+        p.period_type, p.period, m.province_code, m.unit_code, m.unit_valid_from, m.field_code,
         {%- for indicator_id, column, reason in reception_rows %}
         sum(m.n_{{ loop.index }}) as n_{{ loop.index }}{{ "," if not loop.last }}
         {%- endfor %}
@@ -59,19 +59,19 @@ procedures as (
 ),
 causes as (
     select period_type, period, province_code, unit_code, unit_valid_from, indicator_id, 'dossier' as failing_thing,
-        reason, ma_linh_vuc, ma_tthc, count(distinct dossier_code) as n_failing
+        reason, field_code, procedure_code, count(distinct dossier_code) as n_failing
     from judged
     where indicator_id = 'QD766_2_1'
     group by all
     union all
     select period_type, period, province_code, unit_code, unit_valid_from, indicator_id, 'dossier',
-        reason_part, ma_linh_vuc, cast(null as varchar), count(distinct dossier_code)
+        reason_part, field_code, cast(null as varchar), count(distinct dossier_code)
     from judged_parts
     group by all
     {%- for indicator_id, column, reason in reception_rows %}
     union all
     select period_type, period, province_code, unit_code, unit_valid_from, '{{ indicator_id }}', 'dossier',
-        '{{ reason }}', ma_linh_vuc, cast(null as varchar), n_{{ loop.index }}
+        '{{ reason }}', field_code, cast(null as varchar), n_{{ loop.index }}
     from reception
     where n_{{ loop.index }} > 0
     {%- endfor %}
@@ -108,7 +108,7 @@ select
     indicator_id,
     failing_thing,
     reason,
-    ma_linh_vuc,
-    ma_tthc,
+    field_code,
+    procedure_code,
     cast(n_failing as bigint) as n_failing
 from causes

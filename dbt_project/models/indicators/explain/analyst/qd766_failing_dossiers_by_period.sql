@@ -96,7 +96,7 @@ own as (
         period_type, period, judged_at, 'QD766_2_1' as indicator_id,
         case when is_late then 'resolved_late' else 'pending_overdue' end as reason,
         late_basis,
-        dossier_code, province_code, unit_code, unit_valid_from, agency_code, ma_linh_vuc, ma_tthc,
+        dossier_code, province_code, unit_code, unit_valid_from, agency_code, field_code, procedure_code,
         received_date, due_date, end_date,
         period_days_late_calendar as days_late_calendar,
         period_days_late_working as days_late_working,
@@ -112,7 +112,7 @@ own as (
             case when is_not_satisfied then 'not_satisfied' end,
             case when is_named_by_pakn then 'pakn' end),
         case when is_late or is_overdue then late_basis end,
-        dossier_code, province_code, unit_code, unit_valid_from, agency_code, ma_linh_vuc, ma_tthc,
+        dossier_code, province_code, unit_code, unit_valid_from, agency_code, field_code, procedure_code,
         received_date, due_date, end_date,
         period_days_late_calendar, period_days_late_working, period_working_days_elapsed
     from timed
@@ -121,7 +121,7 @@ own as (
     union all
     select
         p.period_type, p.period, p.p_end, '{{ indicator_id }}', '{{ reason }}', null,
-        d.dossier_code, d.province_code, d.unit_code, d.unit_valid_from, d.agency_code, d.ma_linh_vuc, d.ma_tthc,
+        d.dossier_code, d.province_code, d.unit_code, d.unit_valid_from, d.agency_code, d.field_code, d.procedure_code,
         d.received_date, d.due_date, d.end_date,
         null, null, null
     from d
@@ -145,8 +145,8 @@ select
     o.unit_code as dossier_unit_code,
     o.unit_valid_from as dossier_unit_valid_from,
     o.agency_code,
-    o.ma_linh_vuc,
-    o.ma_tthc,
+    o.field_code,
+    o.procedure_code,
     o.received_date,
     o.due_date,
     o.end_date,
