@@ -13,20 +13,17 @@ import pytest
 from orchestration.bench.compare import diff, published_values
 from orchestration.bench.floor import BIEU06_COLUMNS, render, run_floor
 from orchestration.bench.pandas_ref import run_pandas
-from orchestration.lib.settings import REPO_ROOT, Settings
+from orchestration.lib.settings import REPO_ROOT
 from orchestration.publish import release
-from orchestration.runner import run_pipeline
 
 SAMPLE = REPO_ROOT / "raw" / "sample"
 
 
 @pytest.fixture(scope="module")
-def sample_release(tmp_path_factory):
-    out = tmp_path_factory.mktemp("bench_sample_out")
-    # the HTML Data Docs are not what this test is about (saves a few seconds)
-    failures, _, _ = run_pipeline(Settings(raw_dir=SAMPLE, out_dir=out, data_docs=False))
+def sample_release(sample_run):
+    settings, failures = sample_run[:2]
     assert failures == []
-    return (out / "publish" / "latest").resolve()
+    return (settings.publish_dir / "latest").resolve()
 
 
 def test_floor_and_pandas_equal_the_published_values_on_the_sample(sample_release):

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib.settings import REPO_ROOT, Settings
+from orchestration.lib.settings import REPO_ROOT
 from orchestration.publish.release import BIEU06_COLUMNS, OBSERVATION_COLUMNS
 from orchestration.runner import run_pipeline
 
@@ -21,13 +21,7 @@ SAMPLE = REPO_ROOT / "raw" / "sample"
 CCHC = str(Path(sys.executable).with_name("cchc"))
 
 
-@pytest.fixture(scope="module")
-def sample_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sample_out")
-    settings = Settings(raw_dir=SAMPLE, out_dir=out)
-    started = time.time()
-    failures, warnings, done = run_pipeline(settings, persistent=True)  # recorded as a CLI run is (instance test)
-    return settings, failures, warnings, done, started
+# sample_run: the session's run on the committed sample (conftest.py)
 
 
 def test_every_asset_is_materialised(sample_run):

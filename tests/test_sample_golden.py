@@ -11,7 +11,7 @@ import json
 import duckdb
 import pytest
 
-from tests.test_pipeline_e2e import SAMPLE, sample_run  # noqa: F401  (shared module fixture)
+from tests.test_pipeline_e2e import SAMPLE
 
 START, END = dt.date(2023, 2, 1), dt.date(2023, 2, 28)
 
@@ -65,7 +65,7 @@ def oracle(members: list | None = None):
     return c
 
 
-def test_sample_bieu06_and_qd766_2_1_match_an_independent_computation(sample_run):  # noqa: F811
+def test_sample_bieu06_and_qd766_2_1_match_an_independent_computation(sample_run):
     settings = sample_run[0]
     release = (settings.publish_dir / "latest").resolve()
     expected = oracle()
@@ -86,7 +86,7 @@ def test_sample_bieu06_and_qd766_2_1_match_an_independent_computation(sample_run
     assert obs == [(num, resolved + pending, pytest.approx(ratio), pytest.approx(20 * ratio / 100), "A")]
 
 
-def test_sample_dossier_shares_match_an_independent_computation(sample_run):  # noqa: F811
+def test_sample_dossier_shares_match_an_independent_computation(sample_run):
     """QD766_1_4 (synced to the national portal) and QD766_4_3 (digitised component reused) for district 063 in
     February 2023: received dossiers in P are the denominator; recomputed here from the raw JSON."""
     settings = sample_run[0]
@@ -109,7 +109,7 @@ def test_sample_dossier_shares_match_an_independent_computation(sample_run):  # 
     assert got["QD766_4_3"] == (digitised, received)
 
 
-def test_cchc_reconcile_names_the_unsynced_dossiers_behind_a_difference(sample_run, tmp_path, capsys):  # noqa: F811
+def test_cchc_reconcile_names_the_unsynced_dossiers_behind_a_difference(sample_run, tmp_path, capsys):
     """Issue 23: the portal can only count dossiers synced to it. Its figure for district 063, February 2023, is
     recomputed here from the raw JSON over the synced dossiers of QD766_2_1's denominator; `cchc reconcile` sets it
     beside ours, and the difference of the denominators is exactly the unsynced dossiers, named as the reason."""
