@@ -71,10 +71,6 @@ def run_lake_checks(settings: Settings, table: str, months: list[str] | None = N
     return [rec.to_result() for rec in records]
 
 
-def check_lake_dossiers(settings: Settings, months: list[str]) -> list[dg.AssetCheckResult]:
-    return run_lake_checks(settings, "dossiers", months)
-
-
 QUALITY_CHECK_SPECS = [
     dg.AssetCheckSpec("gx_publish_tables", asset="quality_gate", blocking=True,
                       description="Critical expectations of the publish suites (indicator_observations, report_bieu06, "

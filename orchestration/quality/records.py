@@ -93,16 +93,11 @@ def suite_records(check_base: str, asset: str, results: list[SuiteResult], sever
     return out
 
 
-def finish(settings: Settings, records: list[CheckRecord], results: list[SuiteResult], run_name: str,
-           report_name: str, docs: bool = False) -> list[dg.AssetCheckResult]:
-    """Write the records and the GX results (JSON; HTML Data Docs rebuilt when ``docs`` or when a check
-    failed, so a blocked run has them too — the quality gate and the CLI rebuild them at the end)."""
-    return [rec.to_result() for rec in write_outcome(settings, records, results, run_name, report_name, docs)]
-
-
 def write_outcome(settings: Settings, records: list[CheckRecord], results: list[SuiteResult], run_name: str,
                   report_name: str, docs: bool = False) -> list[CheckRecord]:
-    """``finish`` without the Dagster results: returns the records (plain data, which a worker process can hand back)."""
+    """Write the records and the GX results (JSON; HTML Data Docs rebuilt when ``docs`` or when a check failed, so a
+    blocked run has them too — the quality gate and the CLI rebuild them at the end). Returns the records (plain data,
+    which a worker process can hand back)."""
     reports = settings.reports_dir
     for rec in records:
         write_record(reports, rec)
