@@ -16,7 +16,7 @@ from orchestration.lib.sensors import raw_files_sensor
 from orchestration.lib.settings import Settings
 from orchestration.publish.assets import portal_reconciliation, release
 from orchestration.publish.postgres_assets import postgres_publication
-from orchestration.quality.checks import quality_gate
+from orchestration.quality.assets import quality_gate
 from orchestration.transform.dbt_assets import cchc_dbt_models, dbt_resource
 
 ALL_ASSETS = [*INGEST_ASSETS, cchc_dbt_models, quality_gate, portal_reconciliation, release, postgres_publication]

@@ -8,7 +8,7 @@ import duckdb
 
 from orchestration.lib.settings import Settings
 from orchestration.publish.parts import table_sql
-from orchestration.quality.checks import read_records
+from orchestration.quality.records import read_records
 from orchestration.transform.incremental import last_build
 
 

@@ -81,7 +81,7 @@ def test_dossier_explain_is_published_at_the_failing_dossier_grain(district_year
     by province and reception month, row for row the warehouse's table; the dictionary names the part set."""
     import json
 
-    from orchestration.quality.checks import find_relation
+    from orchestration.quality.publish_checks import find_relation
 
     parts = sorted(district_year.glob("explain/explain_qd766_dossiers/province=*/period=*/part.parquet"))
     assert parts

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from orchestration.lib.settings import EXPECTATIONS_DIR, REPO_ROOT, Settings, settings_from_env
-from orchestration.quality import checks
+from orchestration.quality import assets as quality_assets
+from orchestration.quality import lake_checks, publish_checks, records
 from orchestration.quality.gx_suites import build_data_docs, load_suite_json, store_gx_results, validate_frame
 
 SAMPLE = REPO_ROOT / "raw" / "sample"
@@ -38,7 +39,7 @@ def test_lake_suites_declare_the_lake_contract():
     the lake without its suite, or the other way round, fails here."""
     from orchestration.lib import lake_schema
 
-    for table, suite in checks.LAKE_SUITES.items():
+    for table, suite in lake_checks.LAKE_SUITES.items():
         schema, _, part = lake_schema.TABLES[table]
         expected = {**schema, **({part: "VARCHAR"} if part else {})}
         assert load_suite_json(suite)["columns"] == expected, suite
@@ -53,7 +54,7 @@ def test_critical_failure_fails_the_blocking_check_and_a_warning_does_not():
     failed = {(o.expectation, o.column) for o in res.critical_failures}
     assert ("expect_column_values_to_be_in_set", "muc_do") in failed
     assert ("expect_column_values_to_be_unique", "ma_ho_so") in failed
-    (crit,) = checks.suite_records("gx_lake_ratings", "lake/ratings", [res], {"critical"})
+    (crit,) = records.suite_records("gx_lake_ratings", "lake/ratings", [res], {"critical"})
     assert not crit.passed and crit.blocking and "tuyet_voi" in crit.message
     assert crit.to_result().severity == dg.AssetCheckSeverity.ERROR
 
@@ -63,7 +64,7 @@ def test_critical_failure_fails_the_blocking_check_and_a_warning_does_not():
     res = validate_frame("lake_procedures", proc, "all")
     assert not [o for o in res.critical_failures if o.column == "muc_do_dvc"]
     assert [o for o in res.warnings if o.column == "muc_do_dvc"]
-    recs = {r.name: r for r in checks.suite_records("gx_lake_procedures", "lake/procedures", [res], {"critical", "warning"})}
+    recs = {r.name: r for r in records.suite_records("gx_lake_procedures", "lake/procedures", [res], {"critical", "warning"})}
     warn = recs["gx_lake_procedures_warnings"]
     assert not warn.passed and not warn.blocking and warn.to_result().severity == dg.AssetCheckSeverity.WARN
 
@@ -80,7 +81,7 @@ def test_schema_types_are_checked():
 
 def _gate(severity: str, passed: bool):
     """upstream (one check) → downstream, materialised in process."""
-    rec = checks.CheckRecord(name="c", asset="up", severity=severity, passed=passed, message="m")
+    rec = records.CheckRecord(name="c", asset="up", severity=severity, passed=passed, message="m")
 
     @dg.asset(check_specs=[dg.AssetCheckSpec("c", asset="up", blocking=rec.blocking)])
     def up():
@@ -106,9 +107,9 @@ def test_every_lake_table_has_blocking_checks():
 
     graph = defs.resolve_asset_graph()
     specs = {f"{k.asset_key.to_user_string()}:{k.name}" for k in graph.asset_check_keys}
-    for table, suite in checks.LAKE_SUITES.items():
+    for table, suite in lake_checks.LAKE_SUITES.items():
         assert f"lake/{table}:gx_{suite}" in specs
-    for t in checks.TIME_BASED:
+    for t in lake_checks.TIME_BASED:
         assert f"lake/{t}:volume_lake_{t}" in specs
     assert {"quality_gate:gx_publish_tables", "quality_gate:gx_publish_tables_warnings",
             "quality_gate:publish_consistency", "lake/dossiers:completeness_lake_dossiers"} <= specs
@@ -125,33 +126,33 @@ SERIES = {"2023-01": 1000, "2023-02": 550, "2023-03": 1000,  # Tết 2023 in Jan
 
 def test_volume_drop_vs_previous_month_and_same_month_last_year(tmp_path, monkeypatch):
     settings = Settings(raw_dir=tmp_path, out_dir=tmp_path)  # volume_drop_warn 0.5 by default
-    rec, res = checks.check_volume(settings, "dossiers", ["2023-02", "2024-02", "2024-03"], counts=SERIES, current_month=None)
+    rec, res = lake_checks.check_volume(settings, "dossiers", ["2023-02", "2024-02", "2024-03"], counts=SERIES, current_month=None)
     assert rec.severity == "warning" and not rec.blocking and not rec.passed
     assert rec.to_result().severity == dg.AssetCheckSeverity.WARN
     text = "\n".join(rec.details)
     assert "month=2024-02" in text and "previous month" in text  # 300 vs 980: −69 %
     assert "2023-02" not in text and "2024-03" not in text  # −45 % is within the default 50 %
     # a stricter threshold also flags the drop against the same month a year earlier (300 vs 550)
-    rec, _ = checks.check_volume(settings.replace(volume_drop_warn=0.4), "dossiers", ["2023-02", "2024-02"], counts=SERIES,
+    rec, _ = lake_checks.check_volume(settings.replace(volume_drop_warn=0.4), "dossiers", ["2023-02", "2024-02"], counts=SERIES,
                                  current_month=None)
     text = "\n".join(rec.details)
     assert "same month a year earlier" in text and "same_month_last_year_rows=550" in text
     assert "month=2023-02" in text  # the Tết dip of 2023 (−45 %) against January
     # the month still in progress is not judged
-    rec, _ = checks.check_volume(settings, "dossiers", ["2024-02"], counts=SERIES, current_month="2024-02")
+    rec, _ = lake_checks.check_volume(settings, "dossiers", ["2024-02"], counts=SERIES, current_month="2024-02")
     assert rec.passed
-    monkeypatch.setenv(checks.VOLUME_ENV, "1.5")  # read from the environment at the boundary, refused there
-    with pytest.raises(ValueError, match=checks.VOLUME_ENV):
+    monkeypatch.setenv(lake_checks.VOLUME_ENV, "1.5")  # read from the environment at the boundary, refused there
+    with pytest.raises(ValueError, match=lake_checks.VOLUME_ENV):
         settings_from_env(tmp_path, tmp_path)
 
 
 def test_volume_frame_comparisons():
-    frame = checks.volume_frame(SERIES, ["2024-02"], None)
+    frame = lake_checks.volume_frame(SERIES, ["2024-02"], None)
     row = frame.iloc[0]
     assert (row["previous_month_rows"], row["same_month_last_year_rows"]) == (980, 550)
     assert row["drop_vs_previous_month"] == pytest.approx(1 - 300 / 980, abs=1e-4)
     assert row["drop_vs_same_month_last_year"] == pytest.approx(1 - 300 / 550, abs=1e-4)
-    assert pd.isna(checks.volume_frame(SERIES, ["2023-01"], None).iloc[0]["drop_vs_previous_month"])  # nothing before
+    assert pd.isna(lake_checks.volume_frame(SERIES, ["2023-01"], None).iloc[0]["drop_vs_previous_month"])  # nothing before
 
 
 def test_completeness_warns_for_an_agency_that_went_silent(tmp_path):
@@ -163,7 +164,7 @@ def test_completeness_warns_for_an_agency_that_went_silent(tmp_path):
         values = ", ".join(f"('{a}', TIMESTAMP '{month}-15')" for a in agencies)
         con.execute(f"COPY (SELECT * FROM (VALUES {values}) t(ma_don_vi_xu_ly, ngay_cap_nhat)) TO '{folder}/part-0.parquet'")
     settings = Settings(raw_dir=tmp_path, out_dir=tmp_path, as_of="2023-04-02T00:00:00")
-    rec, _ = checks.check_completeness(settings, ["2023-02", "2023-03"])
+    rec, _ = lake_checks.check_completeness(settings, ["2023-02", "2023-03"])
     assert not rec.passed and rec.severity == "warning"
     assert rec.details == ["agency with dossiers in the previous month has none this month: agency=B month=2023-02 previous_month_rows=1"]
 
@@ -185,8 +186,8 @@ def test_manifest_quality_section_lists_every_check_and_the_warnings(tmp_path):
     from orchestration.publish.release import quality_section
 
     settings = Settings(raw_dir=tmp_path, out_dir=tmp_path)
-    checks.write_record(settings.reports_dir, checks.CheckRecord("gx_lake_x", "lake/x", "critical", True, "all passed"))
-    checks.write_record(settings.reports_dir, checks.CheckRecord("volume_lake_x", "lake/x", "warning", False, "2024-02 fell 69 %",
+    records.write_record(settings.reports_dir, records.CheckRecord("gx_lake_x", "lake/x", "critical", True, "all passed"))
+    records.write_record(settings.reports_dir, records.CheckRecord("volume_lake_x", "lake/x", "warning", False, "2024-02 fell 69 %",
                                                                  details=["month=2024-02"]))
     q = quality_section(settings)
     assert q["passed"] is True
@@ -204,7 +205,7 @@ def test_sample_run_publishes_with_every_check_in_the_manifest(sample_run):
     manifest = json.loads((settings.publish_dir / "latest" / "manifest.json").read_text(encoding="utf-8"))
     q = manifest["quality"]
     names = {f"{c['asset']}:{c['name']}" for c in q["checks"]}
-    for table, suite in checks.LAKE_SUITES.items():
+    for table, suite in lake_checks.LAKE_SUITES.items():
         assert f"lake/{table}:gx_{suite}" in names
     assert {"quality_gate:gx_publish_tables", "quality_gate:publish_consistency", "lake/dossiers:volume_lake_dossiers"} <= names
     assert all({"name", "severity", "passed", "message"} <= set(c) for c in q["checks"])
@@ -226,8 +227,8 @@ def test_hacked_bieu06_row_breaks_consistency(sample_run, tmp_path):
         con.execute("""UPDATE publish.indicator_observations SET points = points + 5
                        WHERE indicator_id = 'QD766_2_1' AND unit_code = '063' AND period = '2023-02' AND agency_code IS NULL
                          AND ma_linh_vuc IS NULL AND ma_tthc IS NULL AND period_type = 'M'""")
-    results, consistency = checks.publish_results(hacked)
-    recs = {r.name: r for r in checks.publish_records(results, consistency)}
+    results, consistency = publish_checks.publish_results(hacked)
+    recs = {r.name: r for r in publish_checks.publish_records(results, consistency)}
     rec = recs["publish_consistency"]
     assert not rec.passed and rec.blocking
     text = "\n".join(rec.details)
@@ -241,8 +242,8 @@ def test_consistency_computed_period_by_period_equals_the_whole_warehouse_query(
     the same relations, violations included, as the single query over the whole warehouse."""
     settings = sample_run[0]
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        whole = con.execute(checks.consistency_query(con)).fetchall()
-        frame = checks.consistency_frame(con)
+        whole = con.execute(publish_checks.consistency_query(con)).fetchall()
+        frame = publish_checks.consistency_frame(con)
         periods = con.execute("SELECT count(DISTINCT (period_type, period)) FROM publish.report_bieu06").fetchone()[0]
     per_period = [tuple(None if pd.isna(v) else v for v in row) for row in frame[["rule", "violation"]].itertuples(index=False)]
     assert periods > 1 and len(whole) > 1000
@@ -269,7 +270,7 @@ def test_large_publish_tables_are_validated_period_by_period(sample_run, tmp_pat
         con.execute("""UPDATE publish.indicator_observations SET obs_status = 'Z'
                        WHERE indicator_id = 'QD766_2_1' AND unit_code = '063' AND period = '2023-02' AND period_type = 'M'""")
     monkeypatch.setenv("CCHC_GX_CHUNK_ROWS", "100")
-    results, _ = checks.publish_results(hacked)
+    results, _ = publish_checks.publish_results(hacked)
     obs = [r for r in results if r.batch.startswith("indicator_observations ")]
     assert len(obs) == periods > 5
     failed = [r.batch for r in obs if r.critical_failures]
@@ -284,28 +285,28 @@ def test_unchanged_periods_keep_their_result_and_changed_ones_are_validated_agai
     out = Settings(raw_dir=settings.raw_dir, out_dir=tmp_path)
     shutil.copy(settings.warehouse_path, out.warehouse_path)
     monkeypatch.setenv("CCHC_GX_CHUNK_ROWS", "100")
-    first, _ = checks.publish_results(out)
+    first, _ = publish_checks.publish_results(out)
     obs_first = {r.batch: r for r in first if r.batch.startswith("indicator_observations ")}
     assert len(obs_first) > 5 and not any(r.reused_from for r in obs_first.values())
     assert all(not r.critical_failures for r in obs_first.values())
 
-    second, _ = checks.publish_results(out)
+    second, _ = publish_checks.publish_results(out)
     obs_second = {r.batch: r for r in second if r.batch.startswith("indicator_observations ")}
     assert set(obs_second) == set(obs_first) and all(r.reused_from for r in obs_second.values())
     assert [(o.expectation, o.column, o.success) for o in obs_second["indicator_observations M 2023-02"].outcomes] == \
            [(o.expectation, o.column, o.success) for o in obs_first["indicator_observations M 2023-02"].outcomes]
-    rec = next(r for r in checks.publish_records(second, _) if r.name == "gx_publish_tables")
+    rec = next(r for r in publish_checks.publish_records(second, _) if r.name == "gx_publish_tables")
     assert rec.passed and "not re-validated" in rec.message
 
     with duckdb.connect(str(out.warehouse_path)) as con:  # one row of one month becomes invalid
         con.execute("""UPDATE publish.indicator_observations SET obs_status = 'Z'
                        WHERE indicator_id = 'QD766_2_1' AND unit_code = '063' AND period = '2023-02' AND period_type = 'M'""")
-    third, _ = checks.publish_results(out)
+    third, _ = publish_checks.publish_results(out)
     obs_third = {r.batch: r for r in third if r.batch.startswith("indicator_observations ")}
     validated = sorted(b for b, r in obs_third.items() if not r.reused_from)
     assert validated == ["indicator_observations M 2023-02"]
     assert obs_third["indicator_observations M 2023-02"].critical_failures
-    fourth, _ = checks.publish_results(out)  # still failing: validated again, not remembered
+    fourth, _ = publish_checks.publish_results(out)  # still failing: validated again, not remembered
     assert [b for b, r in ((r.batch, r) for r in fourth) if b.startswith("indicator_observations ") and not r.reused_from] \
         == ["indicator_observations M 2023-02"]
 
@@ -318,18 +319,19 @@ def test_large_tables_are_checked_in_a_worker_process_with_the_same_outcome(samp
 
     settings = sample_run[0]
     months = sorted(p.name.split("=")[1] for p in (settings.lake_dir / "dossiers").glob("thang_tiep_nhan=2*"))
-    assert checks.lake_rows(settings, "dossiers", months) > 0
+    assert lake_checks.lake_rows(settings, "dossiers", months) > 0
     outcome = lambda results: [(r.check_name, r.passed, r.severity, r.description) for r in results]  # noqa: E731
-    monkeypatch.setattr(checks, "LAKE_CHECK_WORKER_ROWS", 10**12)
-    in_process = outcome(checks.run_lake_checks(settings, "dossiers", months))
+    # patched where run_lake_checks and quality_gate look them up: quality/assets.py imports both from lake_checks
+    monkeypatch.setattr(quality_assets, "LAKE_CHECK_WORKER_ROWS", 10**12)
+    in_process = outcome(quality_assets.run_lake_checks(settings, "dossiers", months))
     worker_pids = []
-    real = checks.in_worker
-    monkeypatch.setattr(checks, "in_worker", lambda fn, *a: worker_pids.append(os.getpid()) or real(fn, *a))
-    monkeypatch.setattr(checks, "LAKE_CHECK_WORKER_ROWS", 0)
-    assert outcome(checks.run_lake_checks(settings, "dossiers", months)) == in_process and worker_pids
+    real = quality_assets.in_worker
+    monkeypatch.setattr(quality_assets, "in_worker", lambda fn, *a: worker_pids.append(os.getpid()) or real(fn, *a))
+    monkeypatch.setattr(quality_assets, "LAKE_CHECK_WORKER_ROWS", 0)
+    assert outcome(quality_assets.run_lake_checks(settings, "dossiers", months)) == in_process and worker_pids
     # the gate's records, computed in a worker, are those computed here
     key = lambda recs: [(r.name, r.passed, r.message) for r in recs]  # noqa: E731
-    assert key(real(checks._gate_records, settings, "w")) == key(checks._gate_records(settings, "p"))
+    assert key(real(publish_checks.gate_records, settings, "w")) == key(publish_checks.gate_records(settings, "p"))
 
 
 def test_a_large_validated_frame_is_freed_as_soon_as_it_is_dropped(monkeypatch):
@@ -362,32 +364,32 @@ def test_a_finding_stays_in_force_until_its_month_changes(tmp_path):
         (settings.lake_dir / "dossiers" / f"thang_tiep_nhan={month}").mkdir(parents=True)
 
     def record(details):
-        return checks.CheckRecord(name="completeness_lake_dossiers", asset="lake/dossiers", severity="warning",
+        return records.CheckRecord(name="completeness_lake_dossiers", asset="lake/dossiers", severity="warning",
                                   passed=not details, message="fresh", details=details, batches=[])
 
     found = "agency with dossiers in the previous month has none this month: agency=A1 month=2023-02 previous_month_rows=2"
-    first = checks.carry_forward(settings, "dossiers", record([found]), ["2023-01", "2023-02", "2023-03"])
+    first = lake_checks.carry_forward(settings, "dossiers", record([found]), ["2023-01", "2023-02", "2023-03"])
     assert not first.passed and first.details == [found]  # nothing carried: every month was judged now
     # run 2 rewrites no month: the finding of 2023-02 is still in force
-    second = checks.carry_forward(settings, "dossiers", record([]), [])
+    second = lake_checks.carry_forward(settings, "dossiers", record([]), [])
     assert not second.passed and len(second.details) == 1 and second.details[0].startswith(found)
     assert "month unchanged since" in second.details[0] and "1 finding(s) of 1 unchanged month(s)" in second.message
     # run 3 rewrites 2023-03 only: 2023-02's finding still holds
-    third = checks.carry_forward(settings, "dossiers", record([]), ["2023-03"])
+    third = lake_checks.carry_forward(settings, "dossiers", record([]), ["2023-03"])
     assert not third.passed and "2023-02" in third.message
     # run 4 rewrites 2023-02 and the agency is back: the finding is gone
-    fourth = checks.carry_forward(settings, "dossiers", record([]), ["2023-02"])
+    fourth = lake_checks.carry_forward(settings, "dossiers", record([]), ["2023-02"])
     assert fourth.passed and fourth.details == [] and fourth.message == "fresh"
     # a month that left the lake takes its findings with it
-    checks.carry_forward(settings, "dossiers", record([found]), ["2023-02"])
+    lake_checks.carry_forward(settings, "dossiers", record([found]), ["2023-02"])
     (settings.lake_dir / "dossiers" / "thang_tiep_nhan=2023-02").rmdir()
-    assert checks.carry_forward(settings, "dossiers", record([]), []).passed
+    assert lake_checks.carry_forward(settings, "dossiers", record([]), []).passed
 
 
 def test_the_bieu06_identities_are_defined_once_and_the_gate_names_each_one():
     """The seed bieu06_identities is the one definition (dbt's assert_bieu06_invariants and the gate's consistency
     query read it); the publication gate's suite has an expectation for each of its rules, and no other Biểu 06 rule."""
-    from orchestration.quality.checks import bieu06_identities
+    from orchestration.quality.publish_checks import bieu06_identities
 
     rules = [r for r, _, _, _ in bieu06_identities()]
     assert len(rules) == 4 and all(len(parts) >= 2 for _, _, parts, _ in bieu06_identities())

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from orchestration.lib.settings import REPO_ROOT, Settings
-from orchestration.publish.scorecard import fmt_vi, write_scorecards
+from orchestration.publish.scorecard import write_scorecards
+from orchestration.publish.vi_format import fmt_vi
 from orchestration.runner import run_pipeline
 
 GROUP_LABELS = ["Công khai minh bạch", "Tiến độ giải quyết", "Dịch vụ trực tuyến", "Mức độ số hóa", "Mức độ hài lòng"]

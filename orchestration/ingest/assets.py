@@ -13,7 +13,7 @@ from orchestration.ingest.tables import SPECS, TableSpec
 from orchestration.lib import lake_schema
 from orchestration.lib.partitions import monthly
 from orchestration.lib.resources import CchcSettings
-from orchestration.quality.checks import lake_check_specs, run_lake_checks
+from orchestration.quality.assets import lake_check_specs, run_lake_checks
 
 LAKE_PREFIX = "lake"  # dbt's source `lake` maps its tables onto these asset keys
 

@@ -8,7 +8,7 @@ import dagster as dg
 from orchestration.lib.resources import CchcSettings
 from orchestration.publish.reconcile import run_reconciliation
 from orchestration.publish.release import write_release
-from orchestration.quality.checks import quality_gate
+from orchestration.quality.assets import quality_gate
 
 
 @dg.asset(group_name="publish", deps=[quality_gate], kinds={"csv"},

@@ -2,11 +2,11 @@
 page with the total and grade, rank and percentile, the six groups against their maxima and the peers' median, a
 12-month trend, the year's targets and the planner's top five actions.
 
-It reads a release's own files, as the scorecard does (``scorecard._load``), renders ``leadership.html.j2`` into a
-self-contained page (CSS and SVG inline, nothing fetched) and prints it to PDF with headless Chromium
-(``orchestration.lib.chromium``): ``by_province/<code>/bao_cao_lanh_dao.html`` and ``.pdf``; a unit asked for gets
-``bao_cao_lanh_dao_<unit>.html`` / ``.pdf`` in its province's folder. Without Chromium the HTML is written and the
-PDF is skipped with a message — never a failed run."""
+It reads a release's own files, as the scorecard does (``release_reader.load_release``), renders
+``leadership.html.j2`` into a self-contained page (CSS and SVG inline, nothing fetched) and prints it to PDF with
+headless Chromium (``orchestration.lib.chromium``): ``by_province/<code>/bao_cao_lanh_dao.html`` and ``.pdf``; a unit
+asked for gets ``bao_cao_lanh_dao_<unit>.html`` / ``.pdf`` in its province's folder. Without Chromium the HTML is
+written and the PDF is skipped with a message — never a failed run."""
 
 from __future__ import annotations
 
@@ -17,25 +17,10 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.lib.chromium import INSTALL_HINT, ChromiumError, find_chromium, print_to_pdf
-from orchestration.publish.scorecard import (
-    ATTAINMENT_VI,
-    COMPARATOR,
-    GROUPS,
-    LEVELS,
-    STATUS_VI,
-    Release,
-    _environment,
-    _load,
-    _num,
-    _period_panel,
-    _score_cell,
-    actions,
-    fmt_int,
-    fmt_pct,
-    fmt_vi,
-    month_label,
-    month_short,
-)
+from orchestration.publish.release_reader import Release, load_release
+from orchestration.publish.scorecard import jinja_environment
+from orchestration.publish.scorecard_page import ATTAINMENT_VI, COMPARATOR, GROUPS, LEVELS, STATUS_VI, actions, period_panel, score_cell
+from orchestration.publish.vi_format import fmt_int, fmt_pct, fmt_vi, month_label, month_short, to_number
 
 TEMPLATE = "leadership.html.j2"
 REPORT = "bao_cao_lanh_dao"
@@ -78,7 +63,7 @@ def _trend(obs: pd.DataFrame, key: tuple, month: str | None) -> dict:
         mon = mon[mon["period"] <= month]
     months = sorted(mon["period"].unique())[-TREND_MONTHS:]
     rows = {r["period"]: r for r in mon.to_dict("records")}
-    values = {m: _score_cell(rows[m])["raw"] for m in months}
+    values = {m: score_cell(rows[m])["raw"] for m in months}
     drawn = [v for v in values.values() if v is not None]
     W, H, left, right, top, bottom = 680, 120, 30, 14, 16, 22
     lo = max(0.0, math.floor((min(drawn) - 5) / 10) * 10) if drawn else 0.0
@@ -150,7 +135,7 @@ def report_page(rel: Release, unit_code: str) -> dict | None:
     vf, year, month = found
     key = (unit_code, vf)
     name = obs.loc[(obs["unit_code"] == unit_code) & (obs["unit_valid_from"] == vf), "unit_name"].iloc[0]
-    ypanel = _period_panel(obs, "Y", year, key)
+    ypanel = period_panel(obs, "Y", year, key)
     total = ypanel["total"]
     peer = rel.peers.get(("QD766_TOTAL", "Y", year) + key) or {}
     ycur = obs[(obs["period_type"] == "Y") & (obs["period"] == year) & (obs["unit_code"] == unit_code)
@@ -159,15 +144,15 @@ def report_page(rel: Release, unit_code: str) -> dict | None:
     groups = []
     for gid, label in SIX_GROUPS:
         r = rows.get(gid)
-        pts, mx = (_num(r["points"]), _num(r["max_points"])) if r else (None, None)
+        pts, mx = (to_number(r["points"]), to_number(r["max_points"])) if r else (None, None)
         gpeer = rel.peers.get((gid, "Y", year) + key) or {}
         # the peers' median only where there are peers (a unit alone at its level compares with itself)
-        med = _num(gpeer.get("peer_median")) if (_num(gpeer.get("peer_n")) or 0) >= 2 else None
+        med = to_number(gpeer.get("peer_median")) if (to_number(gpeer.get("peer_n")) or 0) >= 2 else None
         groups.append({"id": gid, "label": label, "points": fmt_vi(pts), "max": fmt_vi(mx, 0),
                        "share": _share(pts, mx) or 0.0,
                        "peer_median": fmt_vi(med) if med is not None else "—", "peer_share": _share(med, mx),
                        "status": STATUS_VI.get(r["obs_status"], "") if r else "thiếu dữ liệu"})
-    mpanel = _period_panel(obs, "M", month, key) if month else None
+    mpanel = period_panel(obs, "M", month, key) if month else None
     ymonths = sorted(obs.loc[(obs["period_type"] == "M") & (obs["period"].str.startswith(year + "-")), "period"].unique())
     return {
         "release_id": rel.release_id, "created_at": rel.created_at[:10], "unit_code": unit_code, "name": name,
@@ -175,10 +160,10 @@ def report_page(rel: Release, unit_code: str) -> dict | None:
         "year_note": f"số liệu đến {month_label(ymonths[-1])}" if total["status"] == "tạm tính" and ymonths else "",
         "total": total, "month": mpanel["total"] if mpanel else None,
         "month_label": month_label(month) if month else "",
-        "peer": {"percentile": fmt_vi(_num(peer.get("percentile")), 0) if _num(peer.get("percentile")) is not None else "—",
+        "peer": {"percentile": fmt_vi(to_number(peer.get("percentile")), 0) if to_number(peer.get("percentile")) is not None else "—",
                  "median": fmt_vi(peer.get("peer_median")), "p75": fmt_vi(peer.get("peer_p75")), "n": peer.get("peer_n"),
                  "scope": "cả nước" if peer.get("peer_scope") == "national" else "cùng cấp trong tỉnh"}
-        if peer and (_num(peer.get("peer_n")) or 0) >= 2 else None,
+        if peer and (to_number(peer.get("peer_n")) or 0) >= 2 else None,
         "groups": groups, "trend": _trend(obs, key, month), "targets": _targets(rel, key, year),
         "actions": actions(rel, key, "Y", year, 5),
     }
@@ -186,7 +171,7 @@ def report_page(rel: Release, unit_code: str) -> dict | None:
 
 def render_report(rel: Release, unit_code: str) -> str | None:
     page = report_page(rel, unit_code)
-    return None if page is None else _environment().get_template(TEMPLATE).render(page=page)
+    return None if page is None else jinja_environment().get_template(TEMPLATE).render(page=page)
 
 
 def write_leadership_reports(release_dir: Path | str, units: tuple[str, ...] | list[str] = (),
@@ -201,7 +186,7 @@ def write_leadership_reports(release_dir: Path | str, units: tuple[str, ...] | l
     result = ReportResult()
     if binary is None:
         result.skipped = f"leadership report PDFs skipped: Chromium not found ({INSTALL_HINT}); the HTML pages are written"
-    rel = _load(release_dir)
+    rel = load_release(release_dir)
     try:
         wanted = [(p, REPORT) for p in rel.provinces_scored() if provinces and rel.has_data.get(p)]
         for code in units:
@@ -209,7 +194,7 @@ def write_leadership_reports(release_dir: Path | str, units: tuple[str, ...] | l
                 result.messages.append(f"leadership report for unit {code}: not a unit of this release (units.csv)")
                 continue
             wanted.append((code, f"{REPORT}_{code}"))
-        template = _environment().get_template(TEMPLATE)
+        template = jinja_environment().get_template(TEMPLATE)
         for code, stem in wanted:
             page = report_page(rel, code)
             if page is None:

@@ -355,7 +355,7 @@ def run_reconciliation(settings, portal: Path | None = None) -> Reconciliation |
 
     import duckdb
 
-    from orchestration.quality.checks import find_relation
+    from orchestration.quality.publish_checks import find_relation
 
     folder = portal or settings.raw_dir / "portal"
     target = settings.out_dir / "reconciliation"

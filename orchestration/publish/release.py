@@ -48,7 +48,8 @@ from orchestration.publish.revisions import compute_revisions, load_long, load_l
 from orchestration.publish.scorecard import write_scorecards
 from orchestration.publish.sdmx import write_sdmx_parts, write_sdmx_revisions
 from orchestration.publish.sdmx_structure import write_structure
-from orchestration.quality.checks import find_relation, gate_summary, read_records
+from orchestration.quality.publish_checks import find_relation
+from orchestration.quality.records import gate_summary, read_records
 
 # Column order of the published files (DATA_CONTRACT §2.2); the release id is in the manifest and the folder name,
 # not on every row.
