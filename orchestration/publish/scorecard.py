@@ -21,6 +21,8 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from orchestration.lib import layout
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE = "scorecard.html.j2"
 
@@ -242,8 +244,8 @@ def _load(release_dir: Path) -> Release:
     limit_memory(con)
     units = _read(release_dir / "units.csv")
     manifest = {}
-    if (release_dir / "manifest.json").exists():
-        manifest = json.loads((release_dir / "manifest.json").read_text(encoding="utf-8"))
+    if layout.release_manifest(release_dir).exists():
+        manifest = json.loads(layout.release_manifest(release_dir).read_text(encoding="utf-8"))
     obs_source = _release_table(release_dir, "observations", "indicator_observations.csv")
     obs_cols = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {obs_source}").fetchall()] if obs_source else []
     if {"unit_code", "unit_valid_from", "indicator_id"} <= set(obs_cols):

@@ -39,7 +39,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.lib import lake_schema
+from orchestration.lib import lake_schema, layout
 from orchestration.lib.resources import CchcSettings
 from orchestration.lib.settings import SEEDS_DIR, Settings, limit_memory
 from orchestration.quality.gx_suites import SuiteResult, build_data_docs, store_gx_results, suite_severities, validate_frame, write_results
@@ -84,7 +84,7 @@ class CheckRecord:
 
 
 def record_path(reports_dir: Path, asset: str, name: str) -> Path:
-    return reports_dir / "checks" / f"{asset.replace('/', '.')}__{name}.json"
+    return layout.check_records_dir(reports_dir) / f"{asset.replace('/', '.')}__{name}.json"
 
 
 def write_record(reports_dir: Path, rec: CheckRecord) -> None:
@@ -96,7 +96,7 @@ def write_record(reports_dir: Path, rec: CheckRecord) -> None:
 
 def read_records(reports_dir: Path) -> list[dict]:
     """Every check's latest result under ``<out>/quality/checks/`` (what the manifest lists)."""
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((reports_dir / "checks").glob("*.json"))]
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(layout.check_records_dir(reports_dir).glob("*.json"))]
 
 
 def suite_records(check_base: str, asset: str, results: list[SuiteResult], severities: set[str]) -> list[CheckRecord]:
@@ -190,7 +190,7 @@ def lake_frames(settings: Settings, table: str, months: list[str] | None):
     try:
         if part:
             for month in months or []:
-                folder = settings.lake_dir / table / f"{part}={month}"
+                folder = layout.partition_dir(settings.lake_dir, table, part, month)
                 query = (f"SELECT *, {_sql_str(month)} AS {part} "
                          f"FROM read_parquet({_sql_str(str(folder) + '/*.parquet')}, hive_partitioning = false)")
                 yield month, *_frame_and_types(con, query)
@@ -203,11 +203,11 @@ def lake_frames(settings: Settings, table: str, months: list[str] | None):
 
 def monthly_counts(settings: Settings, table: str) -> dict[str, int]:
     part = lake_schema.TABLES[table][2]
-    base = settings.lake_dir / table
-    if not any(base.glob(f"{part}=*/*.parquet")):
+    base = layout.lake_table_dir(settings.lake_dir, table)
+    if not any(base.glob(f"{layout.partition_pattern(part)}/*.parquet")):
         return {}
     rows = duckdb.sql(f"SELECT {part}, count(*) FROM read_parquet({_sql_str(str(base) + '/*/*.parquet')}, hive_partitioning=true) "
-                      f"WHERE {part} <> '__none__' GROUP BY 1").fetchall()
+                      f"WHERE {part} <> '{layout.EMPTY_PARTITION}' GROUP BY 1").fetchall()
     return {str(m): int(n) for m, n in rows}
 
 
@@ -281,12 +281,12 @@ def completeness_frame(settings: Settings, months: list[str] | None, current_mon
     """Per agency and judged month: dossiers this month and in the previous month (agencies present before only)."""
     import pandas as pd
 
-    path = settings.lake_dir / "dossiers"
+    path = layout.lake_table_dir(settings.lake_dir, "dossiers")
     cols = ["agency", "month", "rows", "previous_month_rows"]
     if not any(path.glob("*/*.parquet")):
         return pd.DataFrame(columns=cols)
     counts = duckdb.sql(f"SELECT ma_don_vi_xu_ly, thang_tiep_nhan, count(*) FROM read_parquet({_sql_str(str(path) + '/*/*.parquet')}, "
-                        "hive_partitioning=true) WHERE thang_tiep_nhan <> '__none__' GROUP BY ALL").fetchall()
+                        f"hive_partitioning=true) WHERE thang_tiep_nhan <> '{layout.EMPTY_PARTITION}' GROUP BY ALL").fetchall()
     by = {(a, str(m)): n for a, m, n in counts}
     agencies = sorted({a for a, _ in by if a})
     judged = sorted(months if months is not None else {m for _, m in by})
@@ -321,8 +321,8 @@ def lake_rows(settings: Settings, table: str, months: list[str] | None) -> int:
     """Rows the lake checks of ``table`` would read (Parquet metadata only)."""
     _, _, part = lake_schema.TABLES[table]
     if part:
-        paths = [str(settings.lake_dir / table / f"{part}={m}" / "*.parquet") for m in months or []
-                 if any((settings.lake_dir / table / f"{part}={m}").glob("*.parquet"))]
+        paths = [str(layout.partition_dir(settings.lake_dir, table, part, m) / "*.parquet") for m in months or []
+                 if any(layout.partition_dir(settings.lake_dir, table, part, m).glob("*.parquet"))]
     else:
         path = str(lake_schema.lake_path(settings.lake_dir, table))
         paths = [path] if glob.glob(path) else []
@@ -386,7 +386,7 @@ def carry_forward(settings: Settings, table: str, rec: CheckRecord, evaluated: l
     for month in evaluated:
         # GX details name their batch "[2023-02]", the volume and completeness ones "month=2023-02"
         store[month] = {"checked_at": now, "details": [d for d in rec.details if f"[{month}]" in d or f"month={month}" in d]}
-    present = {p.name.split("=", 1)[1] for p in (settings.lake_dir / table).glob(f"{part}=*")}
+    present = {layout.partition_month(p) for p in layout.lake_table_dir(settings.lake_dir, table).glob(layout.partition_pattern(part))}
     store = {m: e for m, e in sorted(store.items()) if m in present}
     kept = [(m, e) for m, e in store.items() if m not in evaluated and e["details"]]
     if kept:
@@ -407,7 +407,7 @@ def check_lake_dossiers(settings: Settings, months: list[str]) -> list[dg.AssetC
 
 def _note_overhead(settings: Settings, what: str, seconds: float) -> None:
     """Seconds spent in the quality checks of this output folder (GX overhead, reported by the CLI)."""
-    path = settings.reports_dir / "overhead.json"
+    path = layout.overhead_file(settings.reports_dir)
     try:
         data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     except ValueError:
@@ -701,6 +701,6 @@ def quality_gate(context: dg.AssetExecutionContext, cchc: CchcSettings):
     yield dg.MaterializeResult(metadata={
         "summary": dg.MetadataValue.md(summary.replace("\n", "\n\n")),
         "results": str(settings.reports_dir / "gx_publish_tables.json"),
-        "data_docs": str(settings.reports_dir / "data_docs" / "index.html"),
+        "data_docs": str(layout.data_docs_index(settings.reports_dir)),
     })
     yield from checks
