@@ -22,6 +22,7 @@ import time
 import warnings
 from pathlib import Path
 
+from orchestration.lib import layout
 from orchestration.lib.secrets import mask_url, masked_error, resolve_url
 from orchestration.lib.settings import settings_from_env
 
@@ -43,7 +44,7 @@ def cmd_run(args) -> int:
         if not url:
             print("error: give --raw DIR, --source-url URL, or both", file=sys.stderr)
             return 2
-        raw = Path(args.out) / "raw"
+        raw = layout.pull_only_raw_dir(Path(args.out))
         raw.mkdir(parents=True, exist_ok=True)
     # the environment's settings with the options on top; the CLI pulls only when asked (--source-url), even if
     # CCHC_SOURCE_URL happens to be exported
@@ -119,7 +120,7 @@ def cmd_releases(args) -> int:
     from orchestration.publish import retention
 
     # --out, else CCHC_OUT_DIR, else ./out of the working directory — never the install folder's out/
-    publish = Path(args.out or os.environ.get("CCHC_OUT_DIR") or "out").resolve() / "publish"
+    publish = layout.publish_dir(Path(args.out or os.environ.get("CCHC_OUT_DIR") or "out").resolve())
     try:
         if args.pin:
             retention.pin(publish, args.pin)
@@ -161,7 +162,7 @@ def cmd_docs(args) -> int:
     from orchestration.transform.dbt_assets import generate_docs  # Dagster and dbt: seconds to import
 
     settings = settings_from_env(out_dir=args.out)
-    folder = settings.out_dir / "docs" / "dbt"
+    folder = layout.dbt_docs_dir(settings.out_dir)
     try:
         page = generate_docs(settings, folder)
     except (FileNotFoundError, RuntimeError) as exc:
@@ -188,7 +189,7 @@ def cmd_leadership(args) -> int:
     from orchestration.publish.leadership import write_leadership_reports  # DuckDB, pandas: only for this command
 
     release = Path(args.release).resolve()
-    if not (release / "manifest.json").exists():
+    if not layout.release_manifest(release).exists():
         print(f"error: {release} is not a release folder (no manifest.json)", file=sys.stderr)
         return 2
     result = write_leadership_reports(release, args.unit, to=args.to, provinces=not args.unit)
@@ -231,7 +232,7 @@ def cmd_reconcile(args) -> int:
     for message in result.messages:
         print(f"  {message}")
     print(result.line())
-    print(f"  {settings.out_dir / 'reconciliation' / 'reconciliation.csv'}")
+    print(f"  {layout.reconciliation_dir(settings.out_dir) / layout.RECONCILIATION_CSV}")
     return 0
 
 

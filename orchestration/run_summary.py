@@ -6,6 +6,8 @@ import json
 
 import duckdb
 
+from orchestration.ingest.loads import FileLoad, LoadTotals, totals_by_table
+from orchestration.lib import layout
 from orchestration.lib.settings import Settings
 from orchestration.publish.parts import table_sql
 from orchestration.quality.records import read_records
@@ -13,29 +15,20 @@ from orchestration.transform.incremental import last_build
 
 
 def print_summary(settings: Settings, failures: list[str], warnings: list[str], unchanged=None, started: float | None = None) -> None:
-    manifests = sorted((settings.lake_dir / "_manifest").glob("*/*.json"))
-    rows = [json.loads(p.read_text(encoding="utf-8")) for p in manifests]
+    # every file ever landed in this lake (its landing manifest), not only this run's
+    loads = [FileLoad(**json.loads(p.read_text(encoding="utf-8"))) for p in layout.LakeFiles(settings.lake_dir).manifests()]
+    by_table = totals_by_table(loads)
     print("\nLoads (rows read = loaded + quarantined + duplicates dropped):")
     print(f"  {'table':<16}{'files':>6}{'read':>9}{'loaded':>9}{'quarant.':>9}{'dupl.':>7}  reasons")
-    by_table: dict[str, dict] = {}
-    for r in rows:
-        t = by_table.setdefault(r["table"], {"files": 0, "read": 0, "loaded": 0, "q": 0, "d": 0, "reasons": {}})
-        t["files"] += 1
-        t["read"] += r["rows_read"]
-        t["loaded"] += r["rows_loaded"]
-        t["q"] += r["rows_quarantined"]
-        t["d"] += r["duplicates_dropped"]
-        for k, v in r["quarantine_reasons"].items():
-            t["reasons"][k] = t["reasons"].get(k, 0) + v
     for name, t in sorted(by_table.items()):
-        reasons = ", ".join(f"{k} {v}" for k, v in sorted(t["reasons"].items(), key=lambda kv: -kv[1])) or "-"
-        print(f"  {name:<16}{t['files']:>6}{t['read']:>9}{t['loaded']:>9}{t['q']:>9}{t['d']:>7}  {reasons}")
-    if any(t["q"] for t in by_table.values()):
-        print(f"  quarantined records: {settings.lake_dir / 'quarantine'} (file, record, field, value, rule)")
+        reasons = ", ".join(f"{k} {v}" for k, v in t.reasons_by_count()) or "-"
+        print(f"  {name:<16}{t.files:>6}{t.rows_read:>9}{t.rows_loaded:>9}{t.rows_quarantined:>9}{t.duplicates_dropped:>7}  {reasons}")
+    if any(t.rows_quarantined for t in by_table.values()):
+        print(f"  quarantined records: {layout.lake_table_dir(settings.lake_dir, 'quarantine')} (file, record, field, value, rule)")
     print("\nIn plain words:")
     for line in plain_words(by_table):
         print(f"  {line}")
-    latest = settings.publish_dir / "latest"
+    latest = layout.latest_link(settings.publish_dir)
     if unchanged is not None and not failures:  # its checks and warnings are those of the release: see its manifest
         print(f"\nnothing changed since release {unchanged.release_id} (raw files by sha256, code, seeds and settings): "
               f"nothing new published; publish/latest is still {latest.resolve()} (cchc run --force publishes anyway).")
@@ -72,7 +65,7 @@ def print_summary(settings: Settings, failures: list[str], warnings: list[str], 
         for p, u, n, r, pts, grade, rank, st in summary:
             print(f"  {p:<9}{u:<6}{(n or '')[:21]:<22}{'' if r is None else r:>8}{'' if pts is None else pts:>8}  "
                   f"{grade or '':<11}{rank or '':<7}{st}")
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads(layout.release_manifest(folder).read_text(encoding="utf-8"))
     reports = manifest.get("leadership_reports") or {}
     if reports:
         print(f"  leadership reports: {reports.get('pdf', 0)} PDF(s), {reports.get('html', 0)} page(s)"
@@ -98,16 +91,16 @@ def _print_build(settings, started: float | None) -> None:
         print(f"\nWarehouse: {build['kind']} build — {build['reason']}")
 
 
-def plain_words(by_table: dict) -> list[str]:
+def plain_words(by_table: dict[str, LoadTotals]) -> list[str]:
     """One sentence per lake table: loaded, quarantined and why, duplicates dropped."""
     lines = []
     for name, t in sorted(by_table.items()):
-        line = f"{name}: {t['loaded']} of {t['read']} record(s) from {t['files']} file(s) loaded"
-        if t["q"]:
-            why = ", ".join(f"{v} {k}" for k, v in sorted(t["reasons"].items(), key=lambda kv: -kv[1]))
-            line += f"; {t['q']} quarantined ({why})"
-        if t["d"]:
-            line += f"; {t['d']} exact duplicate(s) dropped"
+        line = f"{name}: {t.rows_loaded} of {t.rows_read} record(s) from {t.files} file(s) loaded"
+        if t.rows_quarantined:
+            why = ", ".join(f"{v} {k}" for k, v in t.reasons_by_count())
+            line += f"; {t.rows_quarantined} quarantined ({why})"
+        if t.duplicates_dropped:
+            line += f"; {t.duplicates_dropped} exact duplicate(s) dropped"
         lines.append(line + ".")
     return lines or ["nothing was loaded (no raw file landed)."]
 
@@ -128,10 +121,10 @@ def _print_quality(settings, run_warnings: list[str]) -> None:
     others = [w for w in run_warnings if not any(f"check {r['name']} on" in w for r in warned)]
     for w in others:
         print(f"  warning: {w}")
-    docs = settings.reports_dir / "data_docs" / "index.html"
+    docs = layout.data_docs_index(settings.reports_dir)
     if docs.exists():
         print(f"  Data Docs: {docs}")
-    overhead = settings.reports_dir / "overhead.json"
+    overhead = layout.overhead_file(settings.reports_dir)
     if overhead.exists():
         secs = json.loads(overhead.read_text(encoding="utf-8"))
         print(f"  time spent in the checks: {sum(secs.values()):.1f} s")

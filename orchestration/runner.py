@@ -21,7 +21,7 @@ import dagster as dg
 
 from orchestration.definitions import BUILD_JOB, LANDING_JOB, LANDING_KEYS, POSTGRES_JOB, build_definitions
 from orchestration.ingest.assets import PARTITIONED, current_loads
-from orchestration.lib import run_output
+from orchestration.lib import layout, run_output
 from orchestration.lib.dagster_instance import open_instance
 from orchestration.lib.partitions import range_tags
 from orchestration.lib.settings import Settings
@@ -132,7 +132,7 @@ def run_outcome(result) -> tuple[list[str], list[str]]:
 
 def _log_path(settings: Settings) -> Path:
     """<out>/logs/run-<UTC time>.log; the 20 newest are kept."""
-    folder = settings.out_dir / "logs"
+    folder = layout.logs_dir(settings.out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     for old in sorted(folder.glob("run-*.log"))[:-19]:
         old.unlink(missing_ok=True)
@@ -141,10 +141,10 @@ def _log_path(settings: Settings) -> Path:
 
 def _build_data_docs(settings: Settings) -> None:
     """Data Docs of every validation of the run, whatever stopped it (<out>/quality/data_docs/index.html)."""
-    if settings.data_docs and (settings.reports_dir / "gx_results").is_dir():
+    if settings.data_docs and layout.gx_results_dir(settings.reports_dir).is_dir():
         started = time.perf_counter()
         build_data_docs(settings.reports_dir)
-        overhead = settings.reports_dir / "overhead.json"
+        overhead = layout.overhead_file(settings.reports_dir)
         data = json.loads(overhead.read_text(encoding="utf-8")) if overhead.exists() else {}
         data["data_docs"] = round(time.perf_counter() - started, 3)
         overhead.write_text(json.dumps(data, indent=1), encoding="utf-8")
@@ -153,7 +153,7 @@ def _build_data_docs(settings: Settings) -> None:
 def _clear_check_records(settings: Settings) -> None:
     """A run starts from no check record, so the summary and the manifest show this run's checks only
     (the GX results history and Data Docs are kept)."""
-    shutil.rmtree(settings.reports_dir / "checks", ignore_errors=True)
-    overhead = settings.reports_dir / "overhead.json"
+    shutil.rmtree(layout.check_records_dir(settings.reports_dir), ignore_errors=True)
+    overhead = layout.overhead_file(settings.reports_dir)
     if overhead.exists():
         overhead.unlink()

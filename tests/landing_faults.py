@@ -9,7 +9,7 @@ import os
 import signal
 from pathlib import Path
 
-from orchestration.ingest.landing import land_one
+from orchestration.ingest.workers import land_one
 
 CRASH_ENV = "CCHC_TEST_CRASH_LANDING"
 

@@ -16,8 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingest import landing
+from orchestration.ingest import lake_build, landing
 from orchestration.ingest.errors import FileRejected, QuarantineLimitExceeded
+from orchestration.lib.layout import LakeFiles
 from orchestration.lib.settings import REPO_ROOT, Settings
 from tests.bad_inputs.cases import CASES, FILES, PERSONAL_VALUES, Case, Prefix
 
@@ -56,7 +57,7 @@ def test_bad_input_case(case: Case, tmp_path):
         _write(raw, rel, source)
     paths = [_write(raw, rel, source) for rel, source in case.files.items()]
     settings = dataclasses.replace(Settings(raw_dir=raw, out_dir=tmp_path / "out"), **case.settings)
-    lake = landing.LakeFiles(settings.lake_dir)
+    lake = LakeFiles(settings.lake_dir)
     loads = [landing.land_file(settings, case.table, p) for p in paths[:-1]]
     last, rel = paths[-1], str(paths[-1].relative_to(raw))
 
@@ -110,10 +111,10 @@ def test_bad_input_case(case: Case, tmp_path):
 
     if case.lake_rows is not None:
         if case.table in PARTITIONED:
-            landing.build_partitions(settings, case.table, loads)
+            lake_build.build_partitions(settings, case.table, loads)
             n = duckdb.sql(f"SELECT count(*) FROM read_parquet('{settings.lake_dir}/{case.table}/*/*.parquet')").fetchall()[0][0]
         else:
-            n = landing.build_table(settings, case.table, loads)
+            n = lake_build.build_table(settings, case.table, loads)
         assert n == case.lake_rows
 
 

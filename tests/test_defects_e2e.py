@@ -9,8 +9,9 @@ import duckdb
 import pytest
 
 from orchestration.generate import generate
-from orchestration.ingest import landing
+from orchestration.ingest import lake_build, landing
 from orchestration.ingest.assets import read_file_state
+from orchestration.ingest.loads import FileLoad
 from orchestration.lib.settings import Settings
 from orchestration.runner import run_pipeline
 
@@ -71,10 +72,10 @@ def test_row_accounting_holds_for_every_file(defect_run):
 
 def test_rerunning_a_partition_changes_nothing(defect_run):
     settings = defect_run[0]
-    loads = [landing.FileLoad(**d) for d in read_file_state(settings, "dossiers")["loads"]]
+    loads = [FileLoad(**d) for d in read_file_state(settings, "dossiers")["loads"]]
     part = settings.lake_dir / "dossiers" / "thang_tiep_nhan=2023-03" / "part-0.parquet"
     before = hashlib.sha256(part.read_bytes()).hexdigest()
     again = [landing.land_dossier_file(settings, settings.raw_dir / ld.file) for ld in loads]
     assert {ld.status for ld in again} == {"unchanged"}  # re-delivered files are no-ops
-    landing.build_partitions(settings, "dossiers", again, ["2023-03"])
+    lake_build.build_partitions(settings, "dossiers", again, ["2023-03"])
     assert hashlib.sha256(part.read_bytes()).hexdigest() == before

@@ -7,9 +7,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingest import landing
+from orchestration.ingest import lake_build, landing
 from orchestration.ingest.errors import FileRejected, QuarantineLimitExceeded
 from orchestration.lib.lake_schema import DOSSIER_FLAT_COLUMNS
+from orchestration.lib.layout import LakeFiles
 from orchestration.lib.settings import Settings
 
 AGENCY = "000.06.63.H06"  # UBND xã Lục Bình (seed agencies.csv)
@@ -46,11 +47,11 @@ def settings(tmp_path):
 
 
 def landed_rows(settings, load):
-    return duckdb.sql(f"SELECT * FROM read_parquet('{landing.LakeFiles(settings.lake_dir).landed('dossiers', load.sha256)}')").df()
+    return duckdb.sql(f"SELECT * FROM read_parquet('{LakeFiles(settings.lake_dir).landed('dossiers', load.sha256)}')").df()
 
 
 def quarantined(settings, load):
-    return duckdb.sql(f"SELECT * FROM read_parquet('{landing.LakeFiles(settings.lake_dir).quarantine('dossiers', load.sha256)}')").df()
+    return duckdb.sql(f"SELECT * FROM read_parquet('{LakeFiles(settings.lake_dir).quarantine('dossiers', load.sha256)}')").df()
 
 
 def test_valid_dossier_is_loaded_reduced_and_pseudonymised(settings):
@@ -182,7 +183,7 @@ def test_redelivered_file_is_a_no_op_and_newer_version_wins(settings):
     older = write_json(settings.raw_dir / "dossiers" / "2023-06-c.json",
                        [dossier(TrangThaiHoSo=2, NgayKetThucXuLy=None, NgayTra=None, NgayCapNhat="20230612081000")])
     loads = [landing.land_dossier_file(settings, p) for p in (d1, newer, older)]
-    landing.build_dossier_partitions(settings, loads)
+    lake_build.build_dossier_partitions(settings, loads)
     rows = duckdb.sql(f"SELECT trang_thai_ho_so FROM read_parquet('{settings.lake_dir}/dossiers/*/*.parquet')").fetchall()
     assert rows == [(10,)]  # the 2023-06-13 version, not the late-arriving older one
 

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from orchestration.generate import generate
-from orchestration.ingest import landing, source_db
+from orchestration.ingest import lake_build, source_db
 from orchestration.ingest.assets import current_loads
 from orchestration.ingest.pull_state import read_pull_state
 from orchestration.lib.settings import Settings
@@ -41,7 +41,7 @@ def _count(url: str, table: str) -> int:
 
 
 def _lake_dossiers(settings: Settings) -> list[tuple]:
-    landing.build_partitions(settings, "dossiers", current_loads(settings, "dossiers"))
+    lake_build.build_partitions(settings, "dossiers", current_loads(settings, "dossiers"))
     return duckdb.sql(f"SELECT ma_ho_so, trang_thai_ho_so, ngay_cap_nhat, thang_tiep_nhan FROM read_parquet("
                       f"'{settings.lake_dir}/dossiers/*/*.parquet', hive_partitioning=true) ORDER BY 1").fetchall()
 

@@ -40,14 +40,14 @@ CALENDAR_END = dt.date(2030, 12, 31)
 def raw_files(raw_dir: Path, folder: str, pattern: str = "*") -> list[Path]:
     """Data files of a raw folder in name order, exactly as ingestion lists them (the same function: the floor
     and pandas must read the same files as the pipeline). Name order is delivery order: a later file wins ties."""
-    from orchestration.ingest.landing import raw_files as ingestion_raw_files
+    from orchestration.ingest.raw_root import raw_files as ingestion_raw_files
 
     return ingestion_raw_files(Path(raw_dir), folder, pattern)
 
 
 def dossier_json_files(raw_dir: Path) -> list[Path]:
     """The dossier files of a raw root. Both re-implementations read the national sync JSON only (plain or gzip)."""
-    from orchestration.ingest.landing import is_json
+    from orchestration.ingest.raw_root import is_json
 
     files = raw_files(raw_dir, "dossiers")
     other = [p for p in files if not is_json(p)]

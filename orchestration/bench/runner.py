@@ -31,6 +31,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from orchestration.lib import layout
+
 HISTORY_END = "2026-06"  # the dataset spans 2025-07 … 2026-07: twelve months of history, then one more month
 NEW_MONTH = "2026-07"
 DEFAULT_DOSSIERS = 20_000_000
@@ -234,7 +236,7 @@ def measure_pipeline(name: str, argv: list[str], log_path: Path, say=print, disk
     m = measure(name, argv, log_path, say=say, disk_root=disk_root)
     m.detail["profile"] = run_profile(log_path.read_text(encoding="utf-8", errors="replace"))
     out = Path(argv[argv.index("--out") + 1]) if "--out" in argv else None
-    latest = out / "publish" / "latest" if out else None
+    latest = layout.latest_link(layout.publish_dir(out)) if out else None
     if m.returncode == 0 and latest and latest.exists():
         m.detail["release"] = latest.resolve().name
         m.detail["release_written_bytes"] = release_written_bytes(latest.resolve())
@@ -251,7 +253,7 @@ def _stage(kind: str, raw: Path, result: Path) -> list[str]:
 def _values_of_release(out: Path) -> dict:
     from orchestration.bench.compare import published_values
 
-    return published_values((out / "publish" / "latest").resolve())
+    return published_values(layout.latest_link(layout.publish_dir(out)).resolve())
 
 
 def _load(result: Path) -> dict:

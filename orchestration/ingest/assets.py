@@ -8,9 +8,10 @@ from dataclasses import asdict
 import dagster as dg
 import duckdb
 
-from orchestration.ingest import changes, landing, pull_state
+from orchestration.ingest import changes, lake_build, pull_state, raw_root, workers
+from orchestration.ingest.loads import FileLoad, load_totals
 from orchestration.ingest.tables import SPECS, TableSpec
-from orchestration.lib import lake_schema
+from orchestration.lib import lake_schema, layout
 from orchestration.lib.partitions import monthly
 from orchestration.lib.resources import CchcSettings
 from orchestration.quality.assets import lake_check_specs, run_lake_checks
@@ -18,7 +19,7 @@ from orchestration.quality.assets import lake_check_specs, run_lake_checks
 LAKE_PREFIX = "lake"  # dbt's source `lake` maps its tables onto these asset keys
 
 
-def _summary_table(loads: list[landing.FileLoad]) -> dg.TableMetadataValue:
+def _summary_table(loads: list[FileLoad]) -> dg.TableMetadataValue:
     return dg.MetadataValue.table(
         records=[dg.TableRecord({"file": ld.file, "status": ld.status, "read": ld.rows_read, "loaded": ld.rows_loaded,
                                  "quarantined": ld.rows_quarantined, "duplicates": ld.duplicates_dropped,
@@ -29,21 +30,16 @@ def _summary_table(loads: list[landing.FileLoad]) -> dg.TableMetadataValue:
     )
 
 
-def load_summary(table: str, loads: list[landing.FileLoad]) -> str:
+def load_summary(table: str, loads: list[FileLoad]) -> str:
     """The load in plain words: what was read, loaded, quarantined (per rule) and dropped."""
     if not loads:
         return f"{table}: no raw file — the table is empty and indicators from this source are published as missing (M)."
-    read, loaded = sum(ld.rows_read for ld in loads), sum(ld.rows_loaded for ld in loads)
-    quarantined, dupl = sum(ld.rows_quarantined for ld in loads), sum(ld.duplicates_dropped for ld in loads)
+    t = load_totals(loads)
     new = sum(1 for ld in loads if ld.status != "unchanged")
-    text = (f"{table}: {len(loads)} file(s) ({new} new, {len(loads) - new} already landed); {read} record(s) read, "
-            f"{loaded} loaded, {quarantined} quarantined, {dupl} exact duplicate(s) dropped.")
-    reasons: dict[str, int] = {}
-    for ld in loads:
-        for k, v in ld.quarantine_reasons.items():
-            reasons[k] = reasons.get(k, 0) + v
-    if reasons:
-        text += " Quarantined because: " + ", ".join(f"{k} ({v})" for k, v in sorted(reasons.items(), key=lambda kv: -kv[1])) + "."
+    text = (f"{table}: {t.files} file(s) ({new} new, {t.files - new} already landed); {t.rows_read} record(s) read, "
+            f"{t.rows_loaded} loaded, {t.rows_quarantined} quarantined, {t.duplicates_dropped} exact duplicate(s) dropped.")
+    if t.quarantine_reasons:
+        text += " Quarantined because: " + ", ".join(f"{k} ({v})" for k, v in t.reasons_by_count()) + "."
         worst = [f"{ld.file} ({ld.rows_quarantined}/{ld.rows_read})" for ld in sorted(loads, key=lambda x: -x.rows_quarantined)[:3]
                  if ld.rows_quarantined]
         text += " Most quarantined in: " + ", ".join(worst) + "."
@@ -59,14 +55,15 @@ def load_summary(table: str, loads: list[landing.FileLoad]) -> str:
     return text
 
 
-def load_metadata(loads: list[landing.FileLoad], extra: dict | None = None, table: str = "") -> dict:
+def load_metadata(loads: list[FileLoad], extra: dict | None = None, table: str = "") -> dict:
+    t = load_totals(loads)
     meta = {
         "summary": dg.MetadataValue.text(load_summary(table or (loads[0].table if loads else "?"), loads)),
-        "files": len(loads),
-        "rows_read": sum(ld.rows_read for ld in loads),
-        "rows_loaded": sum(ld.rows_loaded for ld in loads),
-        "rows_quarantined": sum(ld.rows_quarantined for ld in loads),
-        "duplicates_dropped": sum(ld.duplicates_dropped for ld in loads),
+        "files": t.files,
+        "rows_read": t.rows_read,
+        "rows_loaded": t.rows_loaded,
+        "rows_quarantined": t.rows_quarantined,
+        "duplicates_dropped": t.duplicates_dropped,
         "loads": _summary_table(loads),
     }
     meta.update(extra or {})
@@ -81,15 +78,15 @@ def table_asset(spec: TableSpec, deps: list | None = None) -> dg.AssetsDefinitio
     )
     def _asset(context: dg.AssetExecutionContext, cchc: CchcSettings):
         settings = cchc.settings()
-        files = landing.raw_files(settings.raw_dir, spec.folder, spec.pattern)
+        files = raw_root.raw_files(settings.raw_dir, spec.folder, spec.pattern)
         # many files (a national year of quarterly survey waves: 136) are landed by worker processes
-        loads = landing.land_files(settings, spec.table, files, min_files_for_pool=8)
+        loads = workers.land_files(settings, spec.table, files, min_files_for_pool=8)
         loads += pulled_loads(settings, spec.table)  # the source database's snapshot (procedures), after the files
-        rows = landing.build_table(settings, spec.table, loads)
-        landing.write_current_quarantine(settings, spec.table, loads)
+        rows = lake_build.build_table(settings, spec.table, loads)
+        lake_build.write_current_quarantine(settings, spec.table, loads)
         # present = at least one file of this table's own pattern (or a source-database snapshot), not merely its
         # folder: a procedures/ folder without publications* publishes 1_1 and 1_2 as missing (M)
-        landing.write_inventory(settings, spec.table, bool(loads), len(loads), rows)
+        lake_build.write_inventory(settings, spec.table, bool(loads), len(loads), rows)
         for ld in loads:
             context.log.info(f"{ld.file}: {ld.status}, read {ld.rows_read}, loaded {ld.rows_loaded}, "
                              f"quarantined {ld.rows_quarantined} {ld.quarantine_reasons or ''}, duplicates {ld.duplicates_dropped}")
@@ -135,13 +132,9 @@ def source_db_pull(context: dg.AssetExecutionContext, cchc: CchcSettings) -> dg.
     return dg.MaterializeResult(metadata=meta)
 
 
-def _state_path(settings, table: str):
-    return settings.lake_dir / "_state" / f"{table}_files.json"
-
-
 def read_file_state(settings, table: str) -> dict:
     """Landed files of a time-based table and the months still to be (re)written."""
-    path = _state_path(settings, table)
+    path = layout.file_state_file(settings.lake_dir, table)
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8"))
     return {"loads": [], "pending_months": []}
@@ -151,19 +144,19 @@ def read_dossier_state(settings) -> dict:
     return read_file_state(settings, "dossiers")
 
 
-def pulled_loads(settings, table: str) -> list[landing.FileLoad]:
+def pulled_loads(settings, table: str) -> list[FileLoad]:
     """Batches of ``table`` landed from the source database (none without one), in pull order."""
-    return [landing.FileLoad(**d) for d in pull_state.pulled_load_dicts(settings.lake_dir, table)]
+    return [FileLoad(**d) for d in pull_state.pulled_load_dicts(settings.lake_dir, table)]
 
 
-def current_loads(settings, table: str) -> list[landing.FileLoad]:
+def current_loads(settings, table: str) -> list[FileLoad]:
     """Everything a time-based lake table is built from: the raw files present (name order), then the batches
     pulled from the source database (pull order). The latest version of a record wins whatever its route."""
-    return [landing.FileLoad(**d) for d in read_file_state(settings, table)["loads"]] + pulled_loads(settings, table)
+    return [FileLoad(**d) for d in read_file_state(settings, table)["loads"]] + pulled_loads(settings, table)
 
 
 def write_file_state(settings, table: str, state: dict) -> None:
-    path = _state_path(settings, table)
+    path = layout.file_state_file(settings.lake_dir, table)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
 
@@ -180,7 +173,7 @@ def partitioned_table_assets(table: str, landed_name: str, deps: list):
     )
     def landed(context: dg.AssetExecutionContext, cchc: CchcSettings) -> dg.MaterializeResult:
         settings = cchc.settings()
-        files = landing.table_files(settings, table)
+        files = raw_root.table_files(settings, table)
 
         def on_load(i, ld):
             context.log.info(f"[{i}/{len(files)}] {ld.file}: {ld.status}, read {ld.rows_read}, loaded {ld.rows_loaded}, "
@@ -188,18 +181,18 @@ def partitioned_table_assets(table: str, landed_name: str, deps: list):
             if not ld.balanced:
                 raise RuntimeError(f"row accounting broken for {ld.file}: {ld}")
 
-        loads = landing.land_files(settings, table, files, on_load)
+        loads = workers.land_files(settings, table, files, on_load)
         # Months to rewrite: those of files new since the last landing and of files gone; kept until written.
         state = read_file_state(settings, table)
         before = {d["sha256"]: d for d in state["loads"]}
         now = {ld.sha256: ld for ld in loads}
         new_loads = [ld for sha, ld in now.items() if sha not in before]
         changed = {m for ld in new_loads for m in ld.months}
-        changed |= landing.months_holding(settings, table, new_loads)  # months of the versions they replace
+        changed |= lake_build.months_holding(settings, table, new_loads)  # months of the versions they replace
         changed |= {m for sha, d in before.items() if sha not in now for m in d["months"]}
         pending = sorted(set(state.get("pending_months", [])) | changed)
         write_file_state(settings, table, {"loads": [asdict(ld) for ld in loads], "pending_months": pending})
-        landing.write_current_quarantine(settings, table, loads)
+        lake_build.write_current_quarantine(settings, table, loads)
         months = sorted({m for ld in loads for m in ld.months})
         return dg.MaterializeResult(metadata=load_metadata(loads, {
             "months": ", ".join(months), "pending_months": ", ".join(pending),
@@ -218,22 +211,22 @@ def partitioned_table_assets(table: str, landed_name: str, deps: list):
         state = read_file_state(settings, table)
         loads = current_loads(settings, table)
         in_run = {k[:7] for k in context.partition_keys}
-        base = settings.lake_dir / table
+        base = layout.lake_table_dir(settings.lake_dir, table)
         part = lake_schema.TABLES[table][2]
         present = {m for ld in loads for m in ld.months}
         pending = set(state.get("pending_months", [])) | pull_state.pulled_pending_months(settings.lake_dir, table)
-        missing = {m for m in present if not (base / f"{part}={m}").exists()}
+        missing = {m for m in present if not layout.partition_dir(settings.lake_dir, table, part, m).exists()}
         months = sorted(in_run & (pending | missing))
         change = None
         # the warehouse's incremental build needs what changed: the months rewritten (every month held, when the
         # table is emptied) and the change frontier
-        rewritten = months if loads else sorted(p.name.split("=", 1)[1] for p in base.glob(f"{part}=*")
-                                                if p.name != f"{part}=__none__")
+        rewritten = months if loads else sorted(
+            m for m in map(layout.partition_month, base.glob(layout.partition_pattern(part))) if m != layout.EMPTY_PARTITION)
         if table == "dossiers" and rewritten:
             change, before = changes.begin(settings, rewritten, context.run.run_id)
-        written = landing.build_partitions(settings, table, loads, months) if months and loads else {}
+        written = lake_build.build_partitions(settings, table, loads, months) if months and loads else {}
         if not loads:  # no file (or no source folder): an empty table, so readers never meet a missing file
-            landing.build_partitions(settings, table, loads)
+            lake_build.build_partitions(settings, table, loads)
         if change is not None:
             change = changes.finish(settings, change, before)
             context.log.info(f"dossier changes: frontier {change['frontier']} ({change['new_dossiers']} new, "
@@ -276,9 +269,9 @@ def source_inventory(cchc: CchcSettings) -> dg.MaterializeResult:
     settings = cchc.settings()
     for table in PARTITIONED:
         loads = current_loads(settings, table)
-        rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{settings.lake_dir}/{table}/*/*.parquet')").fetchall()[0][0]
-        landing.write_inventory(settings, table, bool(loads) or bool(pulled_loads(settings, table)), len(loads), rows)
-    inventory = duckdb.sql(f"SELECT * FROM read_parquet('{settings.lake_dir}/source_inventory/*.parquet') ORDER BY 1").fetchall()
+        rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{lake_schema.lake_path(settings.lake_dir, table)}')").fetchall()[0][0]
+        lake_build.write_inventory(settings, table, bool(loads) or bool(pulled_loads(settings, table)), len(loads), rows)
+    inventory = duckdb.sql(f"SELECT * FROM read_parquet('{layout.inventory_files(settings.lake_dir)}') ORDER BY 1").fetchall()
     return dg.MaterializeResult(metadata={name: f"present={p}, files={f}, rows={r}" for name, p, f, r in inventory})
 
 

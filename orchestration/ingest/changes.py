@@ -22,7 +22,7 @@ import uuid
 from pathlib import Path
 
 from orchestration.ingest import sql
-from orchestration.lib import lake_schema
+from orchestration.lib import lake_schema, layout
 from orchestration.lib.settings import Settings, limit_memory
 
 # Fields whose change says nothing about a period: the version stamp and the provenance of the copy.
@@ -32,13 +32,12 @@ ATTRIBUTE_COLUMNS = [c for c in lake_schema.DOSSIERS if c not in VOLATILE and c 
 
 
 def log_path(lake_dir: Path) -> Path:
-    return lake_dir / "_state" / "dossier_changes.jsonl"
+    return layout.change_log_file(lake_dir)
 
 
 def _partition_files(settings: Settings, months: list[str]) -> list[str]:
-    base = settings.lake_dir / "dossiers"
     part = lake_schema.DOSSIER_PARTITION_COLUMN
-    return sorted(str(p) for m in months for p in (base / f"{part}={m}").glob("*.parquet"))
+    return sorted(str(p) for m in months for p in layout.partition_dir(settings.lake_dir, "dossiers", part, m).glob("*.parquet"))
 
 
 def _digest_query(files: list[str]) -> str:
@@ -53,7 +52,7 @@ def _connect(settings: Settings):
 
     con = duckdb.connect()
     limit_memory(con)
-    con.execute(f"SET temp_directory = {sql.literal(str(settings.out_dir / '.duckdb_tmp'))}")
+    con.execute(f"SET temp_directory = {sql.literal(str(layout.duckdb_temp_dir(settings.out_dir)))}")
     return con
 
 
@@ -62,7 +61,7 @@ def snapshot_before(settings: Settings, months: list[str]) -> Path | None:
     files = _partition_files(settings, months)
     if not files:
         return None
-    out = settings.out_dir / ".duckdb_tmp" / f"dossier_versions_before.{uuid.uuid4().hex[:8]}.parquet"
+    out = layout.duckdb_temp_dir(settings.out_dir) / f"dossier_versions_before.{uuid.uuid4().hex[:8]}.parquet"
     out.parent.mkdir(parents=True, exist_ok=True)
     con = _connect(settings)
     con.execute(f"COPY ({_digest_query(files)}) TO $out (FORMAT parquet)", {"out": str(out)})

@@ -18,11 +18,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-STATE_FILE = "source_db.json"
+from orchestration.lib import layout
 
 
 def state_path(lake_dir: Path) -> Path:
-    return Path(lake_dir) / "_state" / STATE_FILE
+    return layout.pull_state_file(lake_dir)
 
 
 def read_pull_state(lake_dir: Path) -> dict:

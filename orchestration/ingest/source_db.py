@@ -40,10 +40,13 @@ from pathlib import Path
 import pyarrow as pa
 import sqlalchemy as sa
 
-from orchestration.ingest import dossiers, landing
+from orchestration.ingest import dossiers, lake_build, landing
+from orchestration.ingest.duckdb_io import connect
+from orchestration.ingest.loads import FileLoad
 from orchestration.ingest.pull_state import read_pull_state, write_pull_state
 from orchestration.ingest.tables import SPECS
 from orchestration.lib import source_db_schema as schema
+from orchestration.lib.layout import LakeFiles
 from orchestration.lib.secrets import mask_url, masked_error
 from orchestration.lib.settings import Settings
 
@@ -222,7 +225,7 @@ def _batch_name(table: str, first: tuple, n_rows: int) -> str:
 
 # ------------------------------------------------------------------------------------------------ landing
 def _land_dossier_batch(settings: Settings, parent: list, children: dict[str, list], now: dt.datetime):
-    con = landing._connect(threads=landing.INGEST_THREADS)
+    con = connect(threads=landing.INGEST_THREADS)
     con.register("a_ho_so", _arrow(parent, [c.name for c in schema.HO_SO.columns]))
     con.execute("CREATE TEMP TABLE db_ho_so AS SELECT * FROM a_ho_so")
     for child, rows in children.items():
@@ -232,29 +235,29 @@ def _land_dossier_batch(settings: Settings, parent: list, children: dict[str, li
     sha = con.execute("SELECT sha256(string_agg(CAST(d AS VARCHAR), chr(10) ORDER BY _rec)) FROM src__records").fetchone()[0]
     first = (parent[0]["ngay_cap_nhat"], parent[0]["ma_ho_so"])
     rel = _batch_name("ho_so", first, len(parent))
-    cached = landing._cached(landing.LakeFiles(settings.lake_dir), "dossiers", sha, rel)
+    cached = landing.cached_load(LakeFiles(settings.lake_dir), "dossiers", sha, rel)
     if cached:
         con.close()
         return cached
     dossiers.reduce_sync_records(con, "SELECT _rec, d FROM src__records", "src")
-    load = landing.FileLoad(table="dossiers", file=rel, sha256=sha, loaded_at=now.isoformat(sep=" "))
+    load = FileLoad(table="dossiers", file=rel, sha256=sha, loaded_at=now.isoformat(sep=" "))
     return landing.land_dossier_source(settings, con, load, now)
 
 
 def _land_table_batch(settings: Settings, source: sa.Table, lake_table: str, rows: list, order: list[str],
                       now: dt.datetime, name: str):
     cols = [c.name for c in source.columns]
-    con = landing._connect(threads=landing.INGEST_THREADS)
+    con = connect(threads=landing.INGEST_THREADS)
     con.register("a_batch", _arrow(rows, cols))
     texts = ", ".join(f"{_text(source.c[c], c)} AS {c}" for c in cols)
     con.execute(f"CREATE TEMP TABLE src AS SELECT CAST(row_number() OVER (ORDER BY {', '.join(order)}) AS BIGINT) AS _rec,"
                 f" {texts} FROM a_batch")
     sha = con.execute("SELECT sha256(string_agg(CAST(s AS VARCHAR), chr(10) ORDER BY _rec)) FROM src s").fetchone()[0]
-    cached = landing._cached(landing.LakeFiles(settings.lake_dir), lake_table, sha, name)
+    cached = landing.cached_load(LakeFiles(settings.lake_dir), lake_table, sha, name)
     if cached:
         con.close()
         return cached
-    load = landing.FileLoad(table=lake_table, file=name, sha256=sha, loaded_at=now.isoformat(sep=" "))
+    load = FileLoad(table=lake_table, file=name, sha256=sha, loaded_at=now.isoformat(sep=" "))
     return landing.land_table_source(settings, SPECS[lake_table], con, load, cols, now)
 
 
@@ -350,7 +353,7 @@ def _pull_incremental(settings, engine, url, state, report, now, log, src: sa.Ta
             info.rows_loaded += load.rows_loaded
             info.rows_quarantined += load.rows_quarantined
             # months to rewrite: the new versions' and those of the versions they replace
-            months = set(load.months) | landing.months_holding(settings, lake_table, [load])
+            months = set(load.months) | lake_build.months_holding(settings, lake_table, [load])
             entry["loads"].append(asdict(load))
             entry["pending_months"] = sorted(set(entry.get("pending_months", [])) | months)
             info.months = sorted(set(info.months) | months)

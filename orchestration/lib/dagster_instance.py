@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from sqlalchemy.pool import SingletonThreadPool
 
+from orchestration.lib import layout
 from orchestration.lib.settings import REPO_ROOT, Settings
 
 CLI_JOBS = ("cchc_landing", "cchc_build", "cchc_postgres")
@@ -82,7 +83,7 @@ def dagster_home(settings: Settings) -> Path:
     folder that was moved keeps its event log beside it)."""
     if os.environ.get("DAGSTER_HOME"):
         return Path(os.environ["DAGSTER_HOME"])
-    home = settings.out_dir / "dagster_home"
+    home = layout.dagster_home_dir(settings.out_dir)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     text = instance_yaml(home)

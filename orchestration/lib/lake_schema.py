@@ -1,13 +1,15 @@
 """The lake's table layouts: the contract between ingestion (which writes them) and dbt (which reads them).
 
-Every lake table is Parquet under ``<out>/lake/<table>/``. Ingestion always writes every table, with
-zero rows when its source is absent, so dbt never meets a missing file; whether a source was present in
-the raw root is recorded in ``source_inventory``.
+Every lake table is Parquet under ``<out>/lake/<table>/`` (where exactly: orchestration.lib.layout). Ingestion
+always writes every table, with zero rows when its source is absent, so dbt never meets a missing file; whether a
+source was present in the raw root is recorded in ``source_inventory``.
 
 Column names in the lake are the source's own (the flat snake_case layout of DATA_CONTRACT §1.1 b for
 dossiers — the JSON sync payload is reduced to it at ingestion); staging models rename them to English.
 Personal data never appears here: ingestion replaces it with keyed pseudonyms.
 """
+
+from orchestration.lib import layout
 
 # Provenance columns added to every landed row.
 PROVENANCE = {
@@ -207,18 +209,18 @@ TABLES = {
 def lake_path(lake_dir, table: str) -> str:
     """Glob that dbt and the checks read a lake table through."""
     _, _, partition = TABLES[table]
-    return f"{lake_dir}/{table}/*/*.parquet" if partition else f"{lake_dir}/{table}/*.parquet"
+    folder = layout.lake_table_dir(lake_dir, table)
+    return f"{folder}/*/*.parquet" if partition else f"{folder}/*.parquet"
 
 
 def write_empty_table(con, lake_dir, table: str) -> None:
     """Write a zero-row Parquet file with the table's schema (so readers never meet a missing table)."""
-    import os
-
     schema, _, partition = TABLES[table]
     cols = ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in schema.items())
-    folder = os.path.join(lake_dir, table, f"{partition}=__none__") if partition else os.path.join(lake_dir, table)
-    os.makedirs(folder, exist_ok=True)
-    con.execute(f"COPY (SELECT {cols} LIMIT 0) TO '{folder}/part-0.parquet' (FORMAT parquet)")
+    path = (layout.partition_file(lake_dir, table, partition, layout.EMPTY_PARTITION) if partition
+            else layout.lake_table_file(lake_dir, table))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(f"COPY (SELECT {cols} LIMIT 0) TO '{path}' (FORMAT parquet)")
 
 
 def write_empty_lake(lake_dir) -> None:

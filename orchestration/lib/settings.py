@@ -39,6 +39,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from orchestration.lib import layout
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
@@ -75,22 +77,23 @@ class Settings:
     def replace(self, **changes) -> "Settings":
         return replace(self, **changes)
 
+    # the output root's folders (orchestration.lib.layout draws the whole tree)
     @property
     def lake_dir(self) -> Path:
-        return self.out_dir / "lake"
+        return layout.lake_dir(self.out_dir)
 
     @property
     def warehouse_path(self) -> Path:
-        return self.out_dir / "warehouse.duckdb"
+        return layout.warehouse_path(self.out_dir)
 
     @property
     def publish_dir(self) -> Path:
-        return self.out_dir / "publish"
+        return layout.publish_dir(self.out_dir)
 
     @property
     def reports_dir(self) -> Path:
         """Per-run quality output (validation results, Data Docs)."""
-        return self.out_dir / "quality"
+        return layout.reports_dir(self.out_dir)
 
     def dbt_env(self) -> dict[str, str]:
         """Environment the dbt profile and sources read (profiles.yml only reads environment variables)."""

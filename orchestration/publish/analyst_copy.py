@@ -25,10 +25,10 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib import layout
 from orchestration.lib.settings import duckdb_storage_version
 from orchestration.publish.names import published_names
 
-PUBLISHED_NAME = "warehouse_published.duckdb"
 ANALYST_MAX_COPY_ROWS = 2_000_000
 OMITTED_SCHEMAS = ("staging",)
 # the steps between the marts and the published tables: their large tables (dossier × period, the scored values the
@@ -54,8 +54,8 @@ def publish_warehouse_copy(warehouse: Path, out_dir: Path, release_id: str | Non
     ``release_dir``, and swap it in. Returns its path."""
     from orchestration.publish.parts import read_parts_sql
 
-    target = out_dir / PUBLISHED_NAME
-    tmp = out_dir / f".{PUBLISHED_NAME}.{os.getpid()}.tmp"
+    target = layout.analyst_copy_path(out_dir)
+    tmp = layout.analyst_copy_tmp(out_dir)
     released = _released_parts(release_dir.resolve() if release_dir else None)
     omitted: list[tuple[str, int | None, str]] = []
     try:

@@ -5,6 +5,7 @@ import json
 
 import dagster as dg
 
+from orchestration.lib import layout
 from orchestration.lib.resources import CchcSettings
 from orchestration.publish.reconcile import run_reconciliation
 from orchestration.publish.release import write_release
@@ -36,7 +37,7 @@ def release(context: dg.AssetExecutionContext, cchc: CchcSettings) -> dg.Materia
     settings = cchc.settings()
     folder = write_release(settings, log=context.log.info)
     context.log.info(f"release written: {folder}")
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads(layout.release_manifest(folder).read_text(encoding="utf-8"))
     counts = manifest.get("row_counts", {})
     parts = manifest.get("parts_summary", {})
     written = sum(p["written"] for p in parts.values())

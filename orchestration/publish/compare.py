@@ -21,6 +21,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.lib import layout
+
 MASK = re.compile(rb"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(\+00:00|Z)?"
                   rb"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 MANIFEST_RUN_KEYS = ("release_id", "created_at", "code_version", "run_fingerprint", "previous_release")
@@ -81,7 +83,7 @@ def _pdf_text(path: Path, release_id: str) -> str:
 
 
 def _same(a: Path, b: Path, rid_a: str, rid_b: str) -> bool:
-    if a.name == "manifest.json":
+    if a.name == layout.RELEASE_MANIFEST:
         return _manifest(a, rid_a) == _manifest(b, rid_b)
     if a.suffix == ".parquet":
         return _parquet_same(a, b)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from orchestration.lib import layout
 from orchestration.lib.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT, Settings
 
 CODE_PARTS = [REPO_ROOT / "orchestration", DBT_PROJECT_DIR / "models", DBT_PROJECT_DIR / "macros",
@@ -48,8 +49,9 @@ def current_inputs(settings: Settings) -> list[dict]:
     landing's own record of the run's files (``lake/_state/<table>_files.json``: no second hash of big extracts);
     the small other tables are hashed here. Each entry: table, file, sha256, the row accounting of its landing and,
     for a content seen before under another name, ``same_content_as``."""
-    from orchestration.ingest import landing, pull_state
+    from orchestration.ingest import pull_state
     from orchestration.ingest.assets import PARTITIONED, read_file_state
+    from orchestration.ingest.raw_root import table_files
     from orchestration.ingest.tables import SPECS
 
     found: list[tuple[str, str, str]] = []
@@ -57,11 +59,11 @@ def current_inputs(settings: Settings) -> list[dict]:
         if table in PARTITIONED:
             found += [(table, d["file"], d["sha256"]) for d in read_file_state(settings, table)["loads"]]
         else:
-            for path in landing.table_files(settings, table):
+            for path in table_files(settings, table):
                 found.append((table, path.relative_to(settings.raw_dir).as_posix(), _sha256(path)))
         found += [(table, d["file"], d["sha256"]) for d in pull_state.pulled_load_dicts(settings.lake_dir, table)]
     inputs, first_name = [], {}
-    lake = landing.LakeFiles(settings.lake_dir)
+    lake = layout.LakeFiles(settings.lake_dir)
     for table, file, sha in found:
         entry = {"table": table, "file": file, "sha256": sha}
         manifest = lake.manifest(table, sha)
@@ -151,10 +153,10 @@ def unchanged_since_latest(settings: Settings) -> Unchanged:
     """Compare this run's fingerprint with ``publish/latest``'s manifest. Unchanged only when everything that
     makes the release is the same AND the release's publication finished: the analysts' copy of the warehouse is
     that release's (a run killed between moving ``latest`` and swapping the copy publishes again)."""
-    latest = settings.publish_dir / "latest"
-    if not latest.is_symlink() or not (latest / "manifest.json").exists():
+    latest = layout.latest_link(settings.publish_dir)
+    if not latest.is_symlink() or not layout.release_manifest(latest).exists():
         return Unchanged(None, False, "no release yet")
-    manifest = json.loads((latest / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads(layout.release_manifest(latest).read_text(encoding="utf-8"))
     release_id = manifest.get("release_id") or os.readlink(latest)
     before = manifest.get("run_fingerprint") or {}
     if not before.get("digest"):
@@ -174,9 +176,7 @@ def analyst_copy_release(settings: Settings) -> str | None:
     """The release id recorded in ``warehouse_published.duckdb`` (None when absent or unreadable)."""
     import duckdb
 
-    from orchestration.publish.analyst_copy import PUBLISHED_NAME
-
-    path = settings.out_dir / PUBLISHED_NAME
+    path = layout.analyst_copy_path(settings.out_dir)
     if not path.exists():
         return None
     try:

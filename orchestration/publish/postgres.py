@@ -39,6 +39,7 @@ import re
 import time
 from pathlib import Path
 
+from orchestration.lib import layout
 from orchestration.lib.secrets import mask_url, resolve_url
 from orchestration.lib.secrets import masked_error as _masked_error
 
@@ -175,7 +176,7 @@ def _column_type(file: str, column: str, dictionary: dict) -> str:
 
 
 def _manifest(release_dir: Path) -> tuple[dict, str | None]:
-    path = release_dir / "manifest.json"
+    path = layout.release_manifest(release_dir)
     if not path.exists():
         return {}, None
     raw = path.read_bytes()
@@ -462,12 +463,12 @@ def cmd_publish_pg(args) -> int:
         return 2
     release = getattr(args, "release", None)
     if not release and getattr(args, "out", None):
-        release = Path(args.out) / "publish" / "latest"
+        release = layout.latest_link(layout.publish_dir(Path(args.out)))
     if not release:
         print("publish-pg: say which release to load: --release DIR (a release folder) or --out DIR (its output "
               "root: <DIR>/publish/latest)")
         return 2
-    if not (Path(release) / "manifest.json").exists():
+    if not layout.release_manifest(Path(release)).exists():
         print(f"publish-pg: {release} is not a release folder (no manifest.json)")
         return 2
     schema = getattr(args, "schema", None) or "cchc"

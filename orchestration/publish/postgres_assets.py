@@ -7,6 +7,7 @@ failed load fails the asset (the files of the release are published regardless).
 
 import dagster as dg
 
+from orchestration.lib import layout
 from orchestration.lib.resources import CchcSettings
 from orchestration.publish.postgres import mask_url, publish_release_to_postgres, resolve_pg_url
 
@@ -22,7 +23,7 @@ def postgres_publication(context: dg.AssetExecutionContext, cchc: CchcSettings) 
     if not url:
         context.log.info("PostgreSQL publication " + SKIPPED)
         return dg.MaterializeResult(metadata={"status": SKIPPED})
-    latest = cchc.settings().publish_dir / "latest"
+    latest = layout.latest_link(cchc.settings().publish_dir)
     if not latest.exists():
         raise dg.Failure(f"no release to load: {latest} does not exist")
     release_dir = latest.resolve()

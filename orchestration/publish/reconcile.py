@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.lib import layout
+
 # What each report of the portal carries (shared/spec/examples/README.md): per QD766 row, the fields of its
 # numerator and denominator; the group's score and maximum, as the parent (province) and the children spell them.
 REPORTS = {
@@ -336,12 +338,12 @@ def _sync_reason(not_synced: int, diff_den) -> list[str]:
 def write(result: Reconciliation, folder: Path) -> int:
     """reconciliation.csv and reconciliation.json (summary and messages) into ``folder``; returns the rows."""
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / "reconciliation.csv").open("w", encoding="utf-8", newline="") as fh:
+    with (folder / layout.RECONCILIATION_CSV).open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS)
         writer.writeheader()
         for row in sorted(result.rows, key=lambda r: (r["period"], r["department_code"], r["indicator_id"])):
             writer.writerow({k: ("" if row[k] is None else row[k]) for k in COLUMNS})
-    (folder / "reconciliation.json").write_text(json.dumps({**result.summary(), "line": result.line()},
+    (folder / layout.RECONCILIATION_JSON).write_text(json.dumps({**result.summary(), "line": result.line()},
                                                            ensure_ascii=False, indent=1), encoding="utf-8")
     return len(result.rows)
 
@@ -358,7 +360,7 @@ def run_reconciliation(settings, portal: Path | None = None) -> Reconciliation |
     from orchestration.quality.publish_checks import find_relation
 
     folder = portal or settings.raw_dir / "portal"
-    target = settings.out_dir / "reconciliation"
+    target = layout.reconciliation_dir(settings.out_dir)
     if not folder.is_dir():
         shutil.rmtree(target, ignore_errors=True)
         return None

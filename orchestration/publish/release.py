@@ -21,10 +21,10 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.landing import sha256_file
 from orchestration.ingest.pull_state import read_pull_state
+from orchestration.lib import layout
 from orchestration.lib.settings import REPO_ROOT, Settings, limit_memory
-from orchestration.publish.analyst_copy import PUBLISHED_NAME, publish_warehouse_copy
+from orchestration.publish.analyst_copy import publish_warehouse_copy
 from orchestration.publish.dictionary import write_dictionary
 from orchestration.publish.fingerprint import current_inputs, run_fingerprint
 from orchestration.publish.formats import copy_csv
@@ -40,6 +40,7 @@ from orchestration.publish.parts import (
     part_files,
     plan,
     previous_parts,
+    sha256_file,
     table_sql,
     write_parts,
 )
@@ -69,21 +70,18 @@ OBSERVATION_ORDER = ("indicator_id, period_type, period, unit_code, unit_valid_f
 BIEU06_ORDER = "period_type, period, unit_code, unit_valid_from, ma_linh_vuc NULLS FIRST"
 
 
-ROOT_ID_FILE = ".root_id"
-
-
 def output_root_id(publish_dir: Path) -> str:
     """A random id drawn once per output root (``publish/.root_id``): two output roots — two provinces publishing to
     one PostgreSQL database, or a test copy beside production — never produce the same release id, even on the
     same day with the same inputs (DATA_CONTRACT §2.2)."""
-    path = publish_dir / ROOT_ID_FILE
+    path = layout.root_id_file(publish_dir)
     if path.exists():
         rid = path.read_text(encoding="utf-8").strip()
         if re.fullmatch(r"[0-9a-f]{8}", rid):
             return rid
     publish_dir.mkdir(parents=True, exist_ok=True)
     rid = uuid.uuid4().hex[:8]
-    tmp = publish_dir / f"{ROOT_ID_FILE}.{os.getpid()}.tmp"
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.write_text(rid + "\n", encoding="utf-8")
     os.replace(tmp, path)
     return rid
@@ -125,7 +123,7 @@ def quality_section(settings: Settings, extra: dict | None = None) -> dict:
     records = read_records(settings.reports_dir)
     checks = [{k: r.get(k) for k in ("name", "asset", "severity", "blocking", "passed", "message", "checked_at")}
               | {"details": (r.get("details") or [])[:20]} for r in records]
-    docs = settings.reports_dir / "data_docs" / "index.html"
+    docs = layout.data_docs_index(settings.reports_dir)
     section = {
         "passed": all(c["passed"] for c in checks if c["severity"] == "critical"),
         "summary": gate_summary(records),
@@ -186,10 +184,10 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
     publish.mkdir(parents=True, exist_ok=True)
     release_id = release_id or next_release_id(publish)
     remove_leftovers(publish)
-    staging = publish / f".staging-{release_id}"
+    staging = layout.staging_dir(publish, release_id)
     staging.mkdir()
     latest = _current_latest(publish)
-    previous = publish / latest if latest and (publish / latest).is_dir() else None
+    previous = layout.release_dir(publish, latest) if latest and layout.release_dir(publish, latest).is_dir() else None
     prev_manifest = _read_manifest(previous)
     prev = previous_parts(prev_manifest)
     counts = {}
@@ -273,10 +271,10 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
             counts["peer_benchmarks.csv"] = copy_csv(con, query, staging / "peer_benchmarks.csv")
         # the portal reconciliation of this run (orchestration.publish.reconcile), when the raw root has portal/
         reconciliation = None
-        recon_dir = settings.out_dir / "reconciliation"
-        if (settings.raw_dir / "portal").is_dir() and (recon_dir / "reconciliation.csv").exists():
-            shutil.copyfile(recon_dir / "reconciliation.csv", staging / "reconciliation.csv")
-            reconciliation = json.loads((recon_dir / "reconciliation.json").read_text(encoding="utf-8"))
+        recon_dir = layout.reconciliation_dir(settings.out_dir)
+        if (settings.raw_dir / "portal").is_dir() and (recon_dir / layout.RECONCILIATION_CSV).exists():
+            shutil.copyfile(recon_dir / layout.RECONCILIATION_CSV, staging / "reconciliation.csv")
+            reconciliation = json.loads((recon_dir / layout.RECONCILIATION_JSON).read_text(encoding="utf-8"))
             counts["reconciliation.csv"] = reconciliation["figures"]
 
         write_dictionary(con, staging, _relation(con, "indicator_definitions"))
@@ -310,7 +308,7 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
     manifest["row_counts"] = counts
     times.done("revisions and SDMX")
 
-    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    layout.release_manifest(staging).write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     # one self-contained scorecard.html per province (by_province/<code>/, and at the root for a one-province
     # release); it reads the release's own files, manifest included, so it comes last and the manifest lists it
 
@@ -325,8 +323,8 @@ def write_release(settings: Settings, quality: dict | None = None, release_id: s
         counts[str(path.relative_to(staging))] = 1
     manifest["leadership_reports"] = reports.as_manifest()
     times.done("leadership reports")
-    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    final = publish / release_id
+    layout.release_manifest(staging).write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    final = layout.release_dir(publish, release_id)
     os.rename(staging, final)  # the release appears whole or not at all
     _point_latest(publish, release_id)
     # the analysts' read-only database (views over this release's parts, the marts copied), swapped atomically
@@ -348,9 +346,9 @@ def _derived_files_salt(unit_measures: dict, bieu06_version: str) -> str:
 
 
 def _read_manifest(release: Path | None) -> dict:
-    if release is None or not (release / "manifest.json").exists():
+    if release is None or not layout.release_manifest(release).exists():
         return {}
-    return json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    return json.loads(layout.release_manifest(release).read_text(encoding="utf-8"))
 
 
 def _write_revisions_and_sdmx(staging: Path, previous: Path | None, prev_manifest: dict, manifest: dict,
@@ -424,27 +422,27 @@ def remove_leftovers(publish: Path) -> list[str]:
     removed = []
     if publish.is_dir():
         for p in sorted(publish.iterdir()):
-            if p.name.startswith((".staging-", ".pruning-")):  # .pruning-<id>: a prune killed mid-way (retention.py)
+            if p.name.startswith((layout.STAGING_PREFIX, layout.PRUNING_PREFIX)):  # .pruning-<id>: a prune killed mid-way (retention.py)
                 shutil.rmtree(p, ignore_errors=True)
                 removed.append(p.name)
-            elif p.name.startswith(".latest-") and p.is_symlink():
+            elif p.name.startswith(layout.LATEST_SWAP_PREFIX) and p.is_symlink():
                 p.unlink()
                 removed.append(p.name)
 
-    for p in sorted(publish.parent.glob(f".{PUBLISHED_NAME}.*.tmp*")):
+    for p in layout.analyst_copy_leftovers(publish.parent):
         p.unlink()
         removed.append(p.name)
     return removed
 
 
 def _current_latest(publish: Path) -> str | None:
-    latest = publish / "latest"
+    latest = layout.latest_link(publish)
     return os.readlink(latest) if latest.is_symlink() else None
 
 
 def _point_latest(publish: Path, release_id: str) -> None:
-    tmp = publish / f".latest-{release_id}"
+    tmp = layout.latest_swap_link(publish, release_id)
     if tmp.is_symlink() or tmp.exists():
         tmp.unlink()
     os.symlink(release_id, tmp)  # relative target: the publish folder can be moved or copied
-    os.replace(tmp, publish / "latest")  # atomic rename over the old pointer
+    os.replace(tmp, layout.latest_link(publish))  # atomic rename over the old pointer

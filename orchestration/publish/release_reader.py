@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from orchestration.lib import layout
+
 
 def _read(path: Path, usecols: list[str] | None = None) -> pd.DataFrame:
     if not path.exists():
@@ -120,8 +122,8 @@ def load_release(release_dir: Path) -> Release:
     limit_memory(con)
     units = _read(release_dir / "units.csv")
     manifest = {}
-    if (release_dir / "manifest.json").exists():
-        manifest = json.loads((release_dir / "manifest.json").read_text(encoding="utf-8"))
+    if layout.release_manifest(release_dir).exists():
+        manifest = json.loads(layout.release_manifest(release_dir).read_text(encoding="utf-8"))
     obs_source = _release_table(release_dir, "observations", "indicator_observations.csv")
     obs_cols = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {obs_source}").fetchall()] if obs_source else []
     if {"unit_code", "unit_valid_from", "indicator_id"} <= set(obs_cols):

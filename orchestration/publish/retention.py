@@ -15,7 +15,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-PINNED_FILE = "pinned.txt"
+from orchestration.lib import layout
 
 
 @dataclass
@@ -30,21 +30,22 @@ class ReleaseInfo:
 
 
 def _latest(publish: Path) -> str | None:
-    latest = publish / "latest"
+    latest = layout.latest_link(publish)
     return os.readlink(latest) if latest.is_symlink() else None
 
 
 def pinned(publish: Path) -> set[str]:
-    path = publish / PINNED_FILE
+    path = layout.pinned_file(publish)
     if not path.exists():
         return set()
     return {line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
 
 
 def _write_pins(publish: Path, ids: set[str]) -> None:
-    tmp = publish / f".{PINNED_FILE}.tmp"
+    path = layout.pinned_file(publish)
+    tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text("".join(f"{i}\n" for i in sorted(ids)), encoding="utf-8")
-    os.replace(tmp, publish / PINNED_FILE)
+    os.replace(tmp, path)
 
 
 def release_dirs(publish: Path) -> list[Path]:
@@ -52,13 +53,13 @@ def release_dirs(publish: Path) -> list[Path]:
     if not publish.is_dir():
         return []
     found = [p for p in publish.iterdir()
-             if p.is_dir() and not p.is_symlink() and not p.name.startswith(".") and (p / "manifest.json").exists()]
+             if p.is_dir() and not p.is_symlink() and not p.name.startswith(".") and layout.release_manifest(p).exists()]
     return sorted(found, key=lambda p: (_created_at(p), p.name))
 
 
 def _created_at(release: Path) -> str:
     try:
-        return str(json.loads((release / "manifest.json").read_text(encoding="utf-8")).get("created_at") or "")
+        return str(json.loads(layout.release_manifest(release).read_text(encoding="utf-8")).get("created_at") or "")
     except (OSError, ValueError):
         return ""
 
@@ -79,7 +80,7 @@ def list_releases(publish: Path) -> list[ReleaseInfo]:
 
 
 def pin(publish: Path, release_id: str, on: bool = True) -> None:
-    if on and not (publish / release_id / "manifest.json").exists():
+    if on and not layout.release_manifest(layout.release_dir(publish, release_id)).exists():
         raise ValueError(f"no release {release_id} under {publish}")
     ids = pinned(publish)
     _write_pins(publish, ids | {release_id} if on else ids - {release_id})
@@ -105,8 +106,8 @@ def prune(publish: Path, keep: int, dry_run: bool = False) -> list[ReleaseInfo]:
     if not dry_run:
         for r in doomed:
             # renamed first, then removed: a reader never sees a half-deleted release under its own name
-            trash = publish / f".pruning-{r.release_id}"
-            os.replace(publish / r.release_id, trash)
+            trash = layout.pruning_dir(publish, r.release_id)
+            os.replace(layout.release_dir(publish, r.release_id), trash)
             shutil.rmtree(trash)
     return doomed
 

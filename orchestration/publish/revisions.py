@@ -26,6 +26,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from orchestration.lib import layout
+
 TOLERANCE = 1e-9
 KEY = ["indicator_id", "formula_version", "period", "unit_code", "unit_valid_from", "agency_code", "ma_linh_vuc",
        "ma_tthc"]
@@ -141,8 +143,8 @@ def compute_revisions(mem, previous: Path | None, current_manifest: dict, cur: s
     """Create table ``revisions`` (REVISION_COLUMNS + action R/D) comparing ``cur`` with ``prev``; returns the
     summary for the manifest."""
     prev_manifest = {}
-    if previous is not None and (previous / "manifest.json").exists():
-        prev_manifest = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
+    if previous is not None and layout.release_manifest(previous).exists():
+        prev_manifest = json.loads(layout.release_manifest(previous).read_text(encoding="utf-8"))
     sig = lambda m: sorted((i.get("table"), i.get("file"), i.get("sha256")) for i in m.get("inputs", []))  # noqa: E731
     input_changed = bool(prev_manifest) and sig(prev_manifest) != sig(current_manifest)
     code_changed = bool(prev_manifest) and prev_manifest.get("code_version") != current_manifest.get("code_version")

@@ -22,6 +22,7 @@ import time
 import dagster as dg
 import duckdb
 
+from orchestration.lib import layout
 from orchestration.lib.resources import CchcSettings
 from orchestration.lib.settings import Settings
 from orchestration.quality.gx_suites import suite_severities
@@ -111,6 +112,6 @@ def quality_gate(context: dg.AssetExecutionContext, cchc: CchcSettings):
     yield dg.MaterializeResult(metadata={
         "summary": dg.MetadataValue.md(summary.replace("\n", "\n\n")),
         "results": str(settings.reports_dir / "gx_publish_tables.json"),
-        "data_docs": str(settings.reports_dir / "data_docs" / "index.html"),
+        "data_docs": str(layout.data_docs_index(settings.reports_dir)),
     })
     yield from checks

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from orchestration.lib import layout
 from orchestration.lib.settings import EXPECTATIONS_DIR
 
 # Frames of at least this many rows are followed by a full garbage collection once validated (validate_frame).
@@ -254,7 +255,7 @@ def write_results(results: list[SuiteResult], folder: Path, name: str) -> Path:
 
 def store_gx_results(reports_dir: Path, results: list[SuiteResult], run_name: str) -> None:
     """Keep the raw GX validation results (one JSON each) for the Data Docs of this output folder."""
-    folder = reports_dir / "gx_results"
+    folder = layout.gx_results_dir(reports_dir)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     for r in results:
@@ -286,7 +287,7 @@ def build_data_docs(reports_dir: Path) -> Path:
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier, ValidationResultIdentifier
 
-    site_dir = reports_dir / "data_docs"
+    site_dir = layout.data_docs_dir(reports_dir)
     with _lock(reports_dir / ".data_docs.lock"):
         ctx = gx.get_context(mode="file", project_root_dir=str(reports_dir))
         _quiet(ctx)
@@ -300,7 +301,7 @@ def build_data_docs(reports_dir: Path) -> Path:
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             })
         store = ctx.validation_results_store
-        for p in sorted((reports_dir / "gx_results").glob("*.json")):
+        for p in sorted(layout.gx_results_dir(reports_dir).glob("*.json")):
             doc = json.loads(p.read_text(encoding="utf-8"))
             run_time = dt.datetime.strptime(doc["run_time"], "%Y%m%dT%H%M%S%f").replace(tzinfo=dt.timezone.utc)
             key = ValidationResultIdentifier(
@@ -309,7 +310,7 @@ def build_data_docs(reports_dir: Path) -> Path:
             if not store.has_key(key):
                 store.set(key, ExpectationSuiteValidationResult(**_result_kwargs(doc["result"])))
         ctx.build_data_docs(site_names=["cchc"])
-    return site_dir / "index.html"
+    return layout.data_docs_index(reports_dir)
 
 
 def _result_kwargs(d: dict) -> dict:

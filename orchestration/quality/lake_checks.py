@@ -17,7 +17,7 @@ from dataclasses import asdict
 
 import duckdb
 
-from orchestration.lib import lake_schema
+from orchestration.lib import lake_schema, layout
 from orchestration.lib.settings import Settings
 from orchestration.quality.gx_suites import SuiteResult, gx_frame, suite_severities, validate_frame
 from orchestration.quality.records import CheckRecord, note_overhead, suite_records, write_outcome
@@ -47,7 +47,7 @@ def lake_frames(settings: Settings, table: str, months: list[str] | None):
     try:
         if part:
             for month in months or []:
-                folder = settings.lake_dir / table / f"{part}={month}"
+                folder = layout.partition_dir(settings.lake_dir, table, part, month)
                 query = (f"SELECT *, {_sql_str(month)} AS {part} "
                          f"FROM read_parquet({_sql_str(str(folder) + '/*.parquet')}, hive_partitioning = false)")
                 yield month, *_frame_and_types(con, query)
@@ -60,11 +60,11 @@ def lake_frames(settings: Settings, table: str, months: list[str] | None):
 
 def monthly_counts(settings: Settings, table: str) -> dict[str, int]:
     part = lake_schema.TABLES[table][2]
-    base = settings.lake_dir / table
-    if not any(base.glob(f"{part}=*/*.parquet")):
+    base = layout.lake_table_dir(settings.lake_dir, table)
+    if not any(base.glob(f"{layout.partition_pattern(part)}/*.parquet")):
         return {}
     rows = duckdb.sql(f"SELECT {part}, count(*) FROM read_parquet({_sql_str(str(base) + '/*/*.parquet')}, hive_partitioning=true) "
-                      f"WHERE {part} <> '__none__' GROUP BY 1").fetchall()
+                      f"WHERE {part} <> '{layout.EMPTY_PARTITION}' GROUP BY 1").fetchall()
     return {str(m): int(n) for m, n in rows}
 
 
@@ -138,12 +138,12 @@ def completeness_frame(settings: Settings, months: list[str] | None, current_mon
     """Per agency and judged month: dossiers this month and in the previous month (agencies present before only)."""
     import pandas as pd
 
-    path = settings.lake_dir / "dossiers"
+    path = layout.lake_table_dir(settings.lake_dir, "dossiers")
     cols = ["agency", "month", "rows", "previous_month_rows"]
     if not any(path.glob("*/*.parquet")):
         return pd.DataFrame(columns=cols)
     counts = duckdb.sql(f"SELECT ma_don_vi_xu_ly, thang_tiep_nhan, count(*) FROM read_parquet({_sql_str(str(path) + '/*/*.parquet')}, "
-                        "hive_partitioning=true) WHERE thang_tiep_nhan <> '__none__' GROUP BY ALL").fetchall()
+                        f"hive_partitioning=true) WHERE thang_tiep_nhan <> '{layout.EMPTY_PARTITION}' GROUP BY ALL").fetchall()
     by = {(a, str(m)): n for a, m, n in counts}
     agencies = sorted({a for a, _ in by if a})
     judged = sorted(months if months is not None else {m for _, m in by})
@@ -179,8 +179,8 @@ def lake_rows(settings: Settings, table: str, months: list[str] | None) -> int:
     """Rows the lake checks of ``table`` would read (Parquet metadata only)."""
     _, _, part = lake_schema.TABLES[table]
     if part:
-        paths = [str(settings.lake_dir / table / f"{part}={m}" / "*.parquet") for m in months or []
-                 if any((settings.lake_dir / table / f"{part}={m}").glob("*.parquet"))]
+        paths = [str(layout.partition_dir(settings.lake_dir, table, part, m) / "*.parquet") for m in months or []
+                 if any(layout.partition_dir(settings.lake_dir, table, part, m).glob("*.parquet"))]
     else:
         path = str(lake_schema.lake_path(settings.lake_dir, table))
         paths = [path] if glob.glob(path) else []
@@ -235,7 +235,7 @@ def carry_forward(settings: Settings, table: str, rec: CheckRecord, evaluated: l
     for month in evaluated:
         # GX details name their batch "[2023-02]", the volume and completeness ones "month=2023-02"
         store[month] = {"checked_at": now, "details": [d for d in rec.details if f"[{month}]" in d or f"month={month}" in d]}
-    present = {p.name.split("=", 1)[1] for p in (settings.lake_dir / table).glob(f"{part}=*")}
+    present = {layout.partition_month(p) for p in layout.lake_table_dir(settings.lake_dir, table).glob(layout.partition_pattern(part))}
     store = {m: e for m, e in sorted(store.items()) if m in present}
     kept = [(m, e) for m, e in store.items() if m not in evaluated and e["details"]]
     if kept:

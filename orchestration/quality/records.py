@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.lib import layout
 from orchestration.lib.settings import Settings
 from orchestration.quality.gx_suites import SuiteResult, build_data_docs, store_gx_results, write_results
 
@@ -52,7 +53,7 @@ class CheckRecord:
 
 
 def record_path(reports_dir: Path, asset: str, name: str) -> Path:
-    return reports_dir / "checks" / f"{asset.replace('/', '.')}__{name}.json"
+    return layout.check_records_dir(reports_dir) / f"{asset.replace('/', '.')}__{name}.json"
 
 
 def write_record(reports_dir: Path, rec: CheckRecord) -> None:
@@ -64,7 +65,7 @@ def write_record(reports_dir: Path, rec: CheckRecord) -> None:
 
 def read_records(reports_dir: Path) -> list[dict]:
     """Every check's latest result under ``<out>/quality/checks/`` (what the manifest lists)."""
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((reports_dir / "checks").glob("*.json"))]
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(layout.check_records_dir(reports_dir).glob("*.json"))]
 
 
 def suite_records(check_base: str, asset: str, results: list[SuiteResult], severities: set[str]) -> list[CheckRecord]:
@@ -124,7 +125,7 @@ def gate_summary(records: list[CheckRecord | dict]) -> str:
 
 def note_overhead(settings: Settings, what: str, seconds: float) -> None:
     """Seconds spent in the quality checks of this output folder (GX overhead, reported by the CLI)."""
-    path = settings.reports_dir / "overhead.json"
+    path = layout.overhead_file(settings.reports_dir)
     try:
         data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     except ValueError:

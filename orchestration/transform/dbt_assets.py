@@ -18,7 +18,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.ingest import changes
-from orchestration.lib import run_output
+from orchestration.lib import layout, run_output
 from orchestration.lib.resources import CchcSettings
 from orchestration.lib.settings import DBT_PROJECT_DIR, REPO_ROOT, settings_from_env
 from orchestration.transform import incremental
@@ -129,7 +129,7 @@ def cchc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, cchc
         # a quiet CLI run: dbt's lines to the run log, not the terminal
         with run_output.dbt_output(), settings.dbt_environment():
             yield from dbt.cli(dbt_build_args(settings.as_of, plan), context=context,
-                               target_path=settings.out_dir / "dbt_target").stream()
+                               target_path=layout.dbt_target_dir(settings.out_dir)).stream()
     except BaseException:
         incremental.clear_state(warehouse)  # a failed build (a dbt error, a failed test) is followed by a full one
         raise

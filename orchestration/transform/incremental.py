@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from orchestration.lib import layout
 from orchestration.lib.settings import DBT_PROJECT_DIR, Settings
 
 STATE_TABLE = "main.cchc_build_state"
@@ -136,7 +137,7 @@ def fingerprint(settings: Settings, project_dir: Path = DBT_PROJECT_DIR) -> str:
         p = project_dir / part
         files += sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p] if p.exists() else []
     for table in REFERENCE_TABLES:
-        files += sorted((settings.lake_dir / table).rglob("*.parquet"))
+        files += sorted(layout.lake_table_dir(settings.lake_dir, table).rglob("*.parquet"))
     for f in files:
         h.update(str(f.relative_to(project_dir if f.is_relative_to(project_dir) else settings.lake_dir)).encode())
         h.update(hashlib.sha256(f.read_bytes()).digest())

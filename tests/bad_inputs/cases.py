@@ -10,7 +10,7 @@ what ingestion must do with the LAST file it lists:
   anything is published and the message names the file.
 
 Adding a case is adding an entry to CASES (and, if needed, a file under ``files/``). ``tests/test_bad_inputs.py``
-runs every case in-process through ``orchestration.ingest.landing``.
+runs every case in-process through ``orchestration.ingest.landing`` (and ``lake_build``).
 """
 
 from __future__ import annotations
