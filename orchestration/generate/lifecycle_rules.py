@@ -36,38 +36,28 @@ def due_rule(limit: float, unit: str) -> tuple[str, float]:
 
 
 # ---------------------------------------------------------------------------------------------- weighted tables
-def _table(pairs: tuple) -> tuple:
+def _weighted(pairs: tuple):
+    """A function u → ``random.Random.choices(values, weights)[0]`` for the uniform draw u (the same arithmetic:
+    ``values[bisect(cumulative weights, u * float(total), 0, len - 1)]``, so the same value)."""
     values = tuple(v for v, _ in pairs)
     cum, acc = [], 0
     for _, w in pairs:
         acc += w
         cum.append(acc)
-    return values, cum, cum[-1] + 0.0
+    total, hi = cum[-1] + 0.0, len(values) - 1
+
+    def pick(u: float):
+        return values[bisect(cum, u * total, 0, hi)]
+
+    return pick
 
 
-def _pick(table: tuple, u: float):
-    """``random.Random.choices(values, weights)[0]`` for the uniform draw ``u`` (same arithmetic, same value)."""
-    values, cum, total = table
-    return values[bisect(cum, u * total, 0, len(values) - 1)]
-
-
-LATE_WORKING_DAYS = _table(((1, 45), (2, 22), (3, 12), (4, 8), (6, 8), (9, 5)))  # a late end: days past due
-SUPPLEMENT_WAIT_DAYS = _table(((1, 12), (2, 18), (3, 18), (5, 16), (7, 14), (10, 10), (14, 8), (21, 4)))
-RETURN_WORKING_DAYS = _table(((0, 45), (1, 25), (2, 12), (3, 8), (5, 6), (8, 4)))  # result handed over after
-
-
-def late_days(u: float) -> int:
-    return _pick(LATE_WORKING_DAYS, u)
-
-
-def supplement_wait_days(u: float) -> int:
-    """Calendar days the applicant takes to bring a supplement (reception on the next working day from then)."""
-    return _pick(SUPPLEMENT_WAIT_DAYS, u)
-
-
-def return_days(u: float) -> int:
-    """Working days between the result and its hand-over (0: the same day, minutes later)."""
-    return _pick(RETURN_WORKING_DAYS, u)
+# a late end: working days past due
+late_days = _weighted(((1, 45), (2, 22), (3, 12), (4, 8), (6, 8), (9, 5)))
+# calendar days the applicant takes to bring a supplement (received on the next working day from then)
+supplement_wait_days = _weighted(((1, 12), (2, 18), (3, 18), (5, 16), (7, 14), (10, 10), (14, 8), (21, 4)))
+# working days between the result and its hand-over (0: the same day, minutes later)
+return_days = _weighted(((0, 45), (1, 25), (2, 12), (3, 8), (5, 6), (8, 4)))
 
 
 # ---------------------------------------------------------------------------------------------- reception
