@@ -14,6 +14,7 @@ import math
 from datetime import date, datetime, time, timedelta
 
 from orchestration.generate import catalogue as cat
+from orchestration.generate import lifecycle_rules as rules
 from orchestration.generate.workcal import CLOSE
 
 ONLINE_FACTOR = {"toan_trinh": 1.2, "mot_phan": 0.7, "khong": 0.0}
@@ -30,6 +31,23 @@ def _progress(d: date) -> float:
 
 def _yymmdd(d: date) -> str:
     return f"{d.year % 100:02d}{d.month:02d}{d.day:02d}"
+
+
+def day_factor(tet: list[tuple[date, date]], d: date) -> float:
+    """Relative volume of a working day: dips around Tết (``tet``: WorkCalendar.tet_blocks()), December and
+    Monday peaks. Shared with the national generator (national_calendar.FastCal.factor)."""
+    f = 1.0
+    for a, b in tet:
+        if a - timedelta(days=7) <= d < a:
+            f *= 0.85  # the last week before Tết
+        elif b < d <= b + timedelta(days=10):
+            f *= 0.5  # the first days after Tết: offices reopen slowly
+        elif b + timedelta(days=10) < d <= b + timedelta(days=20):
+            f *= 0.8
+    if d.month == 12:
+        f *= 1.1  # year-end
+    f *= (1.1, 1.0, 1.0, 1.0, 0.9)[d.weekday()]
+    return f
 
 
 class DossierFactory:
@@ -54,18 +72,7 @@ class DossierFactory:
 
     # ------------------------------------------------------------------ volume
     def day_factor(self, d: date) -> float:
-        f = 1.0
-        for a, b in self.tet:
-            if a - timedelta(days=7) <= d < a:
-                f *= 0.85  # the last week before Tết
-            elif b < d <= b + timedelta(days=10):
-                f *= 0.5  # the first days after Tết: offices reopen slowly
-            elif b + timedelta(days=10) < d <= b + timedelta(days=20):
-                f *= 0.8
-        if d.month == 12:
-            f *= 1.1  # year-end
-        f *= (1.1, 1.0, 1.0, 1.0, 0.9)[d.weekday()]
-        return f
+        return day_factor(self.tet, d)
 
     def generate(self, start: date, per_year: float, progress=None) -> list[dict]:
         cal, rng, T = self.cal, self.rng, self.T
@@ -122,21 +129,10 @@ class DossierFactory:
         return f"{agency}-{_yymmdd(d)}-{n:04d}"
 
     def _pick_end(self, r: datetime, due: datetime, klass: str) -> datetime:
+        """End of processing: the day by the shared rule (lifecycle_rules.pick_end_day), a time in office hours."""
         cal, rng = self.cal, self.rng
-        rd, dd = r.date(), due.date()
-        end_day = None
-        if klass == "early":
-            days = cal.working_days_between(rd, dd)
-            if days:
-                i = min(len(days) - 1, int(rng.expovariate(1.0) * len(days) * 0.35))
-                end_day = days[i]
-            else:
-                klass = "on_time"
-        if klass == "on_time":
-            end_day = dd
-        elif klass == "late":
-            end_day = cal.wd_after(dd, rng.choices((1, 2, 3, 4, 6, 9), (45, 22, 12, 8, 8, 5))[0])
-        return cal.office_time(end_day, rng, after=r if end_day == rd else None)
+        end_day = rules.pick_end_day(cal, rng.random, r.date(), due.date(), klass)
+        return cal.office_time(end_day, rng, after=r if end_day == r.date() else None)
 
     # ------------------------------------------------------------------ one dossier
     def make(self, day: date) -> dict | None:
@@ -204,7 +200,7 @@ class DossierFactory:
             applicant["LoaiDoiTuong"] = 4
         vneid = 1 if online and rng.random() < 0.35 + 0.4 * prog else 0
 
-        # ---- the whole lifecycle
+        # ---- the whole lifecycle (its shares, tables and end-day choice: lifecycle_rules, shared with national)
         ev: list[tuple[datetime, int]] = []
         times: dict = {}
         sups: list[dict] = []
@@ -215,9 +211,7 @@ class DossierFactory:
         n_res = 1
         if online:
             ev.append((sub, 1))
-        f = rng.random()
-        refused = f < (0.015 if online else 0.004)
-        never = online and not refused and f > 0.998
+        refused, never = rules.reception_outcome(rng.random(), online)
         due = None
         if refused:
             times["NgayTuChoi"] = r
@@ -226,41 +220,38 @@ class DossierFactory:
             times["NgayTiepNhan"] = r
             ev.append((r, 2))
             due = cal.due(r, proc.thoi_han, proc.don_vi)
-            x = rng.random()
-            fate = 7 if x < 0.006 else (8 if x < 0.009 else 9)
-            if fate in (7, 8):
+            fate = rules.end_fate(rng.random())
+            if fate != rules.RESULT:  # withdrawn or stopped before any result
                 span = max(600.0, (due - r).total_seconds())
-                end = cal.snap_to_office(r + timedelta(seconds=int(span * rng.uniform(0.05, 1.0))))
+                end = cal.snap_to_office(r + timedelta(seconds=int(span * rules.early_stop_fraction(rng.random()))))
                 if end <= r:
-                    end = r + timedelta(minutes=rng.randint(10, 60))
+                    end = r + timedelta(minutes=rng.randint(*rules.EARLY_STOP_MIN_MINUTES))
                 ev.append((end, fate))
                 times["NgayKetThucXuLy"] = end
             else:
-                y = rng.random()
-                klass = "late" if y < prof["late"] else ("early" if y < prof["late"] + 0.72 * (1 - prof["late"]) else "on_time")
+                klass = rules.processing_class(rng.random(), prof["late"], rules.early_cut(prof["late"]))
                 late = klass == "late"
                 end = self._pick_end(r, due, klass)
-                z = rng.random()
-                nsup = 2 if z < prof["supp2"] else (1 if z < prof["supp1"] + prof["supp2"] else 0)
+                nsup = rules.supplement_count(rng.random(), prof["supp1"], prof["supp2"])
                 cur_due, t_prev = due, r
                 for _ in range(nsup):
                     span = (end - t_prev).total_seconds()
-                    if span < 1800:
+                    if span < rules.MIN_SPAN_FOR_SUPPLEMENT:
                         break
                     req = t_prev + timedelta(seconds=int(span * rng.uniform(0.15, 0.7)))
                     snapped = cal.snap_to_office(req)
                     if snapped < end:
                         req = snapped
-                    if rng.random() < 0.08:  # the applicant never supplements: stopped some weeks later
+                    if rng.random() < rules.NEVER_SUPPLEMENTS:  # stopped some weeks later
                         sups.append({"NgayBoSung": req, "NgayTiepNhanBoSung": None, "NgayHenTraTruoc": cur_due,
                                      "NgayHenTraMoi": None})
                         ev.append((req, 5))
-                        stop = cal.office_time(cal.wd_after(req.date(), rng.randint(20, 40)), rng)
-                        ev.append((stop, 8))
+                        stop = cal.office_time(cal.wd_after(req.date(), rng.randint(*rules.STOP_AFTER_WORKING_DAYS)), rng)
+                        ev.append((stop, rules.STOPPED))
                         times["NgayKetThucXuLy"] = stop
-                        fate = 8
+                        fate = rules.STOPPED
                         break
-                    wait = rng.choices((1, 2, 3, 5, 7, 10, 14, 21), (12, 18, 18, 16, 14, 10, 8, 4))[0]
+                    wait = rules.supplement_wait_days(rng.random())
                     rec_t = cal.office_time(cal.next_working(req.date() + timedelta(days=wait)), rng)
                     delta = rec_t - req
                     new_due = datetime.combine(
@@ -273,40 +264,41 @@ class DossierFactory:
                     cur_due, t_prev = new_due, rec_t
                 if len(sups) > 1:
                     late = True
-                if fate == 9:
+                if fate == rules.RESULT:
                     end = cal.snap_to_office(end)
                     if end <= t_prev:
-                        end = t_prev + timedelta(minutes=rng.randint(10, 90))
-                    if co_phi and proc.ma_linh_vuc in ("G05-DD", "G06-XD", "G07-DT") and rng.random() < 0.6:
+                        end = t_prev + timedelta(minutes=rng.randint(*rules.RESULT_MIN_MINUTES))
+                    if co_phi and proc.ma_linh_vuc in rules.FEE_WAIT_FIELDS and rng.random() < rules.FEE_WAIT_SHARE:
                         # waiting for the applicant to pay fees / financial obligations before the result
                         gap_s = (end - t_prev).total_seconds()
-                        if gap_s > 4 * 3600:
-                            wait_from = t_prev + timedelta(seconds=int(rng.uniform(0.25, 0.75) * gap_s))
+                        if gap_s > rules.FEE_WAIT_MIN_GAP:
+                            wait_from = t_prev + timedelta(seconds=int(rules.fee_wait_fraction(rng.random()) * gap_s))
                             snapped = cal.snap_to_office(wait_from)
                             ev.append((snapped if snapped < end else wait_from, 6))
                     ev.append((end, 9))
                     times["NgayKetThucXuLy"] = end
                     ended_with_result = True
-                    eres = rng.random() < prof["eres"] + (0.1 if online else 0.0)
-                    n_res = 1 if rng.random() < 0.9 else 2
-                    if rng.random() < 0.93:  # result handed over / sent
-                        if online and eres and rng.random() < 0.6:
-                            ret = end + timedelta(minutes=rng.randint(1, 90), seconds=rng.randint(0, 59))
+                    eres = rng.random() < prof["eres"] + (rules.E_RESULT_ONLINE_BONUS if online else 0.0)
+                    n_res = 1 if rng.random() < rules.ONE_RESULT else 2
+                    if rng.random() < rules.RETURNED:
+                        if online and eres and rng.random() < rules.QUICK_ONLINE_RETURN:
+                            ret = end + timedelta(minutes=rng.randint(*rules.QUICK_ONLINE_RETURN_MINUTES),
+                                                  seconds=rng.randint(0, 59))
                         else:
-                            k = rng.choices((0, 1, 2, 3, 5, 8), (45, 25, 12, 8, 6, 4))[0]
+                            k = rules.return_days(rng.random())
                             if k == 0:
-                                ret = end + timedelta(minutes=rng.randint(5, 120), seconds=rng.randint(0, 59))
+                                ret = end + timedelta(minutes=rng.randint(*rules.SAME_DAY_RETURN_MINUTES),
+                                                      seconds=rng.randint(0, 59))
                             else:
                                 ret = cal.office_time(cal.wd_after(end.date(), k), rng)
                         ev.append((ret, 10))
                         times["NgayTra"] = ret
-                        # some systems fill only NgayTra when the result is handed over on the day it is ready
-                        omit_end = rng.random() < 0.05 and ret.date() == end.date()
-            if rng.random() < 0.8:  # processing starts (status 4) shortly after reception
-                p = r + timedelta(minutes=rng.randint(2, 180), seconds=rng.randint(0, 59))
+                        omit_end = rng.random() < rules.OMIT_END_WHEN_SAME_DAY and ret.date() == end.date()
+            if rng.random() < rules.PROCESSING_STARTS:
+                p = r + timedelta(minutes=rng.randint(*rules.PROCESSING_START_MINUTES), seconds=rng.randint(0, 59))
                 if all(p < t for t, s in ev if t > r):
                     ev.append((p, 4))
-            if rng.random() < 0.003 and not sups:  # a few one-stop systems leave the due date empty
+            if rng.random() < rules.NO_DUE_DATE and not sups:
                 times["_no_due"] = True
 
         # ---- observe at T

@@ -128,7 +128,8 @@ def _seed_rows(name: str) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def _lower(name: str) -> str:
+def lower_unit_name(name: str) -> str:
+    """'Xã An Bình' → 'xã An Bình' (the unit type in lower case, as inside a sentence or an address)."""
     for prefix in ("Xã", "Phường"):
         if name.startswith(prefix + " "):
             return prefix.lower() + name[len(prefix):]
@@ -196,7 +197,7 @@ def build_registry() -> list[Province]:
                 c.agency_code, c.agency_name = seed_ag["agency_code"], seed_ag["agency_name"]
             else:
                 c.agency_code = f"000.{k_seq % 100:02d}.{40 + k_seq // 100:02d}.{suffix}"
-                c.agency_name = f"UBND {_lower(c.name)}"
+                c.agency_name = f"UBND {lower_unit_name(c.name)}"
                 k_seq += 1
             if not c.villages:
                 if c.unit_type == "phuong":

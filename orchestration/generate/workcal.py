@@ -12,6 +12,8 @@ from datetime import date, datetime, time, timedelta
 
 import holidays
 
+from orchestration.generate.lifecycle_rules import due_rule
+
 AM = (7 * 60 + 30, 11 * 60 + 30)
 PM = (13 * 60 + 30, 17 * 60)
 WINDOWS = (AM, PM)
@@ -152,12 +154,11 @@ class WorkCalendar:
     def due(self, received: datetime, limit: float, unit: str) -> datetime:
         """Due date (NgayHenTra) for a time limit: whole working days end at 17:00 on the n-th working day
         strictly after reception; calendar days at 17:00 (moved to the next working day); hours and
-        fractional days run on office time (8 hours per working day)."""
-        if unit == "gio":
-            return self.add_work_minutes(received, limit * 60)
-        if unit == "ngay":
-            d = self.next_working(received.date() + timedelta(days=int(limit)))
-            return datetime.combine(d, CLOSE)
-        if float(limit).is_integer() and limit >= 1:
-            return datetime.combine(self.wd_after(received.date(), int(limit)), CLOSE)
-        return self.add_work_minutes(received, limit * 8 * 60)
+        fractional days run on office time (8 hours per working day) — lifecycle_rules.due_rule, shared with the
+        national generator (national_calendar.FastCal.due)."""
+        kind, n = due_rule(limit, unit)
+        if kind == "min":
+            return self.add_work_minutes(received, n)
+        if kind == "cal":
+            return datetime.combine(self.next_working(received.date() + timedelta(days=n)), CLOSE)
+        return datetime.combine(self.wd_after(received.date(), n), CLOSE)
