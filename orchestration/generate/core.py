@@ -17,6 +17,7 @@ from orchestration.generate.defects import (
     inject_row_defects,
 )
 from orchestration.generate.dossiers import DossierFactory
+from orchestration.generate.national import generate_national
 from orchestration.generate.people import PeopleFactory, village_labels
 from orchestration.generate.province import load_province
 from orchestration.generate.reference import load_district, lower_unit_name, seed_agency_codes
@@ -113,8 +114,6 @@ def generate(out_dir, *, seed=1, start=None, end=None, fmt="json", defect_rate=0
             raise ValueError("scale='national' writes files only (no source_db)")
         if not applicability:
             raise ValueError("scale='national' always writes the applicability list (applicability must be True)")
-        from orchestration.generate.national import generate_national
-
         _clean(Path(out_dir))  # a district root's own files must not mix with the national ones
         return generate_national(out_dir, seed=seed, start=start, end=end, dossiers_per_year=dossiers_per_year,
                                  progress=progress, workers=workers, provinces=provinces, compress=compress)

@@ -9,6 +9,7 @@ import itertools
 import unicodedata
 
 from orchestration.generate import catalogue as cat
+from orchestration.generate.reference import lower_unit_name
 
 
 def _cum(pairs):
@@ -97,8 +98,6 @@ class PeopleFactory:
 
 def village_labels(rng, communes, district_name: str) -> dict:
     """Each commune gets 6–12 villages (thôn/bản); the town gets residential groups (tổ dân phố)."""
-    from orchestration.generate.reference import lower_unit_name
-
     out = {}
     for u in communes:
         if u.unit_type == "thi_tran":

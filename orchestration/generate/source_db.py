@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import delete, insert
 
@@ -158,8 +159,6 @@ def write_source_db(url: str, records: list[dict], catalogue_rows: list[dict], r
     engine = make_source_engine(url)
     try:
         if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-            from pathlib import Path
-
             Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
         metadata.create_all(engine)  # checkfirst: existing tables are kept as they are
         say(f"source db {where}: writing {len(ho_so):,} dossiers, {len(catalogue):,} procedures, {len(ratings):,} ratings")

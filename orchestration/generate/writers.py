@@ -10,6 +10,10 @@ import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
+import openpyxl
+from openpyxl.styles import Alignment, Font
+from openpyxl.xml.functions import tostring
+
 from orchestration.lib.lake_schema import DOSSIER_FLAT_COLUMNS, JSON_TO_FLAT
 
 
@@ -149,8 +153,6 @@ def write_xlsx(path: Path, title_rows: list[str], columns: list[str], rows: list
     """A survey-style sheet: title rows, a blank row, the header, one row per record. Code columns are
     text cells (leading zeros kept). The file is made byte-deterministic: fixed document properties and
     fixed zip entry times."""
-    import openpyxl
-    from openpyxl.styles import Alignment, Font
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -184,8 +186,6 @@ def write_xlsx(path: Path, title_rows: list[str], columns: list[str], rows: list
     buf = io.BytesIO()
     wb.save(buf)
     # openpyxl stamps the save time into docProps/core.xml: put the fixed time back
-    from openpyxl.xml.functions import tostring
-
     wb.properties.modified = fixed
     core = tostring(wb.properties.to_tree())
     _rezip_deterministic(buf.getvalue(), path, {"docProps/core.xml": core})
