@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -57,7 +58,7 @@ def cmd_run(args) -> int:
         return 2
     print(f"cchc run: raw {settings.raw_dir}{' + source database ' + mask_url(url) if url else ''} → out {settings.out_dir}",
           flush=True)
-    # imported here, not at the top: Dagster, dbt and GX take seconds to load, which `cchc releases` need not wait for
+    # lazy: Dagster and dbt take seconds to load, which `cchc releases` need not wait for
     from orchestration.run_summary import print_summary
     from orchestration.runner import run_pipeline
 
@@ -70,7 +71,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    from orchestration.generate import generate  # numpy, pyarrow: only for this command
+    from orchestration.generate import generate  # lazy: numpy, pyarrow, SQLAlchemy: only for this command
 
     url = args.source_db
     if url == "env":  # CCHC_SOURCE_URL, or the secrets file named by CCHC_SOURCE_URL_FILE
@@ -105,19 +106,19 @@ def cmd_generate(args) -> int:
 
 
 def _cmd_bench(args) -> int:
-    from orchestration.bench.runner import cmd_bench
+    from orchestration.bench.runner import cmd_bench  # lazy: Dagster, dbt, pandas (publish.release): only for this command
 
     return cmd_bench(args)
 
 
 def _cmd_publish_pg(args) -> int:
-    from orchestration.publish.postgres import cmd_publish_pg
+    from orchestration.publish.postgres import cmd_publish_pg  # lazy: only for this command (≈10 ms; SQLAlchemy on use)
 
     return cmd_publish_pg(args)
 
 
 def cmd_releases(args) -> int:
-    from orchestration.publish import retention
+    from orchestration.publish import retention  # lazy: ≈5 ms that `cchc --help` and the other commands need not pay
 
     # --out, else CCHC_OUT_DIR, else ./out of the working directory — never the install folder's out/
     publish = layout.publish_dir(Path(args.out or os.environ.get("CCHC_OUT_DIR") or "out").resolve())
@@ -152,14 +153,14 @@ def cmd_releases(args) -> int:
 
 
 def cmd_prepare(args) -> int:
-    from orchestration.transform.dbt_assets import parse_project  # Dagster and dbt: seconds to import
+    from orchestration.transform.dbt_assets import parse_project  # lazy: Dagster and dbt, ≈3 s to import
 
     return 0 if parse_project() else 1
 
 
 def cmd_docs(args) -> int:
     """dbt's documentation of an output root's warehouse into <out>/docs/dbt/, then opened as a file or served."""
-    from orchestration.transform.dbt_assets import generate_docs  # Dagster and dbt: seconds to import
+    from orchestration.transform.dbt_assets import generate_docs  # lazy: Dagster and dbt, ≈3 s to import
 
     settings = settings_from_env(out_dir=args.out)
     folder = layout.dbt_docs_dir(settings.out_dir)
@@ -170,8 +171,7 @@ def cmd_docs(args) -> int:
         return 2
     print(f"dbt docs of {settings.warehouse_path}: {page} (one file: open it in a browser)")
     if args.serve:
-        import functools
-        import http.server
+        import http.server  # lazy: ≈30 ms (email, socketserver), only for --serve
 
         handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
         with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
@@ -186,7 +186,7 @@ def cmd_docs(args) -> int:
 def cmd_leadership(args) -> int:
     """The one-page leadership report of units of an existing release (a commune on request), written elsewhere:
     a published release is never changed after the fact."""
-    from orchestration.publish.leadership import write_leadership_reports  # DuckDB, pandas: only for this command
+    from orchestration.publish.leadership import write_leadership_reports  # lazy: DuckDB, pandas: only for this command
 
     release = Path(args.release).resolve()
     if not layout.release_manifest(release).exists():
@@ -204,7 +204,7 @@ def cmd_leadership(args) -> int:
 
 def cmd_compare(args) -> int:
     """Two releases file by file (orchestration.publish.compare): exit 0 when nothing published differs."""
-    from orchestration.publish.compare import compare_releases  # DuckDB: only for this command
+    from orchestration.publish.compare import compare_releases  # lazy: DuckDB: only for this command
 
     result = compare_releases(args.before, args.after)
     print(result.summary())
@@ -217,7 +217,7 @@ def cmd_compare(args) -> int:
 
 def cmd_reconcile(args) -> int:
     """The portal's published figures (DIR) beside the warehouse of an output root: <out>/reconciliation/."""
-    from orchestration.publish.reconcile import run_reconciliation  # DuckDB: only for this command
+    from orchestration.publish.reconcile import run_reconciliation  # lazy: DuckDB, Dagster (quality checks): only for this command
 
     settings = settings_from_env(out_dir=args.out)
     portal = Path(args.portal).resolve()

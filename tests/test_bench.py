@@ -126,7 +126,7 @@ def test_ratios_are_n_a_when_a_run_failed():
 def test_code_state_tells_an_edit_made_while_the_bench_runs(tmp_path, monkeypatch):
     import subprocess
 
-    import orchestration.lib.settings as settings_module
+    import orchestration.bench.runner as runner_module
     import orchestration.publish.release as release_module
     from orchestration.bench.runner import code_state
 
@@ -137,7 +137,8 @@ def test_code_state_tells_an_edit_made_while_the_bench_runs(tmp_path, monkeypatc
     (repo / "model.sql").write_text("select 1\n")
     subprocess.run(git + ["add", "-A"], check=True)
     subprocess.run(git + ["commit", "-qm", "c"], check=True)
-    monkeypatch.setattr(settings_module, "REPO_ROOT", repo)
+    # patched where code_state and code_version look it up: both modules import REPO_ROOT from settings
+    monkeypatch.setattr(runner_module, "REPO_ROOT", repo)
     monkeypatch.setattr(release_module, "REPO_ROOT", repo)
     clean = code_state()
     assert "dirty" not in clean

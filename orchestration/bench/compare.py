@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 from orchestration.bench.floor import BIEU06_COLUMNS, QD766_COLUMNS, sort_rows
+from orchestration.publish.parts import csv_files
 
 # key columns of each result; the rest are values
 KEYS = {"qd766_2_1": 4, "bieu06": 5}
@@ -40,8 +41,6 @@ def _typed(column: str, cell: str):
 
 def published_values(release_dir: Path) -> dict:
     release_dir = Path(release_dir)
-    from orchestration.publish.parts import csv_files
-
     qd, b06 = [], []
     for path in csv_files(release_dir, "indicator_observations.csv"):  # every province's part (layout v2)
         with open(path, encoding="utf-8", newline="") as fh:

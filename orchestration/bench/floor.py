@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import pandas as pd  # only to hand the small reference tables to DuckDB in one call (_load_reference)
 
 from orchestration.bench.reference import SEEDS_DIR, dossier_json_files, reference_csv_files, working_calendar
 
@@ -73,8 +74,6 @@ def _read_csv_rows(path: Path, columns: list[str], src: int) -> list[tuple]:
 
 
 def _load_reference(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> None:
-    import pandas as pd  # only to hand the small reference tables to DuckDB in one call
-
     for table, (columns, seed, folder, pattern) in REFERENCE.items():
         rows = _read_csv_rows(seed, columns, 0) if seed else []
         for i, path in enumerate(reference_csv_files(raw_dir, folder, pattern), start=1):

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from orchestration.bench.floor import BIEU06_COLUMNS, sort_rows
 from orchestration.bench.reference import (
     HOURS_PER_WORKING_DAY,
     OFFICE_DAY_SECONDS,
@@ -435,8 +436,6 @@ def run_pandas(raw_dir: Path, as_of: dt.datetime | None = None) -> dict:
     rows["pending_total"] = rows["pending_within_time"] + rows["pending_overdue"]
     rows["unit_valid_from"] = pd.to_datetime(rows["unit_valid_from"]).dt.strftime("%Y-%m-%d")
     rows = rows.rename(columns={"field_code": "ma_linh_vuc"})
-
-    from orchestration.bench.floor import BIEU06_COLUMNS, sort_rows
 
     def clean(v):
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:

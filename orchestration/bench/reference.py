@@ -13,6 +13,11 @@ import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
+import holidays
+
+from orchestration.ingest.raw_root import is_json
+from orchestration.ingest.raw_root import raw_files as ingestion_raw_files
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SEEDS_DIR = REPO_ROOT / "dbt_project" / "seeds"
 
@@ -40,15 +45,11 @@ CALENDAR_END = dt.date(2030, 12, 31)
 def raw_files(raw_dir: Path, folder: str, pattern: str = "*") -> list[Path]:
     """Data files of a raw folder in name order, exactly as ingestion lists them (the same function: the floor
     and pandas must read the same files as the pipeline). Name order is delivery order: a later file wins ties."""
-    from orchestration.ingest.raw_root import raw_files as ingestion_raw_files
-
     return ingestion_raw_files(Path(raw_dir), folder, pattern)
 
 
 def dossier_json_files(raw_dir: Path) -> list[Path]:
     """The dossier files of a raw root. Both re-implementations read the national sync JSON only (plain or gzip)."""
-    from orchestration.ingest.raw_root import is_json
-
     files = raw_files(raw_dir, "dossiers")
     other = [p for p in files if not is_json(p)]
     if other:
@@ -70,8 +71,6 @@ def reference_csv_files(raw_dir: Path, folder: str, pattern: str) -> list[Path]:
 def working_calendar() -> tuple[tuple[dt.date, bool, int], ...]:
     """(date, is_working_day, working_day_index) for 2015-01-01 … 2030-12-31; working_day_index = the number of
     working days up to and including the date (port of int_calendar.py)."""
-    import holidays
-
     kind_of = {}
     with open(SEEDS_DIR / "holiday_overrides.csv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):

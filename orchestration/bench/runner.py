@@ -31,7 +31,12 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from orchestration.bench.compare import diff, published_values
+from orchestration.bench.profile import profile_lines, run_profile
+from orchestration.generate import generate
 from orchestration.lib import layout
+from orchestration.lib.settings import REPO_ROOT
+from orchestration.publish.release import code_version
 
 HISTORY_END = "2026-06"  # the dataset spans 2025-07 … 2026-07: twelve months of history, then one more month
 NEW_MONTH = "2026-07"
@@ -181,8 +186,6 @@ def dataset(workdir: Path, dossiers: int, seed: int, say=print, provinces: int |
         return root
     shutil.rmtree(root, ignore_errors=True)
     say(f"dataset {root.name}: generating (not timed; cached for later runs)…")
-    from orchestration.generate import generate
-
     started = time.perf_counter()
     summary = generate(root / "raw", scale="national", seed=seed, start="2025-07", end=NEW_MONTH,
                        dossiers_per_year=dossiers, progress=lambda m: say(f"  generate: {m}"), provinces=provinces,
@@ -231,8 +234,6 @@ def _cchc() -> str:
 def measure_pipeline(name: str, argv: list[str], log_path: Path, say=print, disk_root: Path | None = None) -> Measure:
     """``measure`` for a ``cchc run``, then its stage profile read from its log (orchestration/bench/profile.py) and
     the bytes its release wrote itself (hard links to the previous release's parts excluded)."""
-    from orchestration.bench.profile import profile_lines, run_profile
-
     m = measure(name, argv, log_path, say=say, disk_root=disk_root)
     m.detail["profile"] = run_profile(log_path.read_text(encoding="utf-8", errors="replace"))
     out = Path(argv[argv.index("--out") + 1]) if "--out" in argv else None
@@ -251,8 +252,6 @@ def _stage(kind: str, raw: Path, result: Path) -> list[str]:
 
 
 def _values_of_release(out: Path) -> dict:
-    from orchestration.bench.compare import published_values
-
     return published_values(layout.latest_link(layout.publish_dir(out)).resolve())
 
 
@@ -262,8 +261,6 @@ def _load(result: Path) -> dict:
 
 
 def _check_same(label: str, a: dict, b: dict, say) -> list[str]:
-    from orchestration.bench.compare import diff
-
     problems = diff(a, b)
     n = sum(len(v) for v in a.values())
     say(f"values {label}: {'identical' if not problems else f'{len(problems)} difference(s)'} ({n} values compared)")
@@ -372,9 +369,6 @@ def _shown(value) -> str:
 def code_state() -> str:
     """The code the runs use: ``git describe --always --dirty``, plus a digest of the uncommitted changes when
     the tree is dirty (so an edit made while the bench runs shows as a different state at its end)."""
-    from orchestration.lib.settings import REPO_ROOT
-    from orchestration.publish.release import code_version
-
     version = code_version()
     if version.endswith("-dirty"):
         try:

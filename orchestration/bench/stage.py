@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--result", required=True)
     args = p.parse_args(argv)
     started = time.perf_counter()
+    # lazy: each stage process loads only the implementation it measures (its time and memory are its own)
     if args.kind == "floor":
         from orchestration.bench.floor import run_floor
 

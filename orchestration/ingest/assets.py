@@ -112,6 +112,8 @@ TABLE_ASSETS = {name: table_asset(spec, deps=[SOURCE_DB_KEY] if name == "procedu
     "Without a configured database it does nothing (file route only).",
 )
 def source_db_pull(context: dg.AssetExecutionContext, cchc: CchcSettings) -> dg.MaterializeResult:
+    # lazy: source_db loads SQLAlchemy (≈0.3 s), which orchestration.definitions otherwise does not; most runs
+    # configure no source database
     from orchestration.ingest import source_db
 
     settings = cchc.settings()

@@ -21,6 +21,8 @@ import json
 import uuid
 from pathlib import Path
 
+import duckdb
+
 from orchestration.ingest import sql
 from orchestration.lib import lake_schema, layout
 from orchestration.lib.settings import Settings, limit_memory
@@ -48,8 +50,6 @@ def _digest_query(files: list[str]) -> str:
 
 
 def _connect(settings: Settings):
-    import duckdb
-
     con = duckdb.connect()
     limit_memory(con)
     con.execute(f"SET temp_directory = {sql.literal(str(layout.duckdb_temp_dir(settings.out_dir)))}")

@@ -20,6 +20,7 @@ import fsspec
 
 from orchestration.ingest.errors import PERSONAL_FIELDS, FileRejected, reader_error_detail
 from orchestration.ingest.sql import CELL_ISSUES, VIOLATIONS_TYPE, ident
+from orchestration.lib.lake_schema import DOSSIER_FLAT_COLUMNS, TABLES
 
 TABULAR_SUFFIXES = {".csv", ".xlsx", ".tsv"}
 
@@ -118,6 +119,8 @@ def _memory_copy(con: duckdb.DuckDBPyConnection, data: bytes) -> str:
 def read_xlsx_text(con: duckdb.DuckDBPyConnection, path: Path, view: str, required: list[str]) -> list[str]:
     """Register ``view`` over the first sheet of an XLSX file whose header row may sit below title rows:
     the header is the first row that contains every required column."""
+    # lazy: openpyxl and pandas cost ≈0.5 s, needed only for an .xlsx delivery; every landing worker process
+    # imports this module
     import openpyxl
     import pandas as pd
 
@@ -213,9 +216,6 @@ def _finish_view(con, path: Path, view: str, required: list[str], has_rec: bool 
 def _header_shown(names: list[str], missing: list[str]) -> str:
     """The header as a message may show it: the names of a documented layout and those close to a missing column
     (a misspelling); any other name only counted — a file without its header row has a record there, maybe a name."""
-    from orchestration.ingest.errors import PERSONAL_FIELDS
-    from orchestration.lib.lake_schema import DOSSIER_FLAT_COLUMNS, TABLES
-
     known = {c for schema, _, _ in TABLES.values() for c in schema} | set(DOSSIER_FLAT_COLUMNS) | set(PERSONAL_FIELDS)
     shown = [n for n in names if n in known or n.startswith(("hl_", "tc_", "mong_doi"))
              or difflib.get_close_matches(n, missing, n=1, cutoff=0.8)]

@@ -16,7 +16,8 @@ from orchestration.lib.settings import SEEDS_DIR, Settings
 def landed_reference(settings: Settings, table: str) -> list[str]:
     """Landed Parquet files of the raw root's reference/ files of ``table`` (landing them when new: landing is
     idempotent, so it does not matter which asset lands a reference file first)."""
-    # imported here: landing a file checks it against these references, and a reference file is itself landed
+    # lazy: import cycle — orchestration.ingest.landing imports this module (landing a file checks it against these
+    # references, and a reference file is itself landed)
     from orchestration.ingest.landing import land_table_file
 
     spec = SPECS[table]

@@ -49,6 +49,7 @@ from orchestration.lib import source_db_schema as schema
 from orchestration.lib.layout import LakeFiles
 from orchestration.lib.secrets import mask_url, masked_error
 from orchestration.lib.settings import Settings
+from orchestration.lib.source_db_engine import make_source_engine
 
 SOURCE_PREFIX = "source_db"  # the "file" of a pulled batch: source_db/<table>/<batch>
 
@@ -97,8 +98,6 @@ class PullReport:
 
 
 def make_engine(url: str) -> sa.Engine:
-    from orchestration.lib.source_db_engine import make_source_engine
-
     try:
         u = sa.engine.make_url(url)
     except Exception:  # SQLAlchemy's message repeats the string, password included

@@ -225,7 +225,7 @@ def write_empty_table(con, lake_dir, table: str) -> None:
 
 def write_empty_lake(lake_dir) -> None:
     """A lake with every table present and empty — for development and tests of the dbt layer."""
-    import duckdb
+    import duckdb  # lazy: orchestration.generate imports this module for the schemas and never needs DuckDB
 
     con = duckdb.connect()
     for table in TABLES:

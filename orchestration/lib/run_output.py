@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 
 import dagster as dg
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 STAGE_LABELS = {"ingest": "landing", "transform": "warehouse (dbt)", "quality": "checks", "publish": "release"}
 FORMAT = "%(asctime)s %(levelname)-7s %(message)s"
@@ -87,9 +89,6 @@ class StageProgress:
         self._bar = None
         self._tasks: dict[str, int] = {}
         if self.live:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
             # the terminal itself, bound now: dbt's output may be redirected while the bar runs
             self._bar = Progress(TextColumn("  {task.description:<18}"), BarColumn(), MofNCompleteColumn(),
                                  TimeElapsedColumn(), transient=True, console=Console(file=self.out))

@@ -28,6 +28,7 @@ import duckdb
 from orchestration.lib import layout
 from orchestration.lib.settings import duckdb_storage_version
 from orchestration.publish.names import published_names
+from orchestration.publish.parts import part_files, read_parts_sql
 
 ANALYST_MAX_COPY_ROWS = 2_000_000
 OMITTED_SCHEMAS = ("staging",)
@@ -38,8 +39,6 @@ SIZE_LIMITED_SCHEMAS = ("intermediate", "indicators")
 
 def _released_parts(release_dir: Path | None) -> dict[tuple[str, str], str]:
     """(schema, table) of the warehouse → the release's part set holding the same rows."""
-    from orchestration.publish.parts import part_files
-
     if release_dir is None:
         return {}
     found = {("publish", "indicator_observations"): "observations", ("publish", "report_bieu06"): "bieu06"}
@@ -52,8 +51,6 @@ def publish_warehouse_copy(warehouse: Path, out_dir: Path, release_id: str | Non
                            release_dir: Path | None = None, max_copy_rows: int = ANALYST_MAX_COPY_ROWS) -> Path:
     """Build the analysts' database from ``warehouse`` (not open for writing at this point) and the release folder
     ``release_dir``, and swap it in. Returns its path."""
-    from orchestration.publish.parts import read_parts_sql
-
     target = layout.analyst_copy_path(out_dir)
     tmp = layout.analyst_copy_tmp(out_dir)
     released = _released_parts(release_dir.resolve() if release_dir else None)

@@ -21,6 +21,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from orchestration.lib import layout
 
 MASK = re.compile(rb"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(\+00:00|Z)?"
@@ -61,8 +63,6 @@ def _manifest(path: Path, release_id: str) -> bytes:
 
 
 def _parquet_same(a: Path, b: Path) -> bool:
-    import duckdb
-
     con = duckdb.connect()
     qa, qb = (f"SELECT * FROM read_parquet('{p}', hive_partitioning = false)" for p in (a, b))
     if con.execute(f"DESCRIBE {qa}").fetchall() != con.execute(f"DESCRIBE {qb}").fetchall():
@@ -76,7 +76,7 @@ def _xlsx(path: Path) -> dict[str, bytes]:
 
 
 def _pdf_text(path: Path, release_id: str) -> str:
-    from pypdf import PdfReader  # only when a release has PDFs to compare
+    from pypdf import PdfReader  # lazy: pypdf is an optional dependency (extra 'test'); only when a release has PDFs
 
     text = re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(path).pages))
     return text.replace(re.sub(r"\s+", "", release_id), "<release>")

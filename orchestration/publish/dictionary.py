@@ -8,6 +8,7 @@ from pathlib import Path
 
 from orchestration.lib.safe_cells import neutralise
 from orchestration.lib.settings import DBT_PROJECT_DIR
+from orchestration.publish.reconcile import DICTIONARY
 
 # model → (its schema, the file a province opens)
 PUBLISHED_MODELS = {"indicator_observations": ("publish", "indicator_observations.csv"),
@@ -54,8 +55,6 @@ def published_columns(manifest_path: Path | None = None) -> list[dict]:
                 rows.append({"kind": "column", "file": file, "name": publish(col["name"]), "type": col.get("data_type") or "",
                              "description": publish(col.get("description") or "")})
     # reconciliation.csv is written by Python (orchestration.publish.reconcile), not by a dbt model
-    from orchestration.publish.reconcile import DICTIONARY
-
     rows.append({"kind": "table", "file": "reconciliation.csv", "name": "reconciliation", "type": "",
                  "description": DICTIONARY["reconciliation"]})
     rows += [{"kind": "column", "file": "reconciliation.csv", "name": c, "type": "", "description": DICTIONARY[c]}

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+import duckdb
+
 from orchestration.lib import layout
 from orchestration.lib.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT, Settings
 
@@ -49,6 +51,8 @@ def current_inputs(settings: Settings) -> list[dict]:
     landing's own record of the run's files (``lake/_state/<table>_files.json``: no second hash of big extracts);
     the small other tables are hashed here. Each entry: table, file, sha256, the row accounting of its landing and,
     for a content seen before under another name, ``same_content_as``."""
+    # lazy: this module is also reached from `cchc releases --prune` (retention → analyst_copy_release), which needs
+    # none of ingestion: orchestration.ingest.assets loads Dagster (≈0.7 s), the others ≈15 ms
     from orchestration.ingest import pull_state
     from orchestration.ingest.assets import PARTITIONED, read_file_state
     from orchestration.ingest.raw_root import table_files
@@ -174,8 +178,6 @@ def unchanged_since_latest(settings: Settings) -> Unchanged:
 
 def analyst_copy_release(settings: Settings) -> str | None:
     """The release id recorded in ``warehouse_published.duckdb`` (None when absent or unreadable)."""
-    import duckdb
-
     path = layout.analyst_copy_path(settings.out_dir)
     if not path.exists():
         return None

@@ -42,6 +42,7 @@ from pathlib import Path
 from orchestration.lib import layout
 from orchestration.lib.secrets import mask_url, resolve_url
 from orchestration.lib.secrets import masked_error as _masked_error
+from orchestration.publish.parts import csv_files
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,8 @@ def resolve_pg_url(url: str | None = None) -> str | None:
 
 def make_engine(url: str):
     """A SQLAlchemy engine on psycopg 3 (``postgresql://`` and ``postgres://`` are taken as psycopg)."""
+    # lazy: SQLAlchemy costs ≈0.3 s, and orchestration.definitions imports this module (postgres_assets) for a
+    # publication most runs do not configure (no CCHC_PG_URL)
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
@@ -163,7 +166,7 @@ def _dictionary_comments(release_dir: Path) -> dict[tuple[str | None, str | None
 
 def _comment(conn, what: str, text_: str | None) -> None:
     """COMMENT ON <what> IS '<text>' (COMMENT takes a literal, not a parameter: quotes doubled)."""
-    from sqlalchemy import text
+    from sqlalchemy import text  # lazy: SQLAlchemy, see make_engine
 
     if text_:
         conn.execute(text(f"COMMENT ON {what} IS '" + text_.replace("'", "''").replace(":", r"\:") + "'"))
@@ -199,8 +202,6 @@ def _copy_files(dbapi_conn, table: str, columns: list[str], paths: list[Path], n
 
 def _release_files(release_dir: Path) -> dict[str, list[Path]]:
     """table → the release's CSV files holding it (layout v2: every province's part CSVs; else the root file)."""
-    from orchestration.publish.parts import csv_files
-
     found = {}
     for t, name in TABLES.items():
         paths = csv_files(release_dir, name) if t in MANIFEST_COUNT else (
@@ -218,7 +219,7 @@ def publish_release_to_postgres(release_dir, url: str, schema: str = "cchc", *, 
     password):
     ``{"release_id", "status": "loaded" | "replaced" | "already loaded", "schema", "target" (masked URL),
     "row_counts": {table: rows of this release}, "provinces", "roles", "unmapped_rows", "seconds"}``."""
-    from sqlalchemy import text
+    from sqlalchemy import text  # lazy: SQLAlchemy, see make_engine
 
     t0 = time.monotonic()
     release_dir = Path(release_dir).resolve()
@@ -377,7 +378,7 @@ def publish_release_to_postgres(release_dir, url: str, schema: str = "cchc", *, 
 
 def _ensure_table(conn, schema: str, table: str, columns: list[tuple[str, str]]) -> bool:
     """Create the table, or add the columns a newer release brings. True when the table's columns changed."""
-    from sqlalchemy import text
+    from sqlalchemy import text  # lazy: SQLAlchemy, see make_engine
 
     have = {r[0] for r in conn.execute(text(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = :s AND table_name = :t"),
@@ -408,7 +409,7 @@ def read_policy_sql() -> str:
 
 def _ensure_rls(conn, schema: str, table: str, read_all: bool) -> None:
     """RLS enabled and forced; the read policy and the owner's write policy (created when absent: no lock otherwise)."""
-    from sqlalchemy import text
+    from sqlalchemy import text  # lazy: SQLAlchemy, see make_engine
 
     S, T = qi(schema), qi(table)
     flags = conn.execute(text("SELECT c.relrowsecurity, c.relforcerowsecurity, pg_get_userbyid(c.relowner)"
@@ -439,7 +440,7 @@ def _ensure_rls(conn, schema: str, table: str, read_all: bool) -> None:
 def _ensure_latest_view(conn, schema: str, table: str, force: bool) -> None:
     """``<table>_latest``: the rows of the newest release (manifest created_at, then load time). security_invoker:
     the querying user's row-level security applies."""
-    from sqlalchemy import text
+    from sqlalchemy import text  # lazy: SQLAlchemy, see make_engine
 
     view = table + "_latest"
     exists = conn.execute(text("SELECT to_regclass(:v) IS NOT NULL"), {"v": f"{qi(schema)}.{qi(view)}"}).scalar_one()

@@ -18,10 +18,14 @@ import csv
 import datetime as dt
 import json
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from orchestration.lib import layout
+from orchestration.quality.publish_checks import find_relation
 
 # What each report of the portal carries (shared/spec/examples/README.md): per QD766 row, the fields of its
 # numerator and denominator; the group's score and maximum, as the parent (province) and the children spell them.
@@ -353,12 +357,6 @@ def run_reconciliation(settings, portal: Path | None = None) -> Reconciliation |
     """Reconcile the portal files (``portal``, else ``<raw>/portal``) with the warehouse of ``settings`` (read-only) and
     write ``<out>/reconciliation/``; None when there is no portal folder (a stale result is removed). Any error is a
     message of the result, never an exception: reconciliation does not block the indicators."""
-    import shutil
-
-    import duckdb
-
-    from orchestration.quality.publish_checks import find_relation
-
     folder = portal or settings.raw_dir / "portal"
     target = layout.reconciliation_dir(settings.out_dir)
     if not folder.is_dir():

@@ -9,9 +9,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from orchestration.lib import layout
+from orchestration.lib.settings import limit_memory
+from orchestration.publish.parts import table_sql
 
 
 def _read(path: Path, usecols: list[str] | None = None) -> pd.DataFrame:
@@ -102,8 +105,6 @@ class Release:
 def _release_table(release_dir: Path, table: str, v1_file: str) -> str | None:
     """A release table as text (as a CSV reader gives it): its layout v2 parts, else the root file of an older
     release (``v1_file``), else None."""
-    from orchestration.publish.parts import table_sql
-
     source = table_sql(release_dir, table, text=True)
     if source is None and (release_dir / v1_file).exists():
         source = _csv_sql(release_dir / v1_file)
@@ -113,10 +114,6 @@ def _release_table(release_dir: Path, table: str, v1_file: str) -> str | None:
 def load_release(release_dir: Path) -> Release:
     """Read what the pages need. The observation table of a national release is millions of rows: DuckDB reads
     it once and hands pandas only the whole-unit QD766 rows and the per-province "with data" flags."""
-    import duckdb
-
-    from orchestration.lib.settings import limit_memory
-
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     limit_memory(con)

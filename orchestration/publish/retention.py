@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.lib import layout
+from orchestration.lib.settings import Settings
 
 
 @dataclass
@@ -88,7 +89,7 @@ def pin(publish: Path, release_id: str, on: bool = True) -> None:
 
 def analysts_release(publish: Path) -> str | None:
     """The release the analysts' database reads (its views point into that release's parts)."""
-    from orchestration.lib.settings import Settings
+    # lazy: fingerprint loads DuckDB (≈80 ms), which only --prune needs: `cchc releases` lists without it
     from orchestration.publish.fingerprint import analyst_copy_release
 
     return analyst_copy_release(Settings(raw_dir=publish.parent, out_dir=publish.parent))

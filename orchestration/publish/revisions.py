@@ -27,6 +27,8 @@ import json
 from pathlib import Path
 
 from orchestration.lib import layout
+from orchestration.lib.safe_cells import neutralised_query
+from orchestration.publish.parts import read_parts_sql
 
 TOLERANCE = 1e-9
 KEY = ["indicator_id", "formula_version", "period", "unit_code", "unit_valid_from", "agency_code", "ma_linh_vuc",
@@ -98,8 +100,6 @@ def load_long_parts(mem, table: str, obs_files: list[Path], b06_files: list[Path
     tens of millions of values, never held in memory) over Parquet parts of layout v2
     (orchestration.publish.parts): the observation parts and the Biểu 06 parts given, each row with its part's
     province."""
-    from orchestration.publish.parts import read_parts_sql
-
     parts = []
     if obs_files:
         parts.append(_obs_long(read_parts_sql(obs_files), "province"))
@@ -188,8 +188,6 @@ def compute_revisions(mem, previous: Path | None, current_manifest: dict, cur: s
 
 
 def write_revisions_csv(mem, path: Path) -> int:
-    from orchestration.lib.safe_cells import neutralised_query
-
     cols = ", ".join(f"nullif({k}, '') AS {k}" if k in ("agency_code", "ma_linh_vuc", "ma_tthc", "cause") else k
                      for k in REVISION_COLUMNS)
     q = f"SELECT {cols} FROM revisions ORDER BY {', '.join(KEY)}"

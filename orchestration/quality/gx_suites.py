@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import pandas as pd
+
 from orchestration.lib import layout
 from orchestration.lib.settings import EXPECTATIONS_DIR
 
@@ -123,6 +125,8 @@ def suite_severities(name: str) -> set[str]:
 @lru_cache(maxsize=1)
 def _context():
     """One ephemeral GX context per process (cheap to reuse; no files, no network)."""
+    # lazy (GX in every function of this module): Great Expectations costs ≈2.5–3 s to import and every Dagster module
+    # imports this one (orchestration.definitions); only a validation or the Data Docs need it
     import great_expectations as gx
 
     ctx = gx.get_context(mode="ephemeral")
@@ -132,7 +136,7 @@ def _context():
 
 def _quiet(ctx) -> None:
     try:
-        from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.data_context.types.base import ProgressBarsConfig  # lazy: GX, see _context
 
         ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     except Exception:  # progress bars are cosmetic
@@ -145,6 +149,7 @@ def _slug(text: str) -> str:
 
 def _run_suite(suite_name: str, expectations: list[dict], frame, batch: str, parameters: dict | None):
     """Validate ``frame`` with ``expectations`` (suite-JSON dicts); returns (outcomes, GX result)."""
+    # lazy: GX, see _context
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
@@ -213,8 +218,6 @@ def validate_frame(suite_name: str, frame, batch: str, types: dict[str, str] | N
     outcomes += o
     gx_results.append(res)
     if declared and types is not None:
-        import pandas as pd
-
         schema = pd.DataFrame([{"column": c, "declared_type": t, "actual_type": types.get(c, "(missing)")}
                                for c, t in declared.items()])
         o, res = _run_suite(f"{suite_name}.schema", [{
@@ -268,7 +271,7 @@ def store_gx_results(reports_dir: Path, results: list[SuiteResult], run_name: st
 
 @contextlib.contextmanager
 def _lock(path: Path):
-    import fcntl
+    import fcntl  # lazy: POSIX-only; the rest of this module (imported by every Dagster module) does not need it
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as fh:
@@ -282,6 +285,7 @@ def _lock(path: Path):
 def build_data_docs(reports_dir: Path) -> Path:
     """Render every stored validation result of this output folder into ``<reports_dir>/data_docs/``
     (a file-backed GX context under ``<reports_dir>/gx/``, local filesystem site). Returns index.html."""
+    # lazy: GX, see _context
     import great_expectations as gx
     from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
     from great_expectations.core.run_identifier import RunIdentifier
@@ -314,6 +318,7 @@ def build_data_docs(reports_dir: Path) -> Path:
 
 
 def _result_kwargs(d: dict) -> dict:
+    # lazy: GX, see _context
     from great_expectations.core.expectation_validation_result import ExpectationValidationResult
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 

@@ -12,10 +12,13 @@ Dagster check specs and results are in ``quality/assets.py``.
 import datetime as dt
 import glob
 import json
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 
 import duckdb
+import pandas as pd
 
 from orchestration.lib import lake_schema, layout
 from orchestration.lib.settings import Settings
@@ -90,8 +93,6 @@ def as_of_month(settings: Settings) -> str | None:
 def volume_frame(counts: dict[str, int], months: list[str] | None = None, current_month: str | None = None):
     """One row per judged month: rows, rows of the previous month and of the same month a year earlier, the
     drops (1 − rows/earlier; None when there is nothing to compare with), and whether the month is complete."""
-    import pandas as pd
-
     judged = sorted(months if months is not None else counts)
     records = []
     for m in judged:
@@ -136,8 +137,6 @@ def check_volume(settings: Settings, table: str, months: list[str] | None, count
 
 def completeness_frame(settings: Settings, months: list[str] | None, current_month: str | None):
     """Per agency and judged month: dossiers this month and in the previous month (agencies present before only)."""
-    import pandas as pd
-
     path = layout.lake_table_dir(settings.lake_dir, "dossiers")
     cols = ["agency", "month", "rows", "previous_month_rows"]
     if not any(path.glob("*/*.parquet")):
@@ -194,9 +193,6 @@ def in_worker(fn, *args):
     """``fn(*args)`` in a fresh worker process (spawn: a clean interpreter — the orchestrator holds DuckDB
     connections and Dagster's threads); its memory goes back to the system when it exits. ``fn`` returns plain
     data (CheckRecords): Dagster's results do not cross processes."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         return pool.submit(fn, *args).result()
 

@@ -15,12 +15,14 @@ import datetime as dt
 import hashlib
 import json
 import os
+from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from orchestration.lib.settings import SEEDS_DIR, Settings, limit_memory
-from orchestration.quality.gx_suites import SuiteResult, gx_frame, validate_frame
+from orchestration.quality.gx_suites import SuiteResult, gx_frame, load_suite_json, validate_frame
 from orchestration.quality.records import CheckRecord, suite_records, write_outcome
 
 PUBLISH_TABLES = {"indicator_observations": "publish_indicator_observations", "report_bieu06": "publish_report_bieu06",
@@ -122,10 +124,6 @@ class ValidatedPeriods:
     validated again on every run, so its messages stay current."""
 
     def __init__(self, reports_dir: Path, table: str, suite: str, types: dict[str, str]):
-        from importlib.metadata import version
-
-        from orchestration.quality.gx_suites import load_suite_json
-
         self.path = reports_dir / "gx_validated" / f"{table}.json"
         # what a stored result depends on besides the rows: the suite file, the column types, the GX version
         self.signature = hashlib.sha256(json.dumps([load_suite_json(suite), types, version("great_expectations")],
@@ -195,8 +193,6 @@ def consistency_frame(con):
     """The relations of ``consistency_query`` for the whole warehouse, computed one period at a time: at 20 M
     dossiers a year the single query (a group sum and a join over every QĐ766 observation) ran out of DuckDB's 4 GB
     memory limit and blocked the run (issue 7); per period, memory follows the largest period."""
-    import pyarrow as pa
-
     b06, obs = find_relation(con, "report_bieu06"), find_relation(con, "indicator_observations")
     periods = con.execute(f"SELECT period_type, period FROM {obs} UNION SELECT period_type, period FROM {b06} ORDER BY ALL").fetchall()
     if not periods:  # nothing to check: the columns, no rows

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+import duckdb
+
 from orchestration.lib import layout
 from orchestration.lib.settings import DBT_PROJECT_DIR, Settings
 
@@ -160,8 +162,6 @@ def recover_wal(warehouse: Path) -> str | None:
     """A ``warehouse.duckdb.wal`` left by a run killed while writing: open the warehouse for writing (DuckDB replays
     the log's committed transactions; a transaction cut by the kill is dropped whole) and checkpoint them into the
     file, so every later reader and the analysts' copy see one clean file. Returns what was done, or None."""
-    import duckdb
-
     wal = Path(str(warehouse) + ".wal")
     if not warehouse.exists() or not wal.exists():
         return None
@@ -176,8 +176,6 @@ def recover_wal(warehouse: Path) -> str | None:
 
 def read_interrupted(warehouse: Path) -> Interrupted | None:
     """The build recorded as started and never finished, with the warehouse's as-of date as it is now."""
-    import duckdb
-
     if not warehouse.exists():
         return None
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -199,8 +197,6 @@ def read_interrupted(warehouse: Path) -> Interrupted | None:
 def begin_build(warehouse: Path, plan: BuildPlan, fingerprint_: str) -> None:
     """Record the build about to start (the state of the last complete build is kept): a build killed before
     ``write_state`` is found by ``read_interrupted`` and the next plan covers it."""
-    import duckdb
-
     if not warehouse.exists():  # a first build: dbt creates the file (in the configured storage format)
         return
     with duckdb.connect(str(warehouse)) as con:
@@ -215,8 +211,6 @@ def begin_build(warehouse: Path, plan: BuildPlan, fingerprint_: str) -> None:
 
 def last_build(warehouse: Path) -> dict | None:
     """The last complete build: kind, reason, built_at (epoch seconds); None when the warehouse records none."""
-    import duckdb
-
     if not warehouse.exists():
         return None
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -227,8 +221,6 @@ def last_build(warehouse: Path) -> dict | None:
 
 
 def read_state(warehouse: Path) -> BuildState | None:
-    import duckdb
-
     if not warehouse.exists():
         return None
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -244,8 +236,6 @@ PERIOD_SCOPE_TABLE = "main.cchc_period_scope"  # dbt_project/macros/period_diges
 def rescored_periods(warehouse: Path) -> str | None:
     """What the models rebuilt by period digest did in the last build, for the dbt step's log:
     'periods rebuilt by digest: ind_qd766_groups 7 of 23, …' (None before the first such build)."""
-    import duckdb
-
     with duckdb.connect(str(warehouse), read_only=True) as con:
         if not _table_exists(con, PERIOD_SCOPE_TABLE):
             return None
@@ -256,8 +246,6 @@ def rescored_periods(warehouse: Path) -> str | None:
 
 def clear_state(warehouse: Path) -> None:
     """Forget the last build (and any started one) after a build failed: the next build is a full one."""
-    import duckdb
-
     if not warehouse.exists():
         return
     with duckdb.connect(str(warehouse)) as con:
@@ -268,8 +256,6 @@ def clear_state(warehouse: Path) -> None:
 
 def write_state(warehouse: Path, plan: BuildPlan, fingerprint_: str) -> BuildState:
     """Record the finished build: its fingerprint, the change-log entry consumed and its as-of date."""
-    import duckdb
-
     with duckdb.connect(str(warehouse)) as con:
         as_of = con.execute("SELECT CAST(as_of_date AS VARCHAR) FROM intermediate.int_as_of").fetchall()
         state = BuildState(fingerprint_, plan.log_id, plan.change_seq, as_of[0][0] if as_of else None)
