@@ -56,7 +56,7 @@ def test_critical_failure_fails_the_blocking_check_and_a_warning_does_not():
     assert ("expect_column_values_to_be_unique", "ma_ho_so") in failed
     (crit,) = records.suite_records("gx_lake_ratings", "lake/ratings", [res], {"critical"})
     assert not crit.passed and crit.blocking and "tuyet_voi" in crit.message
-    assert crit.to_result().severity == dg.AssetCheckSeverity.ERROR
+    assert quality_assets.check_result(crit).severity == dg.AssetCheckSeverity.ERROR
 
     # procedures: an unknown service level is a warning expectation
     proc = pd.DataFrame([{"ma_tthc": "1.000001", "ten_tthc": "x", "cap_thuc_hien": "xa", "don_vi_thoi_han": "ngay",
@@ -66,7 +66,7 @@ def test_critical_failure_fails_the_blocking_check_and_a_warning_does_not():
     assert [o for o in res.warnings if o.column == "muc_do_dvc"]
     recs = {r.name: r for r in records.suite_records("gx_lake_procedures", "lake/procedures", [res], {"critical", "warning"})}
     warn = recs["gx_lake_procedures_warnings"]
-    assert not warn.passed and not warn.blocking and warn.to_result().severity == dg.AssetCheckSeverity.WARN
+    assert not warn.passed and not warn.blocking and quality_assets.check_result(warn).severity == dg.AssetCheckSeverity.WARN
 
 
 def test_schema_types_are_checked():
@@ -86,7 +86,7 @@ def _gate(severity: str, passed: bool):
     @dg.asset(check_specs=[dg.AssetCheckSpec("c", asset="up", blocking=rec.blocking)])
     def up():
         yield dg.MaterializeResult()
-        yield rec.to_result()
+        yield quality_assets.check_result(rec)
 
     @dg.asset(deps=[up])
     def down():
@@ -128,7 +128,7 @@ def test_volume_drop_vs_previous_month_and_same_month_last_year(tmp_path, monkey
     settings = Settings(raw_dir=tmp_path, out_dir=tmp_path)  # volume_drop_warn 0.5 by default
     rec, res = lake_checks.check_volume(settings, "dossiers", ["2023-02", "2024-02", "2024-03"], counts=SERIES, current_month=None)
     assert rec.severity == "warning" and not rec.blocking and not rec.passed
-    assert rec.to_result().severity == dg.AssetCheckSeverity.WARN
+    assert quality_assets.check_result(rec).severity == dg.AssetCheckSeverity.WARN
     text = "\n".join(rec.details)
     assert "month=2024-02" in text and "previous month" in text  # 300 vs 980: −69 %
     assert "2023-02" not in text and "2024-03" not in text  # −45 % is within the default 50 %

@@ -36,7 +36,21 @@ from orchestration.quality.lake_checks import (
     lake_rows,
 )
 from orchestration.quality.publish_checks import find_relation, gate_records
-from orchestration.quality.records import gate_summary, note_overhead, read_records
+from orchestration.quality.records import CheckRecord, gate_summary, note_overhead, read_records
+
+
+def check_result(rec: CheckRecord) -> dg.AssetCheckResult:
+    """The Dagster asset-check result of a check record."""
+    return dg.AssetCheckResult(
+        check_name=rec.name, asset_key=dg.AssetKey(rec.asset.split("/")), passed=rec.passed,
+        severity=dg.AssetCheckSeverity.ERROR if rec.severity == "critical" else dg.AssetCheckSeverity.WARN,
+        description=rec.message,
+        metadata={"message": rec.message, "severity": rec.severity, "rows_validated": rec.rows,
+                  "batches": ", ".join(rec.batches) or "none",
+                  "failures" if rec.severity == "critical" else "warnings": "\n".join(rec.details) or "none",
+                  # kept for readers of the earlier metadata layout (cli._run_outcome)
+                  "critical_failures": "; ".join(rec.details) if rec.severity == "critical" and rec.details else "none"},
+    )
 
 
 def lake_check_specs(table: str) -> list[dg.AssetCheckSpec]:
@@ -69,7 +83,7 @@ def run_lake_checks(settings: Settings, table: str, months: list[str] | None = N
         records = in_worker(lake_check_records, settings, table, months, run_name)
     else:
         records = lake_check_records(settings, table, months, run_name)
-    return [rec.to_result() for rec in records]
+    return [check_result(rec) for rec in records]
 
 
 QUALITY_CHECK_SPECS = [
@@ -102,7 +116,7 @@ def quality_gate(context: dg.AssetExecutionContext, cchc: CchcSettings):
     # the suites validate pandas frames of the publish tables: a large warehouse's gate runs in a worker process,
     # whose memory goes back to the system before the release is written (LAKE_CHECK_WORKER_ROWS)
     run = (lambda *a: in_worker(gate_records, *a)) if rows > LAKE_CHECK_WORKER_ROWS else gate_records
-    checks = [rec.to_result() for rec in run(settings, context.run.run_id[:8])]
+    checks = [check_result(rec) for rec in run(settings, context.run.run_id[:8])]
     note_overhead(settings, "quality_gate", time.perf_counter() - started)
     all_records = read_records(settings.reports_dir)
     summary = gate_summary(all_records)

@@ -3,8 +3,8 @@ passed, message, details), written by the lake checks and the quality gate and r
 release manifest and the CLI; beside them the GX results (JSON, and the HTML Data Docs under
 ``<out>/quality/data_docs/``) and the seconds the checks took (``overhead.json``).
 
-A record is plain data, so a worker process can hand it back; ``CheckRecord.to_result`` is the Dagster asset-check
-result the assets yield for it.
+A record is plain data (no Dagster here), so a worker process can hand it back; ``quality.assets.check_result`` turns
+it into the Dagster asset-check result the assets yield.
 """
 
 
@@ -12,8 +12,6 @@ import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-import dagster as dg
 
 from orchestration.lib import layout
 from orchestration.lib.settings import Settings
@@ -38,19 +36,6 @@ class CheckRecord:
 
     def to_dict(self) -> dict:
         return asdict(self) | {"blocking": self.blocking}
-
-    def to_result(self) -> dg.AssetCheckResult:
-        return dg.AssetCheckResult(
-            check_name=self.name, asset_key=dg.AssetKey(self.asset.split("/")), passed=self.passed,
-            severity=dg.AssetCheckSeverity.ERROR if self.severity == "critical" else dg.AssetCheckSeverity.WARN,
-            description=self.message,
-            metadata={"message": self.message, "severity": self.severity, "rows_validated": self.rows,
-                      "batches": ", ".join(self.batches) or "none",
-                      "failures" if self.severity == "critical" else "warnings": "\n".join(self.details) or "none",
-                      # kept for readers of the earlier metadata layout (cli._run_outcome)
-                      "critical_failures": "; ".join(self.details) if self.severity == "critical" and self.details else "none"},
-        )
-
 
 def record_path(reports_dir: Path, asset: str, name: str) -> Path:
     return layout.check_records_dir(reports_dir) / f"{asset.replace('/', '.')}__{name}.json"
