@@ -25,7 +25,7 @@ run: setup
 	$(BIN)/cchc run --raw raw/sample --out out
 
 test: setup lint
-	$(BIN)/python -m pytest -n 2 --dist loadfile -q --durations=15
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -q --durations=15
 
 # ruff (pyproject.toml): pyflakes, pycodestyle, bugbear, import order; sqlfluff (.sqlfluff): the dbt models rendered by
 # the dbt templater against an in-memory DuckDB (macros are linted where the models use them)
