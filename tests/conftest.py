@@ -14,9 +14,11 @@ pytest_plugins = ["tests.pg_server"]
 
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory):
-    """The pipeline run once on the committed sample per test process (xdist worker), shared by the modules that
-    only read its output (a test that changes the warehouse copies it first). Recorded in a persistent Dagster
-    instance, as a CLI run is. (settings, failures, warnings, materialised asset keys, start time)."""
+    """The pipeline run once on the committed sample per test process, shared by the SAMPLE_RUN_MODULES (one unit of
+    work under xdist, below). They read its output; a test that changes the warehouse copies it first; the pipeline
+    e2e tests also run the pipeline again on it (an unchanged re-run publishes nothing; a crash leaves ``latest``),
+    which leaves the published data as it was. Recorded in a persistent Dagster instance, as a CLI run is.
+    (settings, failures, warnings, materialised asset keys, start time)"""
     from orchestration.lib.settings import REPO_ROOT, Settings
     from orchestration.runner import run_pipeline
 

@@ -1,6 +1,7 @@
 """End to end on the committed sample: every asset materialised for real (DuckDB files on disk, dbt, GX),
 the release's contract, personal data never written out, blocked runs publish nothing."""
 
+import csv
 import json
 import os
 import re
@@ -60,6 +61,18 @@ def test_release_has_the_contract_columns_and_latest_points_to_it(sample_run):
     assert any(f.startswith("dossiers/") for f in files)
     assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
     assert manifest["row_counts"]["observations"] == len(obs.fetchall())
+    # one name per concept: the warehouse says field_code / procedure_code, the published explain tables that carry
+    # a field say ma_linh_vuc / ma_tthc (published copies; explain_qd766_procedures has published procedure_code since
+    # it was made), and the data dictionary lists each explain table's columns exactly as its parts carry them
+    dictionary = list(csv.DictReader((release / "data_dictionary.csv").open(encoding="utf-8")))
+    explain = sorted(p.name for p in (release / "explain").iterdir())
+    assert {"explain_qd766_causes", "explain_qd766_dossiers"} <= set(explain)
+    for name in explain:
+        cols = duckdb.sql(f"SELECT * FROM read_parquet('{release}/explain/{name}/*/*/part.parquet', "
+                          "hive_partitioning = false) LIMIT 0").columns
+        if name in ("explain_qd766_causes", "explain_qd766_dossiers"):  # the published copies (macro published_copy)
+            assert not {"field_code", "procedure_code"} & set(cols) and {"ma_linh_vuc", "ma_tthc"} <= set(cols), name
+        assert cols == [r["name"] for r in dictionary if r["kind"] == "column" and r["file"] == f"explain/{name}/"], name
 
 
 def test_bieu06_invariant_and_district_roll_up(sample_run):

@@ -142,10 +142,6 @@ def read_file_state(settings, table: str) -> dict:
     return {"loads": [], "pending_months": []}
 
 
-def read_dossier_state(settings) -> dict:
-    return read_file_state(settings, "dossiers")
-
-
 def pulled_loads(settings, table: str) -> list[FileLoad]:
     """Batches of ``table`` landed from the source database (none without one), in pull order."""
     return [FileLoad(**d) for d in pull_state.pulled_load_dicts(settings.lake_dir, table)]

@@ -15,7 +15,3 @@ def published_names() -> dict[str, str]:
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
     return dict(project["vars"]["published_names"])
 
-
-def warehouse_names() -> dict[str, str]:
-    """published column → warehouse column."""
-    return {v: k for k, v in published_names().items()}
